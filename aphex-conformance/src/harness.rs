@@ -1,0 +1,56 @@
+//! The per-test database handle.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use aphex_core::Cms;
+use aphex_core::ports::DatabaseAdapter;
+
+use crate::fixtures;
+
+/// A fresh, migrated, empty database for one test. Dropping it drops whatever `guard` owns (a
+/// temp directory, a per-test PostgreSQL database, a MongoDB database).
+pub struct TestDb {
+    /// The adapter under test.
+    pub adapter: Arc<dyn DatabaseAdapter>,
+    _guard: Box<dyn Any + Send + Sync>,
+}
+
+impl TestDb {
+    /// Wraps an adapter and the guard that cleans up after it.
+    pub fn new(adapter: impl DatabaseAdapter, guard: impl Any + Send + Sync) -> Self {
+        TestDb {
+            adapter: Arc::new(adapter),
+            _guard: Box::new(guard),
+        }
+    }
+
+    /// A [`Cms`] over this database with the fixture schema types ([`fixtures::schema_types`]).
+    pub async fn cms(&self) -> Cms {
+        self.cms_with(
+            fixtures::schema_types(),
+            aphex_core::service::DEFAULT_VERSION_RETENTION,
+        )
+        .await
+    }
+
+    /// A [`Cms`] with other schema types or version retention.
+    pub async fn cms_with(
+        &self,
+        types: Vec<aphex_core::schema::SchemaTypeDef>,
+        retention: u64,
+    ) -> Cms {
+        Cms::builder()
+            .database_arc(self.adapter.clone())
+            .schema_types(types)
+            .version_retention(retention)
+            .build()
+            .await
+            .expect("building the CMS over the test database")
+    }
+
+    /// Statements sent so far (see [`DatabaseAdapter::statement_count`]).
+    pub fn statements(&self) -> u64 {
+        self.adapter.statement_count()
+    }
+}

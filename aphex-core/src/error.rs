@@ -1,0 +1,164 @@
+//! The one public error type of aphex-rs.
+//!
+//! Every port and service returns [`Error`]. Backends map their driver errors into it in their own
+//! `error.rs` (unique violations become [`Error::Conflict`], everything else [`Error::Backend`]),
+//! so callers never see a driver type.
+
+use std::fmt;
+
+/// A boxed error from a driver or another library, kept as the `source` of [`Error::Backend`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in aphex-rs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The entity with this id does not exist (or is not visible in the requested perspective).
+    #[error("{entity} not found: {id}")]
+    NotFound {
+        /// What was looked up, e.g. `"document"`.
+        entity: &'static str,
+        /// The id or key that was not found.
+        id: String,
+    },
+
+    /// A write would break a uniqueness rule (duplicate email, session token, schema type name...).
+    #[error("{entity} conflicts with an existing row ({constraint})")]
+    Conflict {
+        /// The entity being written.
+        entity: &'static str,
+        /// The constraint or field that is violated, as the backend reports it.
+        constraint: String,
+    },
+
+    /// A compare-and-swap write expected another revision; nothing was written.
+    #[error("revision conflict: the document is at revision {current}")]
+    RevisionConflict {
+        /// The revision the document has now.
+        current: i64,
+    },
+
+    /// Input data is invalid; nothing was written. Lists every failing field.
+    #[error("validation failed: {0}")]
+    Validation(ValidationErrors),
+
+    /// A `where`, sort or pagination argument is invalid; nothing was sent to the database.
+    #[error("invalid query at `{path}`: {reason}")]
+    InvalidQuery {
+        /// The path (or option name such as `limit`) that is wrong.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The backend cannot offer this operation (a declared capability, see
+    /// [`Capabilities`](crate::ports::Capabilities)).
+    #[error("{operation} is not supported by the {backend} backend")]
+    Unsupported {
+        /// The backend, e.g. `"mongodb"`.
+        backend: &'static str,
+        /// The operation that is not available.
+        operation: &'static str,
+    },
+
+    /// The database or driver failed.
+    #[error("{backend} error: {source}")]
+    Backend {
+        /// The backend, e.g. `"sqlite"`.
+        backend: &'static str,
+        /// The driver error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// A validation error for one field.
+    pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation(ValidationErrors(vec![FieldError::new(path, message)]))
+    }
+
+    /// An [`Error::InvalidQuery`] for `path`.
+    pub fn invalid_query(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidQuery {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::NotFound`].
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    /// Wraps a driver error as [`Error::Backend`].
+    pub fn backend(backend: &'static str, source: impl Into<BoxError>) -> Self {
+        Error::Backend {
+            backend,
+            source: source.into(),
+        }
+    }
+}
+
+/// One failing field: a path into the data (`title`, `author.name`, `tags[2]`) and why it fails.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldError {
+    /// Where in the input the problem is.
+    pub path: String,
+    /// What is wrong, in words a user can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A new field error.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A non-empty list of [`FieldError`]s.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    /// The failing fields.
+    pub fn fields(&self) -> &[FieldError] {
+        &self.0
+    }
+
+    /// Adds one failing field.
+    pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(path, message));
+    }
+
+    /// `Ok(())` when empty, otherwise `Err(Error::Validation(self))`.
+    pub fn into_result(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self))
+        }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", e.path, e.message)?;
+        }
+        Ok(())
+    }
+}

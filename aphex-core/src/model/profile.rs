@@ -1,0 +1,76 @@
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Timestamp;
+
+/// What a user may do in the CMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Documents (including publish) and assets.
+    Editor,
+    /// Read only.
+    Viewer,
+}
+
+impl Role {
+    /// All roles.
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Viewer];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// CMS data about a user: one row of `cms_user_profiles`, keyed by the Better Auth user id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    /// The `user.id` this profile belongs to (deleted with the user).
+    pub user_id: String,
+    /// CMS role.
+    pub role: Role,
+    /// UI preferences (theme, language, ...), a JSON object.
+    pub preferences: Option<Value>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A profile to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUserProfile {
+    /// The `user.id`.
+    pub user_id: String,
+    /// CMS role.
+    pub role: Role,
+    /// Preferences.
+    pub preferences: Option<Value>,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+/// A profile change; `None` fields are left alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserProfilePatch {
+    /// New role.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// New preferences (`Some(None)` clears them).
+    #[serde(default, with = "crate::serde_util::double_option")]
+    pub preferences: Option<Option<Value>>,
+}

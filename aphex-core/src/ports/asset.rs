@@ -1,0 +1,47 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::model::{Asset, AssetPatch, Timestamp};
+use crate::query::{Filter, ListQuery, Page};
+
+/// Storage of `cms_assets` (metadata only; the bytes live in a storage adapter).
+#[async_trait]
+pub trait AssetStore: Send + Sync {
+    /// Inserts a fully prepared asset row.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken.
+    async fn insert_asset(&self, asset: &Asset) -> Result<Asset>;
+
+    /// The asset with this id.
+    async fn find_asset(&self, id: Uuid) -> Result<Option<Asset>>;
+
+    /// One page of assets matching `query.filter`, plus the total.
+    async fn find_assets(&self, query: &ListQuery) -> Result<Page<Asset>>;
+
+    /// How many assets match `filter`.
+    async fn count_assets(&self, filter: &Filter) -> Result<u64>;
+
+    /// Number of assets per `asset_type`.
+    async fn count_assets_by_type(&self) -> Result<BTreeMap<String, u64>>;
+
+    /// Sum of `size` over all assets.
+    async fn total_asset_size(&self) -> Result<u64>;
+
+    /// Applies a metadata patch and sets `updated_at`, atomically.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound).
+    async fn update_asset(
+        &self,
+        id: Uuid,
+        patch: &AssetPatch,
+        updated_at: Timestamp,
+    ) -> Result<Asset>;
+
+    /// Deletes the row. `false` when it did not exist.
+    async fn delete_asset(&self, id: Uuid) -> Result<bool>;
+}

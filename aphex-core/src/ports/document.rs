@@ -1,0 +1,98 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::model::{Document, NewDocument, Timestamp};
+use crate::query::{Filter, ListQuery, Page};
+
+/// A draft write, prepared by the document service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftUpdate {
+    /// The document.
+    pub id: Uuid,
+    /// New draft data (a JSON object).
+    pub data: Value,
+    /// Compare-and-swap guard: write only if the document is at this revision.
+    pub expected_revision: Option<i64>,
+    /// Writer's user id.
+    pub updated_by: Option<String>,
+    /// Write time.
+    pub updated_at: Timestamp,
+}
+
+/// What a publish-state change does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PublishChange {
+    /// Sets `status = published`, `published_data`, `published_hash`, `published_at`.
+    Publish {
+        /// The data going live (the draft at the expected revision).
+        data: Value,
+        /// Its publish hash.
+        hash: String,
+    },
+    /// Sets `status = unpublished` and clears `published_data`, `published_hash`, `published_at`.
+    Unpublish,
+}
+
+/// A publish or unpublish, prepared by the document service. Does not change `revision`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishUpdate {
+    /// The document.
+    pub id: Uuid,
+    /// Compare-and-swap guard (always set by the service).
+    pub expected_revision: i64,
+    /// Publish or unpublish.
+    pub change: PublishChange,
+    /// Writer's user id.
+    pub updated_by: Option<String>,
+    /// Write time (`updated_at`, and `published_at` on publish).
+    pub at: Timestamp,
+}
+
+/// Storage of `cms_documents`.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// Inserts a document with `status = draft`, `revision = 1`, `updated_at = created_at`.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken.
+    async fn insert_document(&self, doc: &NewDocument) -> Result<Document>;
+
+    /// The document with this id, whatever its status.
+    async fn find_document(&self, id: Uuid) -> Result<Option<Document>>;
+
+    /// The documents with these ids (missing ones are skipped, order unspecified), in ONE
+    /// statement: reference resolution depends on it.
+    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>>;
+
+    /// One page of documents matching `query.filter`, in `query.sort` order, plus the total.
+    /// The filter and the sort run in the database.
+    async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>>;
+
+    /// How many documents match `filter`.
+    async fn count_documents(&self, filter: &Filter) -> Result<u64>;
+
+    /// Number of documents per type.
+    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>>;
+
+    /// Replaces the draft and increments `revision`, as ONE guarded write: when
+    /// `expected_revision` is set, the write happens only if the stored revision equals it.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the document does not exist;
+    /// [`Error::RevisionConflict`](crate::Error::RevisionConflict) with the current revision when
+    /// the guard fails. Nothing is written in either case.
+    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document>;
+
+    /// Publishes or unpublishes, as ONE write guarded by `expected_revision`.
+    ///
+    /// # Errors
+    /// As [`update_draft`](Self::update_draft).
+    async fn update_publish_state(&self, update: &PublishUpdate) -> Result<Document>;
+
+    /// Deletes the document and (by cascade) its versions. `false` when it did not exist.
+    async fn delete_document(&self, id: Uuid) -> Result<bool>;
+}

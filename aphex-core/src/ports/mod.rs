@@ -1,0 +1,21 @@
+//! The ports: async traits every backend implements. One file per port.
+//!
+//! Adapters do storage, atomically; every rule (ids, timestamps, hashes, validation, retention,
+//! compare-and-swap decisions) is computed by the services in [`crate::service`] and handed to
+//! the ports fully prepared.
+
+mod adapter;
+mod asset;
+mod auth;
+mod document;
+mod profile;
+mod schema_type;
+mod version;
+
+pub use adapter::{Capabilities, DatabaseAdapter, Stores, Transaction};
+pub use asset::AssetStore;
+pub use auth::AuthStore;
+pub use document::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
+pub use profile::UserProfileStore;
+pub use schema_type::SchemaTypeStore;
+pub use version::VersionStore;

@@ -1,0 +1,20 @@
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::model::{SchemaKind, SchemaType};
+
+/// Storage of `cms_schema_types`.
+#[async_trait]
+pub trait SchemaTypeStore: Send + Sync {
+    /// Inserts, or updates the row with the same name (keeping its `id` and `created_at`).
+    async fn upsert_schema_type(&self, schema_type: &SchemaType) -> Result<SchemaType>;
+
+    /// The type with this name.
+    async fn find_schema_type(&self, name: &str) -> Result<Option<SchemaType>>;
+
+    /// All types (or those of one kind), ordered by name.
+    async fn list_schema_types(&self, kind: Option<SchemaKind>) -> Result<Vec<SchemaType>>;
+
+    /// Deletes a type. `false` when it did not exist.
+    async fn delete_schema_type(&self, name: &str) -> Result<bool>;
+}

@@ -1,0 +1,974 @@
+//! The definition types, their builder methods and their JSON form.
+//!
+//! The JSON form is what `cms_schema_types.schema` stores and what a JavaScript studio reads, so it
+//! follows Sanity's shape (`type`, `to: [{type}]`, `of: [{type}]`, `validation`). Parsing is
+//! strict: an unknown property is an error rather than being dropped, because a dropped property
+//! would silently break the exact round trip `from_json(to_json(d)) == d`.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result, ValidationErrors};
+use crate::model::SchemaKind;
+
+/// A content type defined in code: a top-level document type (`post`) or a reusable object type
+/// (`seo`) that document fields embed with [`FieldType::Named`].
+///
+/// Build one with [`SchemaTypeDef::document`] / [`SchemaTypeDef::object`] and
+/// [`field`](SchemaTypeDef::field); store it with [`to_json`](SchemaTypeDef::to_json). A definition
+/// on its own is not checked — [`SchemaRegistry`](super::SchemaRegistry) checks a whole set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaTypeDef {
+    /// Unique name, `^[A-Za-z_][A-Za-z0-9_]*$`, at most 100 characters.
+    pub name: String,
+    /// Human title, 1 to 200 characters.
+    pub title: String,
+    /// Document or object.
+    pub kind: SchemaKind,
+    /// Optional description for editors.
+    pub description: Option<String>,
+    /// The fields, in display order (validation reports errors in this order).
+    pub fields: Vec<FieldDef>,
+}
+
+/// One field of a type or of an inline object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    /// Key in the document data, `^[A-Za-z_][A-Za-z0-9_]*$`, unique within its object level.
+    pub name: String,
+    /// Human title; omitted from JSON when `None`.
+    pub title: Option<String>,
+    /// Description for editors; omitted from JSON when `None`.
+    pub description: Option<String>,
+    /// What values the field holds.
+    pub field_type: FieldType,
+    /// Validation rules, checked on publish.
+    pub rules: Rules,
+}
+
+/// The type of a field or of an array member.
+///
+/// In JSON each variant is its `type` string (see [`type_name`](FieldType::type_name)); any
+/// `type` that is not one of the built-in names is a [`Named`](FieldType::Named) object type.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// A single-line string.
+    String,
+    /// A multi-line string.
+    Text,
+    /// A JSON number.
+    Number,
+    /// A JSON boolean.
+    Boolean,
+    /// A `YYYY-MM-DD` calendar date string.
+    Date,
+    /// An RFC 3339 timestamp string.
+    Datetime,
+    /// A string that must be an absolute URI (implies [`Rules::uri`]).
+    Url,
+    /// `{"_type": "slug", "current": "..."}`.
+    Slug,
+    /// A Portable Text block object.
+    Block,
+    /// An image object; its `asset`, when present, is a reference.
+    Image,
+    /// A file object; its `asset`, when present, is a reference.
+    File,
+    /// `{"_type": "reference", "_ref": "<uuid>"}` to a document of one of these types.
+    Reference {
+        /// Allowed document type names (non-empty).
+        to: Vec<String>,
+    },
+    /// A JSON array whose items each match one of the member types.
+    Array {
+        /// Allowed member types (non-empty).
+        of: Vec<FieldType>,
+    },
+    /// An inline object with its own fields.
+    Object {
+        /// The object's fields.
+        fields: Vec<FieldDef>,
+    },
+    /// A registered object type, by name (e.g. `"seo"`).
+    Named(String),
+}
+
+/// Validation rules of a field. `Default` is "no rules"; in JSON (`validation`) only the rules
+/// that differ from the default are written.
+///
+/// How each rule applies depends on the JSON kind of the value: `min`/`max`/`length` compare a
+/// number's value, a string's length in Unicode characters or an array's item count; `regex`,
+/// `email` and `uri` apply to strings; `integer` to numbers. A rule that does not apply to the
+/// value's kind is ignored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rules {
+    /// A missing or `null` value (and an empty string or empty array) fails.
+    pub required: bool,
+    /// Lower bound (inclusive).
+    pub min: Option<f64>,
+    /// Upper bound (inclusive).
+    pub max: Option<f64>,
+    /// Exact length (characters or items).
+    pub length: Option<u64>,
+    /// A pattern the string must contain a match of (like JavaScript `RegExp.test`).
+    pub regex: Option<String>,
+    /// The string must look like an email address.
+    pub email: bool,
+    /// The string must be an absolute URI with a scheme.
+    pub uri: bool,
+    /// The number must be integral.
+    pub integer: bool,
+}
+
+/// The built-in `type` names; a registered type may not use one, or `Named` could not round-trip.
+pub(super) const BUILT_IN_TYPES: [&str; 14] = [
+    "string",
+    "text",
+    "number",
+    "boolean",
+    "date",
+    "datetime",
+    "url",
+    "slug",
+    "block",
+    "image",
+    "file",
+    "reference",
+    "array",
+    "object",
+];
+
+impl SchemaTypeDef {
+    /// A type with no fields and no description.
+    pub fn new(name: impl Into<String>, title: impl Into<String>, kind: SchemaKind) -> Self {
+        SchemaTypeDef {
+            name: name.into(),
+            title: title.into(),
+            kind,
+            description: None,
+            fields: Vec::new(),
+        }
+    }
+
+    /// A document type (top-level content).
+    pub fn document(name: impl Into<String>, title: impl Into<String>) -> Self {
+        Self::new(name, title, SchemaKind::Document)
+    }
+
+    /// An object type (embedded by [`FieldType::Named`]).
+    pub fn object(name: impl Into<String>, title: impl Into<String>) -> Self {
+        Self::new(name, title, SchemaKind::Object)
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Appends a field.
+    #[must_use]
+    pub fn field(mut self, field: FieldDef) -> Self {
+        self.fields.push(field);
+        self
+    }
+
+    /// The JSON form stored in `cms_schema_types.schema`. `description` is always written
+    /// (`null` when `None`); non-finite `min`/`max` (rejected by the registry) are written as `null`.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::String(self.name.clone()));
+        m.insert("title".into(), Value::String(self.title.clone()));
+        m.insert("type".into(), Value::String(self.kind.as_str().into()));
+        m.insert(
+            "description".into(),
+            self.description.clone().map_or(Value::Null, Value::String),
+        );
+        m.insert("fields".into(), fields_to_json(&self.fields));
+        Value::Object(m)
+    }
+
+    /// Parses the JSON form.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] listing every malformed part, with paths like
+    /// `post.fields.title.validation.max` (`fields[3]` when a field has no usable name).
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let mut errors = ValidationErrors::default();
+        let def = parse_type_def(value, &mut errors);
+        finish(def, errors)
+    }
+}
+
+impl FieldDef {
+    /// A field of any type, without title, description or rules.
+    pub fn new(name: impl Into<String>, field_type: FieldType) -> Self {
+        FieldDef {
+            name: name.into(),
+            title: None,
+            description: None,
+            field_type,
+            rules: Rules::default(),
+        }
+    }
+
+    /// A [`FieldType::String`] field.
+    pub fn string(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::String)
+    }
+
+    /// A [`FieldType::Text`] field.
+    pub fn text(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Text)
+    }
+
+    /// A [`FieldType::Number`] field.
+    pub fn number(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Number)
+    }
+
+    /// A [`FieldType::Boolean`] field.
+    pub fn boolean(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Boolean)
+    }
+
+    /// A [`FieldType::Date`] field.
+    pub fn date(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Date)
+    }
+
+    /// A [`FieldType::Datetime`] field.
+    pub fn datetime(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Datetime)
+    }
+
+    /// A [`FieldType::Url`] field.
+    pub fn url(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Url)
+    }
+
+    /// A [`FieldType::Slug`] field.
+    pub fn slug(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Slug)
+    }
+
+    /// A [`FieldType::Block`] field.
+    pub fn block(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Block)
+    }
+
+    /// A [`FieldType::Image`] field.
+    pub fn image(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Image)
+    }
+
+    /// A [`FieldType::File`] field.
+    pub fn file(name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::File)
+    }
+
+    /// A reference to a document of one of the `to` types.
+    pub fn reference<S: Into<String>>(
+        name: impl Into<String>,
+        to: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(
+            name,
+            FieldType::Reference {
+                to: to.into_iter().map(Into::into).collect(),
+            },
+        )
+    }
+
+    /// An array whose items match one of the `of` member types.
+    pub fn array(name: impl Into<String>, of: impl IntoIterator<Item = FieldType>) -> Self {
+        Self::new(
+            name,
+            FieldType::Array {
+                of: of.into_iter().collect(),
+            },
+        )
+    }
+
+    /// An inline object with these fields.
+    pub fn object(name: impl Into<String>, fields: impl IntoIterator<Item = FieldDef>) -> Self {
+        Self::new(
+            name,
+            FieldType::Object {
+                fields: fields.into_iter().collect(),
+            },
+        )
+    }
+
+    /// A field holding the registered object type `type_name`.
+    pub fn named(name: impl Into<String>, type_name: impl Into<String>) -> Self {
+        Self::new(name, FieldType::Named(type_name.into()))
+    }
+
+    /// Sets the title.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The value must be present, non-null, and not an empty string or empty array.
+    #[must_use]
+    pub fn required(mut self) -> Self {
+        self.rules.required = true;
+        self
+    }
+
+    /// Inclusive lower bound on the number, the string's character count or the item count.
+    #[must_use]
+    pub fn min(mut self, min: f64) -> Self {
+        self.rules.min = Some(min);
+        self
+    }
+
+    /// Inclusive upper bound on the number, the string's character count or the item count.
+    #[must_use]
+    pub fn max(mut self, max: f64) -> Self {
+        self.rules.max = Some(max);
+        self
+    }
+
+    /// Exact character count or item count.
+    #[must_use]
+    pub fn length(mut self, length: u64) -> Self {
+        self.rules.length = Some(length);
+        self
+    }
+
+    /// The string must contain a match of `pattern` (Rust `regex` syntax; anchor with `^…$`
+    /// for a full match).
+    #[must_use]
+    pub fn regex(mut self, pattern: impl Into<String>) -> Self {
+        self.rules.regex = Some(pattern.into());
+        self
+    }
+
+    /// The string must look like an email address.
+    #[must_use]
+    pub fn email(mut self) -> Self {
+        self.rules.email = true;
+        self
+    }
+
+    /// The string must be an absolute URI.
+    #[must_use]
+    pub fn uri(mut self) -> Self {
+        self.rules.uri = true;
+        self
+    }
+
+    /// The number must be integral.
+    #[must_use]
+    pub fn integer(mut self) -> Self {
+        self.rules.integer = true;
+        self
+    }
+
+    /// The JSON form of the field (an element of a type's `fields`).
+    pub fn to_json(&self) -> Value {
+        field_to_json(self)
+    }
+
+    /// Parses the JSON form of one field.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] listing every malformed part, with paths starting at the field name.
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let mut errors = ValidationErrors::default();
+        let path = value
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let field = parse_field(value, &path, &mut errors);
+        finish(field, errors)
+    }
+}
+
+impl FieldType {
+    /// The `type` string of this type in JSON (`"string"`, `"reference"`, the name for `Named`).
+    /// It is also what an array item's `_type` is matched against.
+    pub fn type_name(&self) -> &str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Url => "url",
+            FieldType::Slug => "slug",
+            FieldType::Block => "block",
+            FieldType::Image => "image",
+            FieldType::File => "file",
+            FieldType::Reference { .. } => "reference",
+            FieldType::Array { .. } => "array",
+            FieldType::Object { .. } => "object",
+            FieldType::Named(name) => name,
+        }
+    }
+}
+
+impl Rules {
+    /// True when no rule is set (then `validation` is omitted from JSON).
+    pub fn is_default(&self) -> bool {
+        *self == Rules::default()
+    }
+}
+
+// ---- serde: through the JSON form, so there is exactly one representation -------------------
+
+impl Serialize for SchemaTypeDef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SchemaTypeDef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        SchemaTypeDef::from_json(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for FieldDef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldDef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        FieldDef::from_json(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// As an array member: `{"type": "reference", "to": [{"type": "author"}]}`.
+impl Serialize for FieldType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        member_to_json(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let mut errors = ValidationErrors::default();
+        let member = parse_member(&value, "", &mut errors);
+        finish(member, errors).map_err(serde::de::Error::custom)
+    }
+}
+
+/// As a field's `validation` object (only non-default rules).
+impl Serialize for Rules {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        rules_to_json(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rules {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let mut errors = ValidationErrors::default();
+        let rules = parse_rules(&value, "validation", &mut errors);
+        finish(rules, errors).map_err(serde::de::Error::custom)
+    }
+}
+
+// ---- paths --------------------------------------------------------------------------------
+
+/// `parent.key`, or `key` at the root. Paths in definition and data errors are built with it.
+pub(super) fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// `parent[index]`.
+pub(super) fn index(parent: &str, i: usize) -> String {
+    format!("{parent}[{i}]")
+}
+
+// ---- to JSON ------------------------------------------------------------------------------
+
+fn fields_to_json(fields: &[FieldDef]) -> Value {
+    Value::Array(fields.iter().map(field_to_json).collect())
+}
+
+fn field_to_json(field: &FieldDef) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), Value::String(field.name.clone()));
+    if let Some(title) = &field.title {
+        m.insert("title".into(), Value::String(title.clone()));
+    }
+    if let Some(description) = &field.description {
+        m.insert("description".into(), Value::String(description.clone()));
+    }
+    type_into(&field.field_type, &mut m);
+    if !field.rules.is_default() {
+        m.insert("validation".into(), rules_to_json(&field.rules));
+    }
+    Value::Object(m)
+}
+
+fn member_to_json(field_type: &FieldType) -> Value {
+    let mut m = Map::new();
+    type_into(field_type, &mut m);
+    Value::Object(m)
+}
+
+/// Writes `type` and the type's own property (`to`, `of` or `fields`).
+fn type_into(field_type: &FieldType, m: &mut Map<String, Value>) {
+    m.insert("type".into(), Value::String(field_type.type_name().into()));
+    match field_type {
+        FieldType::Reference { to } => {
+            let to = to
+                .iter()
+                .map(|name| {
+                    let mut target = Map::new();
+                    target.insert("type".into(), Value::String(name.clone()));
+                    Value::Object(target)
+                })
+                .collect();
+            m.insert("to".into(), Value::Array(to));
+        }
+        FieldType::Array { of } => {
+            m.insert(
+                "of".into(),
+                Value::Array(of.iter().map(member_to_json).collect()),
+            );
+        }
+        FieldType::Object { fields } => {
+            m.insert("fields".into(), fields_to_json(fields));
+        }
+        _ => {}
+    }
+}
+
+fn rules_to_json(rules: &Rules) -> Value {
+    let mut m = Map::new();
+    if rules.required {
+        m.insert("required".into(), Value::Bool(true));
+    }
+    if let Some(min) = rules.min {
+        m.insert("min".into(), number_to_json(min));
+    }
+    if let Some(max) = rules.max {
+        m.insert("max".into(), number_to_json(max));
+    }
+    if let Some(length) = rules.length {
+        m.insert("length".into(), Value::from(length));
+    }
+    if let Some(regex) = &rules.regex {
+        m.insert("regex".into(), Value::String(regex.clone()));
+    }
+    if rules.email {
+        m.insert("email".into(), Value::Bool(true));
+    }
+    if rules.uri {
+        m.insert("uri".into(), Value::Bool(true));
+    }
+    if rules.integer {
+        m.insert("integer".into(), Value::Bool(true));
+    }
+    Value::Object(m)
+}
+
+/// Integral values are written as JSON integers (`120`, not `120.0`), as JavaScript writes them,
+/// so the stored JSON equals a hand-written definition.
+fn number_to_json(n: f64) -> Value {
+    const SAFE: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below converts exactly
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < SAFE {
+        #[allow(clippy::cast_possible_truncation)] // exact: integral and below 2^53
+        let i = n as i64;
+        Value::from(i)
+    } else {
+        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+    }
+}
+
+// ---- from JSON ----------------------------------------------------------------------------
+
+fn finish<T>(parsed: Option<T>, errors: ValidationErrors) -> Result<T> {
+    errors.into_result()?;
+    parsed.ok_or_else(|| Error::invalid("", "invalid schema definition"))
+}
+
+fn object<'a>(
+    value: &'a Value,
+    path: &str,
+    what: &str,
+    errors: &mut ValidationErrors,
+) -> Option<&'a Map<String, Value>> {
+    let obj = value.as_object();
+    if obj.is_none() {
+        errors.push(path, format!("must be {what}"));
+    }
+    obj
+}
+
+fn reject_unknown(
+    obj: &Map<String, Value>,
+    allowed: &[&str],
+    path: &str,
+    errors: &mut ValidationErrors,
+) {
+    for key in obj.keys() {
+        if !allowed.contains(&key.as_str()) {
+            errors.push(join(path, key), "unknown property");
+        }
+    }
+}
+
+fn required_string(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<String> {
+    match obj.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(join(path, key), "must be a string");
+            None
+        }
+        None => {
+            errors.push(join(path, key), "is required");
+            None
+        }
+    }
+}
+
+/// `Some(None)` when absent or `null`; `None` after pushing an error.
+fn optional_string(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<Option<String>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => {
+            errors.push(join(path, key), "must be a string or null");
+            None
+        }
+    }
+}
+
+fn parse_type_def(value: &Value, errors: &mut ValidationErrors) -> Option<SchemaTypeDef> {
+    let obj = object(value, "", "a schema definition object", errors)?;
+    let path = obj
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    reject_unknown(
+        obj,
+        &["name", "title", "type", "description", "fields"],
+        &path,
+        errors,
+    );
+    let name = required_string(obj, "name", &path, errors);
+    let title = required_string(obj, "title", &path, errors);
+    let kind = match required_string(obj, "type", &path, errors) {
+        Some(kind) => {
+            let parsed = SchemaKind::parse(&kind);
+            if parsed.is_none() {
+                errors.push(join(&path, "type"), "must be \"document\" or \"object\"");
+            }
+            parsed
+        }
+        None => None,
+    };
+    let description = optional_string(obj, "description", &path, errors);
+    let fields = match obj.get("fields") {
+        None => Some(Vec::new()),
+        Some(fields) => parse_fields(fields, &path, errors),
+    };
+    Some(SchemaTypeDef {
+        name: name?,
+        title: title?,
+        kind: kind?,
+        description: description?,
+        fields: fields?,
+    })
+}
+
+/// Parses `fields` of a type or inline object at `parent`.
+fn parse_fields(
+    value: &Value,
+    parent: &str,
+    errors: &mut ValidationErrors,
+) -> Option<Vec<FieldDef>> {
+    let Some(items) = value.as_array() else {
+        errors.push(join(parent, "fields"), "must be an array of fields");
+        return None;
+    };
+    let mut fields = Some(Vec::with_capacity(items.len()));
+    for (i, item) in items.iter().enumerate() {
+        let path = match item.get("name").and_then(Value::as_str) {
+            Some(name) => join(parent, &format!("fields.{name}")),
+            None => index(&join(parent, "fields"), i),
+        };
+        let field = parse_field(item, &path, errors);
+        fields = fields.zip(field).map(|(mut all, field)| {
+            all.push(field);
+            all
+        });
+    }
+    fields
+}
+
+fn parse_field(value: &Value, path: &str, errors: &mut ValidationErrors) -> Option<FieldDef> {
+    let obj = object(value, path, "a field object", errors)?;
+    reject_unknown(
+        obj,
+        &[
+            "name",
+            "title",
+            "description",
+            "type",
+            "to",
+            "of",
+            "fields",
+            "validation",
+        ],
+        path,
+        errors,
+    );
+    let name = required_string(obj, "name", path, errors);
+    let title = optional_string(obj, "title", path, errors);
+    let description = optional_string(obj, "description", path, errors);
+    let field_type = parse_type(obj, path, errors);
+    let rules = match obj.get("validation") {
+        None | Some(Value::Null) => Some(Rules::default()),
+        Some(v) => parse_rules(v, &join(path, "validation"), errors),
+    };
+    Some(FieldDef {
+        name: name?,
+        title: title?,
+        description: description?,
+        field_type: field_type?,
+        rules: rules?,
+    })
+}
+
+/// An array member or reference target: `{"type": ..}` plus the type's own property.
+fn parse_member(value: &Value, path: &str, errors: &mut ValidationErrors) -> Option<FieldType> {
+    let obj = object(value, path, "an object with a `type`", errors)?;
+    reject_unknown(obj, &["type", "to", "of", "fields"], path, errors);
+    parse_type(obj, path, errors)
+}
+
+/// Reads `type` and the property that belongs to it (`to`, `of`, `fields`); the others of
+/// those three are errors for this type.
+fn parse_type(
+    obj: &Map<String, Value>,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<FieldType> {
+    let type_name = required_string(obj, "type", path, errors)?;
+    let own = match type_name.as_str() {
+        "reference" => "to",
+        "array" => "of",
+        "object" => "fields",
+        _ => "",
+    };
+    for key in ["to", "of", "fields"] {
+        if key != own && obj.contains_key(key) {
+            errors.push(
+                join(path, key),
+                format!("not allowed for type `{type_name}`"),
+            );
+        }
+    }
+    let own_value = if own.is_empty() { None } else { obj.get(own) };
+    if !own.is_empty() && own_value.is_none() {
+        errors.push(
+            join(path, own),
+            format!("is required for type `{type_name}`"),
+        );
+        return None;
+    }
+    match (type_name.as_str(), own_value) {
+        ("string", _) => Some(FieldType::String),
+        ("text", _) => Some(FieldType::Text),
+        ("number", _) => Some(FieldType::Number),
+        ("boolean", _) => Some(FieldType::Boolean),
+        ("date", _) => Some(FieldType::Date),
+        ("datetime", _) => Some(FieldType::Datetime),
+        ("url", _) => Some(FieldType::Url),
+        ("slug", _) => Some(FieldType::Slug),
+        ("block", _) => Some(FieldType::Block),
+        ("image", _) => Some(FieldType::Image),
+        ("file", _) => Some(FieldType::File),
+        ("reference", Some(to)) => {
+            parse_targets(to, &join(path, "to"), errors).map(|to| FieldType::Reference { to })
+        }
+        ("array", Some(of)) => {
+            parse_members(of, &join(path, "of"), errors).map(|of| FieldType::Array { of })
+        }
+        ("object", Some(fields)) => {
+            parse_fields(fields, path, errors).map(|fields| FieldType::Object { fields })
+        }
+        ("", _) => {
+            errors.push(join(path, "type"), "must not be empty");
+            None
+        }
+        (name, _) => Some(FieldType::Named(name.to_owned())),
+    }
+}
+
+/// `to: [{"type": "author"}, ..]`.
+fn parse_targets(value: &Value, path: &str, errors: &mut ValidationErrors) -> Option<Vec<String>> {
+    let Some(items) = value.as_array() else {
+        errors.push(path, "must be an array of {\"type\": ...} objects");
+        return None;
+    };
+    let mut targets = Some(Vec::with_capacity(items.len()));
+    for (i, item) in items.iter().enumerate() {
+        let item_path = index(path, i);
+        let target = object(item, &item_path, "an object with a `type`", errors).and_then(|obj| {
+            reject_unknown(obj, &["type"], &item_path, errors);
+            required_string(obj, "type", &item_path, errors)
+        });
+        targets = targets.zip(target).map(|(mut all, t)| {
+            all.push(t);
+            all
+        });
+    }
+    targets
+}
+
+/// `of: [{"type": "string"}, ..]`.
+fn parse_members(
+    value: &Value,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<Vec<FieldType>> {
+    let Some(items) = value.as_array() else {
+        errors.push(path, "must be an array of member types");
+        return None;
+    };
+    let mut members = Some(Vec::with_capacity(items.len()));
+    for (i, item) in items.iter().enumerate() {
+        let member = parse_member(item, &index(path, i), errors);
+        members = members.zip(member).map(|(mut all, m)| {
+            all.push(m);
+            all
+        });
+    }
+    members
+}
+
+fn parse_rules(value: &Value, path: &str, errors: &mut ValidationErrors) -> Option<Rules> {
+    let obj = object(value, path, "an object", errors)?;
+    reject_unknown(
+        obj,
+        &[
+            "required", "min", "max", "length", "regex", "email", "uri", "integer",
+        ],
+        path,
+        errors,
+    );
+    let before = errors.fields().len();
+    let flag = |key: &str, errors: &mut ValidationErrors| match obj.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push(join(path, key), "must be a boolean");
+            false
+        }
+    };
+    let number = |key: &str, errors: &mut ValidationErrors| match obj.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(_) => {
+            errors.push(join(path, key), "must be a number");
+            None
+        }
+    };
+    let rules = Rules {
+        required: flag("required", errors),
+        min: number("min", errors),
+        max: number("max", errors),
+        length: match obj.get("length") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let length = v.as_u64();
+                if length.is_none() {
+                    errors.push(join(path, "length"), "must be a non-negative integer");
+                }
+                length
+            }
+        },
+        regex: optional_string(obj, "regex", path, errors).flatten(),
+        email: flag("email", errors),
+        uri: flag("uri", errors),
+        integer: flag("integer", errors),
+    };
+    (errors.fields().len() == before).then_some(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn integral_limits_are_written_as_integers() {
+        let field = FieldDef::number("n").min(0.0).max(2.5);
+        assert_eq!(
+            field.to_json(),
+            json!({"name": "n", "type": "number", "validation": {"min": 0, "max": 2.5}})
+        );
+    }
+
+    #[test]
+    fn unknown_properties_and_misplaced_type_properties_are_errors() {
+        let err = SchemaTypeDef::from_json(&json!({
+            "name": "post", "title": "Post", "type": "document", "extra": 1,
+            "fields": [
+                {"name": "a", "type": "string", "of": [{"type": "string"}]},
+                {"name": "b", "type": "reference"},
+                {"type": "string"},
+                {"name": "c", "type": "number", "validation": {"min": "1", "length": -1}}
+            ]
+        }))
+        .expect_err("invalid");
+        let Error::Validation(errors) = err else {
+            panic!("expected a validation error, got {err:?}");
+        };
+        let paths: Vec<&str> = errors.fields().iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "post.extra",
+                "post.fields.a.of",
+                "post.fields.b.to",
+                "post.fields[2].name",
+                "post.fields.c.validation.min",
+                "post.fields.c.validation.length",
+            ]
+        );
+    }
+}

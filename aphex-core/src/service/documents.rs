@@ -1,0 +1,471 @@
+//! The document service: create, read, query, draft updates with revision compare-and-swap,
+//! publish (validation + publish hash), unpublish, delete, versions and restore.
+//!
+//! Every write that touches a document and its version snapshot runs as one unit of work (a
+//! transaction where the backend has them).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::publish_hash::publish_hash;
+use super::references::{self, visible};
+use super::work::Work;
+use super::{limits, read_registry};
+use crate::error::{Error, Result, ValidationErrors};
+use crate::model::{
+    Document, DocumentStatus, DocumentVersion, NewDocument, NewVersion, Timestamp, VersionEvent,
+    now,
+};
+use crate::ports::{DatabaseAdapter, DraftUpdate, PublishChange, PublishUpdate, Stores};
+use crate::query::{
+    Column, Field, Filter, FindOptions, FindResult, MAX_DEPTH, MAX_LIMIT, Op, Operand, Perspective,
+    Target, Where,
+};
+use crate::schema::SchemaRegistry;
+
+/// How often a publish or unpublish without `expected_revision` re-reads and retries when a
+/// concurrent draft save moved the revision between its read and its write.
+const PUBLISH_RETRIES: usize = 5;
+
+/// A document to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateDocument {
+    /// Caller-chosen id; a random UUID when `None`.
+    pub id: Option<Uuid>,
+    /// A registered document type.
+    pub doc_type: String,
+    /// Initial draft data (a JSON object).
+    pub data: Value,
+    /// Creator's user id.
+    pub created_by: Option<String>,
+}
+
+impl CreateDocument {
+    /// A document of `doc_type` with `data`.
+    pub fn new(doc_type: impl Into<String>, data: Value) -> Self {
+        CreateDocument {
+            id: None,
+            doc_type: doc_type.into(),
+            data,
+            created_by: None,
+        }
+    }
+
+    /// Uses this id.
+    pub fn id(mut self, id: Uuid) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// Records the creator.
+    pub fn created_by(mut self, user_id: impl Into<String>) -> Self {
+        self.created_by = Some(user_id.into());
+        self
+    }
+}
+
+/// Options of a write: the compare-and-swap guard and the acting user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Write only if the document is at this revision; `None` = last write wins.
+    pub expected_revision: Option<i64>,
+    /// The acting user's id.
+    pub user: Option<String>,
+}
+
+impl WriteOptions {
+    /// Guards the write with `revision`.
+    pub fn expect_revision(mut self, revision: i64) -> Self {
+        self.expected_revision = Some(revision);
+        self
+    }
+
+    /// Records the acting user.
+    pub fn user(mut self, user_id: impl Into<String>) -> Self {
+        self.user = Some(user_id.into());
+        self
+    }
+}
+
+/// Documents: the editorial lifecycle. Get it from [`Cms::documents`](crate::Cms::documents).
+#[derive(Debug, Clone)]
+pub struct DocumentService {
+    db: Arc<dyn DatabaseAdapter>,
+    schemas: Arc<RwLock<SchemaRegistry>>,
+    retention: u64,
+}
+
+impl DocumentService {
+    pub(crate) fn new(
+        db: Arc<dyn DatabaseAdapter>,
+        schemas: Arc<RwLock<SchemaRegistry>>,
+        retention: u64,
+    ) -> Self {
+        DocumentService {
+            db,
+            schemas,
+            retention,
+        }
+    }
+
+    /// Creates a draft document (revision 1) and its first version snapshot.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an unknown or oversize type or non-object data;
+    /// [`Error::Conflict`] when the id is taken.
+    pub async fn create(&self, input: CreateDocument) -> Result<Document> {
+        let mut errors = ValidationErrors::default();
+        limits::check_required(&mut errors, "type", &input.doc_type, limits::TYPE_NAME);
+        errors.into_result()?;
+        if read_registry(&self.schemas)?
+            .document_type(&input.doc_type)
+            .is_none()
+        {
+            return Err(Error::invalid(
+                "type",
+                format!("unknown document type `{}`", input.doc_type),
+            ));
+        }
+        check_object(&input.data)?;
+        let new = NewDocument {
+            id: input.id.unwrap_or_else(Uuid::new_v4),
+            doc_type: input.doc_type,
+            draft_data: input.data,
+            created_by: input.created_by,
+            created_at: now(),
+        };
+        let work = Work::begin(&*self.db).await?;
+        let result = async {
+            let doc = work.stores().insert_document(&new).await?;
+            self.snapshot(work.stores(), &doc, VersionEvent::Draft, doc.created_at)
+                .await?;
+            Ok(doc)
+        }
+        .await;
+        work.finish(result).await
+    }
+
+    /// The document with this id as seen in `perspective` (`None` when it does not exist or is
+    /// not published in the published perspective), with references resolved to `depth`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] when `depth` is above 10.
+    pub async fn find_by_id(
+        &self,
+        id: Uuid,
+        perspective: Perspective,
+        depth: u32,
+    ) -> Result<Option<Document>> {
+        check_depth(depth)?;
+        let Some(doc) = self.db.find_document(id).await? else {
+            return Ok(None);
+        };
+        if !visible(&doc, perspective) {
+            return Ok(None);
+        }
+        let mut docs = [doc];
+        references::resolve(&*self.db, &mut docs, perspective, depth).await?;
+        let [doc] = docs;
+        Ok(Some(doc))
+    }
+
+    /// One page of documents (of `doc_type`, when given) matching `options`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] for a bad filter, sort or page; nothing is sent to the database.
+    pub async fn find(
+        &self,
+        doc_type: Option<&str>,
+        options: &FindOptions,
+    ) -> Result<FindResult<Document>> {
+        let target = Target::Documents(options.perspective);
+        let query = options.resolve(target, scope(doc_type, options.perspective))?;
+        let page = self.db.find_documents(&query).await?;
+        let mut docs = page.rows;
+        references::resolve(&*self.db, &mut docs, options.perspective, options.depth).await?;
+        Ok(FindResult::new(docs, page.total, query.limit, query.offset))
+    }
+
+    /// How many documents (of `doc_type`, when given) match `where_clause` in `perspective`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] for a bad filter.
+    pub async fn count(
+        &self,
+        doc_type: Option<&str>,
+        where_clause: Option<&Where>,
+        perspective: Perspective,
+    ) -> Result<u64> {
+        let mut filters = scope(doc_type, perspective);
+        if let Some(w) = where_clause {
+            filters.push(Target::Documents(perspective).resolve(w)?);
+        }
+        self.db.count_documents(&Filter::and(filters)).await
+    }
+
+    /// Number of documents per type.
+    pub async fn counts_by_type(&self) -> Result<BTreeMap<String, u64>> {
+        self.db.count_documents_by_type().await
+    }
+
+    /// Replaces the draft, increments the revision and snapshots the new draft. Drafts are saved
+    /// even when they do not pass their type's validation (publish checks that).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::RevisionConflict`] with the current revision when
+    /// `expected_revision` is stale; [`Error::Validation`] when `data` is not an object.
+    pub async fn update_draft(
+        &self,
+        id: Uuid,
+        data: Value,
+        options: WriteOptions,
+    ) -> Result<Document> {
+        check_object(&data)?;
+        let update = DraftUpdate {
+            id,
+            data,
+            expected_revision: options.expected_revision,
+            updated_by: options.user,
+            updated_at: now(),
+        };
+        let work = Work::begin(&*self.db).await?;
+        let result = async {
+            let doc = work.stores().update_draft(&update).await?;
+            self.snapshot(work.stores(), &doc, VersionEvent::Draft, update.updated_at)
+                .await?;
+            Ok(doc)
+        }
+        .await;
+        work.finish(result).await
+    }
+
+    /// Publishes the current draft: validates it against its type, stores it as the published
+    /// copy with its publish hash, and snapshots it.
+    ///
+    /// Without `expected_revision` the latest draft is published (re-read and retried when a
+    /// concurrent save moves the revision); with it, a stale revision is refused.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::RevisionConflict`]; [`Error::Validation`] listing every
+    /// failing field.
+    pub async fn publish(&self, id: Uuid, options: WriteOptions) -> Result<Document> {
+        retry_unguarded(&options, || self.publish_once(id, &options)).await
+    }
+
+    async fn publish_once(&self, id: Uuid, options: &WriteOptions) -> Result<Document> {
+        let work = Work::begin(&*self.db).await?;
+        let result = async {
+            let doc = current(work.stores(), id, options.expected_revision).await?;
+            let data = doc
+                .draft_data
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default()));
+            read_registry(&self.schemas)?.validate(&doc.doc_type, &data)?;
+            let update = PublishUpdate {
+                id,
+                expected_revision: doc.revision,
+                change: PublishChange::Publish {
+                    hash: publish_hash(&data),
+                    data,
+                },
+                updated_by: options.user.clone(),
+                at: now(),
+            };
+            let doc = work.stores().update_publish_state(&update).await?;
+            self.snapshot(work.stores(), &doc, VersionEvent::Publish, update.at)
+                .await?;
+            Ok(doc)
+        }
+        .await;
+        work.finish(result).await
+    }
+
+    /// Takes a published document down: clears the published copy, keeps the draft.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::RevisionConflict`]; [`Error::Validation`] when the document
+    /// is not published.
+    pub async fn unpublish(&self, id: Uuid, options: WriteOptions) -> Result<Document> {
+        retry_unguarded(&options, || self.unpublish_once(id, &options)).await
+    }
+
+    async fn unpublish_once(&self, id: Uuid, options: &WriteOptions) -> Result<Document> {
+        let doc = current(&*self.db, id, options.expected_revision).await?;
+        if doc.status != DocumentStatus::Published {
+            return Err(Error::invalid("status", "the document is not published"));
+        }
+        let update = PublishUpdate {
+            id,
+            expected_revision: doc.revision,
+            change: PublishChange::Unpublish,
+            updated_by: options.user.clone(),
+            at: now(),
+        };
+        self.db.update_publish_state(&update).await
+    }
+
+    /// Deletes a document and its versions.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`].
+    pub async fn delete(&self, id: Uuid) -> Result<()> {
+        if self.db.delete_document(id).await? {
+            Ok(())
+        } else {
+            Err(Error::not_found("document", id))
+        }
+    }
+
+    /// A page of a document's version snapshots, newest first.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown document; [`Error::InvalidQuery`] for a bad limit.
+    pub async fn versions(
+        &self,
+        id: Uuid,
+        limit: u64,
+        offset: u64,
+    ) -> Result<FindResult<DocumentVersion>> {
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(Error::invalid_query(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        if self.db.find_document(id).await?.is_none() {
+            return Err(Error::not_found("document", id));
+        }
+        let page = self.db.list_versions(id, limit, offset).await?;
+        Ok(FindResult::new(page.rows, page.total, limit, offset))
+    }
+
+    /// One version snapshot.
+    pub async fn version(&self, id: Uuid, version_number: i64) -> Result<Option<DocumentVersion>> {
+        self.db.find_version(id, version_number).await
+    }
+
+    /// Makes a snapshot's data the draft again (a compare-and-swap draft update, snapshotted like
+    /// any other).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown document or version; as
+    /// [`update_draft`](Self::update_draft) otherwise.
+    pub async fn restore(
+        &self,
+        id: Uuid,
+        version_number: i64,
+        options: WriteOptions,
+    ) -> Result<Document> {
+        let version = self
+            .db
+            .find_version(id, version_number)
+            .await?
+            .ok_or_else(|| Error::not_found("version", format!("{id}@{version_number}")))?;
+        self.update_draft(id, version.data, options).await
+    }
+
+    async fn snapshot(
+        &self,
+        stores: &dyn Stores,
+        doc: &Document,
+        event_type: VersionEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        let data = match event_type {
+            VersionEvent::Draft => doc.draft_data.clone(),
+            VersionEvent::Publish => doc.published_data.clone(),
+        };
+        stores
+            .insert_version(&NewVersion {
+                id: Uuid::new_v4(),
+                document_id: doc.id,
+                event_type,
+                data: data.unwrap_or(Value::Null),
+                created_by: doc.updated_by.clone(),
+                created_at: at,
+            })
+            .await?;
+        if self.retention > 0 {
+            stores.prune_versions(doc.id, self.retention).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs a read-then-compare-and-swap operation. When the caller gave no expected revision, a
+/// conflict only means a concurrent draft save moved the revision between our read and our
+/// write, so the operation is re-run (a bounded number of times) on the fresh document.
+async fn retry_unguarded<F, Fut>(options: &WriteOptions, mut op: F) -> Result<Document>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Document>>,
+{
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(Error::RevisionConflict { .. })
+                if options.expected_revision.is_none() && attempt < PUBLISH_RETRIES =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Reads a document and checks the caller's expected revision against it.
+async fn current(stores: &dyn Stores, id: Uuid, expected: Option<i64>) -> Result<Document> {
+    let doc = stores
+        .find_document(id)
+        .await?
+        .ok_or_else(|| Error::not_found("document", id))?;
+    match expected {
+        Some(rev) if rev != doc.revision => Err(Error::RevisionConflict {
+            current: doc.revision,
+        }),
+        _ => Ok(doc),
+    }
+}
+
+/// The conditions a document list is always scoped by: its type, and `status = published` in
+/// the published perspective.
+fn scope(doc_type: Option<&str>, perspective: Perspective) -> Vec<Filter> {
+    let mut filters = Vec::new();
+    if let Some(t) = doc_type {
+        filters.push(Filter::Cond(
+            Field::Column(Column::Type),
+            Op::Eq(Operand::String(t.to_string())),
+        ));
+    }
+    if perspective == Perspective::Published {
+        filters.push(Filter::Cond(
+            Field::Column(Column::Status),
+            Op::Eq(Operand::String(DocumentStatus::Published.as_str().into())),
+        ));
+    }
+    filters
+}
+
+fn check_object(data: &Value) -> Result<()> {
+    if data.is_object() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "data",
+            "document data must be a JSON object",
+        ))
+    }
+}
+
+fn check_depth(depth: u32) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid_query(
+            "depth",
+            format!("must be at most {MAX_DEPTH}"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! The schema-type service: types are defined in code ([`SchemaTypeDef`]), synced to
+//! `cms_schema_types` at boot (types removed from code are deleted), and kept in an in-memory
+//! [`SchemaRegistry`] that document validation reads.
+
+use std::sync::{Arc, RwLock};
+
+use uuid::Uuid;
+
+use super::{limits, read_registry};
+use crate::error::{Error, Result, ValidationErrors};
+use crate::model::{SchemaKind, SchemaType, now};
+use crate::ports::DatabaseAdapter;
+use crate::schema::{SchemaRegistry, SchemaTypeDef};
+
+/// What a sync changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Types written (inserted or updated), by name.
+    pub upserted: Vec<String>,
+    /// Types deleted because they are no longer defined in code.
+    pub deleted: Vec<String>,
+}
+
+/// Schema types. Get it from [`Cms::schema_types`](crate::Cms::schema_types).
+#[derive(Debug, Clone)]
+pub struct SchemaTypeService {
+    db: Arc<dyn DatabaseAdapter>,
+    registry: Arc<RwLock<SchemaRegistry>>,
+}
+
+impl SchemaTypeService {
+    pub(crate) fn new(db: Arc<dyn DatabaseAdapter>, registry: Arc<RwLock<SchemaRegistry>>) -> Self {
+        SchemaTypeService { db, registry }
+    }
+
+    /// Makes the stored types exactly `defs`: upserts each one, deletes stored types not in it.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an invalid set of definitions (nothing is written then).
+    pub async fn sync(&self, defs: Vec<SchemaTypeDef>) -> Result<SyncReport> {
+        let registry = SchemaRegistry::new(defs)?;
+        for def in registry.types() {
+            check_limits(def)?;
+        }
+        let mut report = SyncReport::default();
+        for def in registry.types() {
+            self.db.upsert_schema_type(&row(def)).await?;
+            report.upserted.push(def.name.clone());
+        }
+        for stored in self.db.list_schema_types(None).await? {
+            if registry.get(&stored.name).is_none() {
+                self.db.delete_schema_type(&stored.name).await?;
+                report.deleted.push(stored.name);
+            }
+        }
+        *self.registry.write().map_err(poisoned)? = registry;
+        Ok(report)
+    }
+
+    /// Adds or replaces one type.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when the type is invalid or breaks the registered set.
+    pub async fn register(&self, def: SchemaTypeDef) -> Result<SchemaType> {
+        check_limits(&def)?;
+        let next = read_registry(&self.registry)?.with(def.clone())?;
+        let stored = self.db.upsert_schema_type(&row(&def)).await?;
+        *self.registry.write().map_err(poisoned)? = next;
+        Ok(stored)
+    }
+
+    /// Deletes one type.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Validation`] when other types still use it.
+    pub async fn delete(&self, name: &str) -> Result<()> {
+        let next = read_registry(&self.registry)?.without(name)?;
+        if !self.db.delete_schema_type(name).await? {
+            return Err(Error::not_found("schema type", name));
+        }
+        *self.registry.write().map_err(poisoned)? = next;
+        Ok(())
+    }
+
+    /// The stored type with this name.
+    pub async fn get(&self, name: &str) -> Result<Option<SchemaType>> {
+        self.db.find_schema_type(name).await
+    }
+
+    /// All stored types, by name.
+    pub async fn list(&self) -> Result<Vec<SchemaType>> {
+        self.db.list_schema_types(None).await
+    }
+
+    /// Stored document types, by name.
+    pub async fn document_types(&self) -> Result<Vec<SchemaType>> {
+        self.db.list_schema_types(Some(SchemaKind::Document)).await
+    }
+
+    /// Stored object types, by name.
+    pub async fn object_types(&self) -> Result<Vec<SchemaType>> {
+        self.db.list_schema_types(Some(SchemaKind::Object)).await
+    }
+
+    /// A snapshot of the in-memory registry (what validation uses).
+    pub fn registry(&self) -> Result<SchemaRegistry> {
+        Ok(read_registry(&self.registry)?.clone())
+    }
+}
+
+fn check_limits(def: &SchemaTypeDef) -> Result<()> {
+    let mut errors = ValidationErrors::default();
+    limits::check_required(&mut errors, "name", &def.name, limits::TYPE_NAME);
+    limits::check_required(&mut errors, "title", &def.title, limits::SCHEMA_TITLE);
+    errors.into_result()
+}
+
+fn row(def: &SchemaTypeDef) -> SchemaType {
+    let at = now();
+    SchemaType {
+        id: Uuid::new_v4(),
+        name: def.name.clone(),
+        title: def.title.clone(),
+        kind: def.kind,
+        description: def.description.clone(),
+        schema: def.to_json(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+pub(crate) fn poisoned<T>(_: T) -> Error {
+    Error::backend("core", "schema registry lock poisoned by a panic")
+}

@@ -1,0 +1,391 @@
+//! Everything that differs between PostgreSQL and SQLite, in one place.
+//!
+//! Nothing else in aphex-sea branches on the backend. The rest of the crate builds one sea-query
+//! AST; this module supplies the dialect-specific pieces: how a JSON path is read (jsonb operators
+//! vs `json_extract`/`json_type`), how strings are matched and ordered, and how values are bound
+//! (SQLite stores UUIDs and timestamps as text).
+
+use sea_orm::sea_query::{
+    Alias, BinOper, CaseStatement, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement,
+};
+use sea_orm::{DbBackend, Statement, Value};
+
+use aphex_core::Error;
+use aphex_core::model::to_iso_millis;
+
+/// The SQL dialect of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL: `uuid`, `jsonb`, `timestamptz`, enum types.
+    Postgres,
+    /// SQLite: TEXT ids and ISO timestamps, JSON text with the JSON1 functions.
+    Sqlite,
+}
+
+/// The SQLite ISO timestamp form (what Better Auth and `Date.prototype.toISOString` write).
+fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
+    to_iso_millis(t)
+}
+
+impl Dialect {
+    /// The dialect of a SeaORM backend.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for MySQL.
+    pub fn of(backend: DbBackend) -> Result<Dialect, Error> {
+        match backend {
+            DbBackend::Postgres => Ok(Dialect::Postgres),
+            DbBackend::Sqlite => Ok(Dialect::Sqlite),
+            _ => Err(Error::Unsupported {
+                backend: "sea-orm",
+                operation: "backends other than PostgreSQL and SQLite",
+            }),
+        }
+    }
+
+    /// The backend name used in errors: `postgres` or `sqlite`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+
+    /// Rewrites bound values into the form the column stores: on SQLite, UUIDs become lowercase
+    /// hyphenated text and timestamps `2026-11-24T19:13:38.694Z` (so text order is time order
+    /// and Better Auth reads them back). PostgreSQL binds them natively.
+    pub fn bind(self, mut stmt: Statement) -> Statement {
+        if self == Dialect::Sqlite {
+            if let Some(values) = stmt.values.as_mut() {
+                for v in values.0.iter_mut() {
+                    match v {
+                        Value::Uuid(u) => *v = Value::String(u.map(|u| u.to_string())),
+                        Value::ChronoDateTimeUtc(t) => *v = Value::String(t.as_ref().map(iso)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        stmt
+    }
+
+    /// A value inside a JSON column.
+    pub(crate) fn json(self, column: Expr, path: &[String]) -> JsonPath {
+        JsonPath {
+            dialect: self,
+            column,
+            path: path.to_vec(),
+        }
+    }
+
+    /// Case-sensitive whole-string LIKE (`%`, `_`, `\` escapes).
+    pub(crate) fn like(self, text: Expr, pattern: &str) -> Expr {
+        match self {
+            Dialect::Postgres => text.like(LikeExpr::new(pattern).escape('\\')),
+            // SQLite's LIKE ignores ASCII case; GLOB does not.
+            Dialect::Sqlite => {
+                text.binary(BinOper::Custom("GLOB"), Expr::val(like_to_glob(pattern)))
+            }
+        }
+    }
+
+    /// ASCII-case-insensitive LIKE with `\` as escape.
+    pub(crate) fn ilike(self, text: Expr, pattern: String) -> Expr {
+        match self {
+            Dialect::Postgres => {
+                Expr::cust_with_exprs(r"$1 ILIKE $2 ESCAPE '\'", [text, Expr::val(pattern)])
+            }
+            Dialect::Sqlite => text.like(LikeExpr::new(pattern).escape('\\')),
+        }
+    }
+
+    /// A text expression that compares and sorts by code point.
+    pub(crate) fn binary_text(self, text: Expr) -> Expr {
+        match self {
+            Dialect::Postgres => Expr::cust_with_expr(r#"($1 COLLATE "C")"#, text),
+            Dialect::Sqlite => text,
+        }
+    }
+
+    /// `TRUE` / `FALSE`.
+    pub(crate) fn bool_literal(self, b: bool) -> Expr {
+        Expr::cust(if b { "TRUE" } else { "FALSE" })
+    }
+}
+
+/// Escapes `%`, `_` and `\` so a literal string can sit inside a LIKE pattern.
+pub(crate) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Translates a LIKE pattern (`%`, `_`, `\` escapes) into the equivalent GLOB pattern.
+fn like_to_glob(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        let literal = match c {
+            '%' => {
+                out.push('*');
+                continue;
+            }
+            '_' => {
+                out.push('?');
+                continue;
+            }
+            '\\' => chars.next().unwrap_or('\\'),
+            other => other,
+        };
+        match literal {
+            '*' => out.push_str("[*]"),
+            '?' => out.push_str("[?]"),
+            '[' => out.push_str("[[]"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Reads one JSON path in one dialect. Every typed accessor is NULL when the value is missing
+/// or of another type, so a comparison on it is simply not true: type mismatches never match
+/// and never raise a cast error.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonPath {
+    dialect: Dialect,
+    column: Expr,
+    path: Vec<String>,
+}
+
+/// JSON types, as the sort order ranks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonType {
+    Number,
+    String,
+    Object,
+    Array,
+    Bool,
+}
+
+impl JsonPath {
+    /// SQLite JSON path text: `$."a"."b"` (keys are `[A-Za-z0-9_-]`, so quoting is safe).
+    fn sqlite_path(&self) -> String {
+        let mut p = String::from("$");
+        for key in &self.path {
+            p.push_str(".\"");
+            p.push_str(key);
+            p.push('"');
+        }
+        p
+    }
+
+    /// PostgreSQL: the jsonb value (`col -> 'a' -> 'b'`).
+    fn pg_value(&self) -> Expr {
+        self.path.iter().fold(self.column.clone(), |acc, key| {
+            acc.binary(BinOper::Custom("->"), Expr::val(key.as_str()))
+        })
+    }
+
+    /// SQLite `json_type(col, path)`, PostgreSQL `jsonb_typeof(value)`.
+    fn type_name(&self) -> Expr {
+        match self.dialect {
+            Dialect::Sqlite => Func::cust("json_type")
+                .arg(self.column.clone())
+                .arg(Expr::val(self.sqlite_path()))
+                .into(),
+            Dialect::Postgres => Func::cust("jsonb_typeof").arg(self.pg_value()).into(),
+        }
+    }
+
+    fn is(&self, ty: JsonType) -> Expr {
+        match (self.dialect, ty) {
+            (Dialect::Sqlite, JsonType::Number) => self.type_name().is_in(["integer", "real"]),
+            (Dialect::Sqlite, JsonType::String) => self.type_name().eq("text"),
+            (Dialect::Sqlite, JsonType::Bool) => self.type_name().is_in(["true", "false"]),
+            (Dialect::Postgres, JsonType::Number) => self.type_name().eq("number"),
+            (Dialect::Postgres, JsonType::String) => self.type_name().eq("string"),
+            (Dialect::Postgres, JsonType::Bool) => self.type_name().eq("boolean"),
+            (_, JsonType::Object) => self.type_name().eq("object"),
+            (_, JsonType::Array) => self.type_name().eq("array"),
+        }
+    }
+
+    /// The scalar as SQL (text for strings, numeric for numbers), without a type guard.
+    fn raw_scalar(&self, ty: JsonType) -> Expr {
+        match self.dialect {
+            Dialect::Sqlite => Func::cust("json_extract")
+                .arg(self.column.clone())
+                .arg(Expr::val(self.sqlite_path()))
+                .into(),
+            Dialect::Postgres => {
+                let text = Expr::cust_with_expr("($1 #>> '{}')", self.pg_value());
+                match ty {
+                    JsonType::Number => text.cast_as("numeric"),
+                    _ => text,
+                }
+            }
+        }
+    }
+
+    fn guarded(&self, ty: JsonType) -> Expr {
+        CaseStatement::new()
+            .case(self.is(ty), self.raw_scalar(ty))
+            .into()
+    }
+
+    /// The value when it is a string, else NULL.
+    pub(crate) fn text(&self) -> Expr {
+        self.guarded(JsonType::String)
+    }
+
+    /// The value when it is a number, else NULL.
+    pub(crate) fn number(&self) -> Expr {
+        self.guarded(JsonType::Number)
+    }
+
+    /// The value is the boolean `b`.
+    pub(crate) fn is_bool(&self, b: bool) -> Expr {
+        match self.dialect {
+            Dialect::Sqlite => self.type_name().eq(if b { "true" } else { "false" }),
+            Dialect::Postgres => {
+                self.is(JsonType::Bool)
+                    .and(
+                        self.raw_scalar(JsonType::Bool)
+                            .eq(if b { "true" } else { "false" }),
+                    )
+            }
+        }
+    }
+
+    /// The value is an array.
+    pub(crate) fn is_array(&self) -> Expr {
+        self.is(JsonType::Array)
+    }
+
+    /// The value is present and not null.
+    pub(crate) fn exists(&self) -> Expr {
+        self.type_name().ne("null")
+    }
+
+    /// Some element of the array value satisfies `element` (built from the element's type name
+    /// and its scalar value).
+    pub(crate) fn any_element(&self, element: impl FnOnce(&JsonElement) -> Expr) -> Expr {
+        let mut sub: SelectStatement = Query::select();
+        sub.expr(Expr::val(1));
+        match self.dialect {
+            Dialect::Sqlite => {
+                let each = Func::cust("json_each")
+                    .arg(self.column.clone())
+                    .arg(Expr::val(self.sqlite_path()));
+                sub.from_function(each, Alias::new("aphex_el"));
+            }
+            Dialect::Postgres => {
+                let array: Expr = CaseStatement::new()
+                    .case(self.is_array(), self.pg_value())
+                    .into();
+                let each = Func::cust("jsonb_array_elements").arg(array);
+                sub.from_function(each, Alias::new("aphex_el"));
+            }
+        }
+        let el = JsonElement {
+            dialect: self.dialect,
+        };
+        sub.and_where(element(&el));
+        self.is_array().and(Expr::exists(sub))
+    }
+
+    /// Sort keys: first the type rank (missing/null 0, numbers 1, strings 2, objects 3, arrays 4,
+    /// booleans 5 — MongoDB's order), then the value within the type.
+    pub(crate) fn sort_keys(&self) -> Vec<Expr> {
+        let rank: Expr = CaseStatement::new()
+            .case(self.is(JsonType::Number), Expr::val(1))
+            .case(self.is(JsonType::String), Expr::val(2))
+            .case(self.is(JsonType::Object), Expr::val(3))
+            .case(self.is(JsonType::Array), Expr::val(4))
+            .case(self.is(JsonType::Bool), Expr::val(5))
+            .finally(Expr::val(0))
+            .into();
+        match self.dialect {
+            // Within one type, json_extract orders numbers numerically, text by code point and
+            // booleans (0/1) false first.
+            Dialect::Sqlite => vec![rank, self.raw_scalar(JsonType::String)],
+            Dialect::Postgres => vec![
+                rank,
+                self.number(),
+                self.dialect.binary_text(self.text()),
+                self.guarded(JsonType::Bool),
+            ],
+        }
+    }
+}
+
+/// One element of a JSON array inside [`JsonPath::any_element`].
+pub(crate) struct JsonElement {
+    dialect: Dialect,
+}
+
+impl JsonElement {
+    /// The element is a string; its text.
+    pub(crate) fn text(&self) -> (Expr, Expr) {
+        match self.dialect {
+            Dialect::Sqlite => (
+                Expr::cust("aphex_el.type").eq("text"),
+                Expr::cust("aphex_el.value"),
+            ),
+            Dialect::Postgres => (
+                Expr::cust("jsonb_typeof(aphex_el.value)").eq("string"),
+                Expr::cust("(aphex_el.value #>> '{}')"),
+            ),
+        }
+    }
+
+    /// The element is a number; its value.
+    pub(crate) fn number(&self) -> (Expr, Expr) {
+        match self.dialect {
+            Dialect::Sqlite => (
+                Expr::cust("aphex_el.type").is_in(["integer", "real"]),
+                Expr::cust("aphex_el.value"),
+            ),
+            Dialect::Postgres => (
+                Expr::cust("jsonb_typeof(aphex_el.value)").eq("number"),
+                Expr::cust("(aphex_el.value #>> '{}')::numeric"),
+            ),
+        }
+    }
+
+    /// The element is the boolean `b`.
+    pub(crate) fn is_bool(&self, b: bool) -> Expr {
+        match self.dialect {
+            Dialect::Sqlite => Expr::cust("aphex_el.type").eq(if b { "true" } else { "false" }),
+            Dialect::Postgres => Expr::cust("aphex_el.value").eq(Expr::cust(if b {
+                "'true'::jsonb"
+            } else {
+                "'false'::jsonb"
+            })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_translate_to_glob() {
+        assert_eq!(like_to_glob("a%b_c"), "a*b?c");
+        assert_eq!(like_to_glob(r"100\%"), "100%");
+        assert_eq!(like_to_glob(r"a\_b"), "a_b");
+        assert_eq!(like_to_glob("what?*[x]"), "what[?][*][[]x]");
+        assert_eq!(like_to_glob(r"trailing\"), r"trailing\");
+    }
+
+    #[test]
+    fn like_escaping_protects_wildcards() {
+        assert_eq!(escape_like(r"50%_off\now"), r"50\%\_off\\now");
+    }
+}

@@ -1,0 +1,12 @@
+//! Every entity under its table-like name.
+
+pub use super::account::Entity as Account;
+pub use super::apikey::Entity as Apikey;
+pub use super::asset::Entity as CmsAsset;
+pub use super::document::Entity as CmsDocument;
+pub use super::document_version::Entity as CmsDocumentVersion;
+pub use super::schema_type::Entity as CmsSchemaType;
+pub use super::session::Entity as Session;
+pub use super::user::Entity as User;
+pub use super::user_profile::Entity as CmsUserProfile;
+pub use super::verification::Entity as Verification;

@@ -1,0 +1,191 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use aphex_core::model::{Asset, AssetPatch, Timestamp};
+use aphex_core::ports::AssetStore;
+use aphex_core::query::{Filter, ListQuery, Page};
+use aphex_core::{Error, Result};
+
+use super::{SeaStore, count};
+use crate::entity::asset::{ActiveModel, Column, Entity, Model};
+use crate::value::DbUuid;
+use crate::where_sql::{Assets, SqlCompiler};
+
+const ENTITY: &str = "asset";
+
+fn to_core(m: Model) -> Asset {
+    Asset {
+        id: m.id.0,
+        asset_type: m.asset_type,
+        filename: m.filename,
+        original_filename: m.original_filename,
+        mime_type: m.mime_type,
+        size: m.size,
+        url: m.url,
+        path: m.path,
+        storage_adapter: m.storage_adapter,
+        width: m.width,
+        height: m.height,
+        metadata: m.metadata,
+        title: m.title,
+        description: m.description,
+        alt: m.alt,
+        credit_line: m.credit_line,
+        created_by: m.created_by,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
+    fn asset_select(&self, filter: &Filter) -> Result<sea_orm::Select<Entity>> {
+        let mut select = Entity::find();
+        if let Some(cond) = SqlCompiler::<Assets>::new(self.dialect()).filter(filter)? {
+            select = select.filter(cond);
+        }
+        Ok(select)
+    }
+}
+
+#[async_trait]
+impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C, B> {
+    async fn insert_asset(&self, a: &Asset) -> Result<Asset> {
+        let model = ActiveModel {
+            id: Set(DbUuid(a.id)),
+            asset_type: Set(a.asset_type.clone()),
+            filename: Set(a.filename.clone()),
+            original_filename: Set(a.original_filename.clone()),
+            mime_type: Set(a.mime_type.clone()),
+            size: Set(a.size),
+            url: Set(a.url.clone()),
+            path: Set(a.path.clone()),
+            storage_adapter: Set(a.storage_adapter.clone()),
+            width: Set(a.width),
+            height: Set(a.height),
+            metadata: Set(a.metadata.clone()),
+            title: Set(a.title.clone()),
+            description: Set(a.description.clone()),
+            alt: Set(a.alt.clone()),
+            credit_line: Set(a.credit_line.clone()),
+            created_by: Set(a.created_by.clone()),
+            created_at: Set(a.created_at),
+            updated_at: Set(a.updated_at),
+        };
+        let row = model.insert(&self.conn).await.map_err(self.err(ENTITY))?;
+        Ok(to_core(row))
+    }
+
+    async fn find_asset(&self, id: Uuid) -> Result<Option<Asset>> {
+        let row = Entity::find_by_id(DbUuid(id))
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(row.map(to_core))
+    }
+
+    async fn find_assets(&self, query: &ListQuery) -> Result<Page<Asset>> {
+        let select = self.asset_select(&query.filter)?;
+        let total = select
+            .clone()
+            .count(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        let mut select = select.limit(query.limit).offset(query.offset);
+        for (expr, order, nulls) in
+            SqlCompiler::<Assets>::new(self.dialect()).order_by(&query.sort)?
+        {
+            select = select.order_by_with_nulls(expr, order, nulls);
+        }
+        let rows = select.all(&self.conn).await.map_err(self.err(ENTITY))?;
+        Ok(Page {
+            rows: rows.into_iter().map(to_core).collect(),
+            total,
+        })
+    }
+
+    async fn count_assets(&self, filter: &Filter) -> Result<u64> {
+        self.asset_select(filter)?
+            .count(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))
+    }
+
+    async fn count_assets_by_type(&self) -> Result<BTreeMap<String, u64>> {
+        let rows: Vec<(String, i64)> = Entity::find()
+            .select_only()
+            .column(Column::AssetType)
+            .column_as(Column::Id.count(), "n")
+            .group_by(Column::AssetType)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(rows.into_iter().map(|(t, n)| (t, count(n))).collect())
+    }
+
+    async fn total_asset_size(&self) -> Result<u64> {
+        // SUM is NULL on an empty table; COALESCE keeps the type integral on both dialects.
+        let total: Option<Option<i64>> = Entity::find()
+            .select_only()
+            .column_as(
+                Expr::from(Func::coalesce([Column::Size.sum(), Expr::val(0i64)])),
+                "total",
+            )
+            .into_tuple()
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(count(total.flatten().unwrap_or(0)))
+    }
+
+    async fn update_asset(
+        &self,
+        id: Uuid,
+        patch: &AssetPatch,
+        updated_at: Timestamp,
+    ) -> Result<Asset> {
+        let mut values = ActiveModel {
+            updated_at: Set(updated_at),
+            ..Default::default()
+        };
+        if let Some(v) = &patch.title {
+            values.title = Set(v.clone());
+        }
+        if let Some(v) = &patch.description {
+            values.description = Set(v.clone());
+        }
+        if let Some(v) = &patch.alt {
+            values.alt = Set(v.clone());
+        }
+        if let Some(v) = &patch.credit_line {
+            values.credit_line = Set(v.clone());
+        }
+        if let Some(v) = &patch.metadata {
+            values.metadata = Set(v.clone());
+        }
+        let mut rows = Entity::update_many()
+            .set(values)
+            .filter(Column::Id.eq(DbUuid(id)))
+            .exec_with_returning(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        rows.pop()
+            .map(to_core)
+            .ok_or_else(|| Error::not_found(ENTITY, id))
+    }
+
+    async fn delete_asset(&self, id: Uuid) -> Result<bool> {
+        let res = Entity::delete_by_id(DbUuid(id))
+            .exec(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(res.rows_affected > 0)
+    }
+}

@@ -1,0 +1,215 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use aphex_core::model::{Document, NewDocument};
+use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
+use aphex_core::query::{Filter, ListQuery, Page};
+use aphex_core::{Error, Result};
+
+use super::{SeaStore, count};
+use crate::entity::document::{ActiveModel, Column, Entity, Model};
+use crate::entity::enums::DocumentStatus;
+use crate::value::DbUuid;
+use crate::where_sql::{Documents, SqlCompiler};
+
+const ENTITY: &str = "document";
+
+pub(crate) fn to_core(m: Model) -> Document {
+    Document {
+        id: m.id.0,
+        doc_type: m.doc_type,
+        status: m.status.into(),
+        draft_data: m.draft_data,
+        published_data: m.published_data,
+        published_hash: m.published_hash,
+        revision: m.revision,
+        created_by: m.created_by,
+        updated_by: m.updated_by,
+        published_at: m.published_at,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
+    fn document_select(&self, filter: &Filter) -> Result<sea_orm::Select<Entity>> {
+        let mut select = Entity::find();
+        if let Some(cond) = SqlCompiler::<Documents>::new(self.dialect()).filter(filter)? {
+            select = select.filter(cond);
+        }
+        Ok(select)
+    }
+
+    /// After a guarded write matched nothing: why.
+    async fn revision_failure(&self, id: Uuid) -> Error {
+        match Entity::find_by_id(DbUuid(id))
+            .select_only()
+            .column(Column::Revision)
+            .into_tuple::<i64>()
+            .one(&self.conn)
+            .await
+        {
+            Ok(Some(current)) => Error::RevisionConflict { current },
+            Ok(None) => Error::not_found(ENTITY, id),
+            Err(e) => self.err(ENTITY)(e),
+        }
+    }
+
+    async fn guarded_update(
+        &self,
+        id: Uuid,
+        expected_revision: Option<i64>,
+        update: sea_orm::UpdateMany<Entity>,
+    ) -> Result<Document> {
+        let mut update = update.filter(Column::Id.eq(DbUuid(id)));
+        if let Some(rev) = expected_revision {
+            update = update.filter(Column::Revision.eq(rev));
+        }
+        let mut rows = update
+            .exec_with_returning(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        match rows.pop() {
+            Some(row) => Ok(to_core(row)),
+            None => Err(self.revision_failure(id).await),
+        }
+    }
+}
+
+#[async_trait]
+impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B> {
+    async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
+        let model = ActiveModel {
+            id: Set(DbUuid(doc.id)),
+            doc_type: Set(doc.doc_type.clone()),
+            status: Set(DocumentStatus::Draft),
+            draft_data: Set(Some(doc.draft_data.clone())),
+            published_data: Set(None),
+            published_hash: Set(None),
+            revision: Set(1),
+            created_by: Set(doc.created_by.clone()),
+            updated_by: Set(doc.created_by.clone()),
+            published_at: Set(None),
+            created_at: Set(doc.created_at),
+            updated_at: Set(doc.created_at),
+        };
+        let row = model.insert(&self.conn).await.map_err(self.err(ENTITY))?;
+        Ok(to_core(row))
+    }
+
+    async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {
+        let row = Entity::find_by_id(DbUuid(id))
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(row.map(to_core))
+    }
+
+    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = Entity::find()
+            .filter(Column::Id.is_in(ids.iter().map(|id| DbUuid(*id))))
+            .all(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(rows.into_iter().map(to_core).collect())
+    }
+
+    async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
+        let select = self.document_select(&query.filter)?;
+        let total = select
+            .clone()
+            .count(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        let mut select = select.limit(query.limit).offset(query.offset);
+        for (expr, order, nulls) in
+            SqlCompiler::<Documents>::new(self.dialect()).order_by(&query.sort)?
+        {
+            select = select.order_by_with_nulls(expr, order, nulls);
+        }
+        let rows = select.all(&self.conn).await.map_err(self.err(ENTITY))?;
+        Ok(Page {
+            rows: rows.into_iter().map(to_core).collect(),
+            total,
+        })
+    }
+
+    async fn count_documents(&self, filter: &Filter) -> Result<u64> {
+        self.document_select(filter)?
+            .count(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))
+    }
+
+    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>> {
+        let rows: Vec<(String, i64)> = Entity::find()
+            .select_only()
+            .column(Column::DocType)
+            .column_as(Column::Id.count(), "n")
+            .group_by(Column::DocType)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(rows.into_iter().map(|(t, n)| (t, count(n))).collect())
+    }
+
+    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document> {
+        let values = ActiveModel {
+            draft_data: Set(Some(update.data.clone())),
+            updated_by: Set(update.updated_by.clone()),
+            updated_at: Set(update.updated_at),
+            ..Default::default()
+        };
+        let write = Entity::update_many()
+            .set(values)
+            .col_expr(Column::Revision, Expr::col(Column::Revision).add(1));
+        self.guarded_update(update.id, update.expected_revision, write)
+            .await
+    }
+
+    async fn update_publish_state(&self, update: &PublishUpdate) -> Result<Document> {
+        let values = match &update.change {
+            PublishChange::Publish { data, hash } => ActiveModel {
+                status: Set(DocumentStatus::Published),
+                published_data: Set(Some(data.clone())),
+                published_hash: Set(Some(hash.clone())),
+                published_at: Set(Some(update.at)),
+                ..Default::default()
+            },
+            PublishChange::Unpublish => ActiveModel {
+                status: Set(DocumentStatus::Unpublished),
+                published_data: Set(None),
+                published_hash: Set(None),
+                published_at: Set(None),
+                ..Default::default()
+            },
+        };
+        let values = ActiveModel {
+            updated_by: Set(update.updated_by.clone()),
+            updated_at: Set(update.at),
+            ..values
+        };
+        let write = Entity::update_many().set(values);
+        self.guarded_update(update.id, Some(update.expected_revision), write)
+            .await
+    }
+
+    async fn delete_document(&self, id: Uuid) -> Result<bool> {
+        let res = Entity::delete_by_id(DbUuid(id))
+            .exec(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(res.rows_affected > 0)
+    }
+}

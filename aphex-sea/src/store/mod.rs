@@ -1,0 +1,193 @@
+//! [`SeaStore`]: the port implementations over a SeaORM connection or transaction, one file per
+//! port. [`SeaAdapter`] (a pooled connection) is the `DatabaseAdapter`; [`SeaTransaction`] is
+//! what `begin` hands out.
+
+mod asset;
+mod auth;
+mod document;
+mod profile;
+mod schema_type;
+mod version;
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+
+use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
+use aphex_core::{Error, Result};
+
+use crate::conn::BoundConn;
+use crate::dialect::Dialect;
+use crate::error::map_db_err;
+
+/// What a SQL backend crate (`aphex-sqlite`, `aphex-pg`) contributes: its name and how to open a
+/// pool with its per-connection settings. Everything else is shared.
+pub trait SeaBackend: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    const NAME: &'static str;
+    /// The dialect this backend speaks.
+    const DIALECT: Dialect;
+    /// Connection and pool options.
+    type Options: Default + Send;
+    /// Opens a pool.
+    fn open(
+        url: &str,
+        options: &Self::Options,
+    ) -> impl Future<Output = Result<DatabaseConnection>> + Send;
+}
+
+/// The stores over a SeaORM connection `C` (a pool or a transaction) of backend `B`.
+pub struct SeaStore<C, B> {
+    pub(crate) conn: BoundConn<C>,
+    backend: PhantomData<fn() -> B>,
+}
+
+/// A pooled SQL backend: the [`DatabaseAdapter`] of `aphex-sqlite` and `aphex-pg`.
+pub type SeaAdapter<B> = SeaStore<DatabaseConnection, B>;
+
+/// The stores bound to one database transaction.
+pub type SeaTransaction<B> = SeaStore<DatabaseTransaction, B>;
+
+impl<C, B: SeaBackend> fmt::Debug for SeaStore<C, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeaStore")
+            .field("backend", &B::NAME)
+            .field("statements", &self.conn.statements.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.conn.dialect
+    }
+
+    /// Maps a driver error of a statement on `entity`.
+    pub(crate) fn err(&self, entity: &'static str) -> impl Fn(DbErr) -> Error + '_ {
+        move |e| map_db_err(self.conn.dialect, entity, e)
+    }
+}
+
+impl<B: SeaBackend> SeaAdapter<B> {
+    /// Connects with default options.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the database cannot be reached or the URL is invalid.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, B::Options::default()).await
+    }
+
+    /// Connects with the given options.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the database cannot be reached or the URL is invalid.
+    pub async fn connect_with(url: &str, options: B::Options) -> Result<Self> {
+        Self::new(B::open(url, &options).await?)
+    }
+
+    /// Uses a connection the application already has (the seed's
+    /// `new PostgreSQLAdapter({ db, tables })` pattern).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the connection is of another backend.
+    pub fn new(db: DatabaseConnection) -> Result<Self> {
+        let dialect = Dialect::of(db.get_database_backend())?;
+        if dialect != B::DIALECT {
+            return Err(Error::Unsupported {
+                backend: B::NAME,
+                operation: "a connection of another database backend",
+            });
+        }
+        Ok(SeaStore {
+            conn: BoundConn {
+                inner: db,
+                dialect,
+                statements: Arc::new(AtomicU64::new(0)),
+            },
+            backend: PhantomData,
+        })
+    }
+
+    /// The underlying SeaORM connection (run migrations or your own queries with it).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn.inner
+    }
+}
+
+#[async_trait]
+impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
+    fn backend(&self) -> &'static str {
+        B::NAME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(true)
+    }
+
+    async fn health(&self) -> Result<()> {
+        self.conn
+            .inner
+            .ping()
+            .await
+            .map_err(|e| Error::backend(B::NAME, e))
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        // SQLite: take the write lock at BEGIN, so a transaction that reads before it writes
+        // waits for other writers (busy_timeout) instead of failing with SQLITE_BUSY later.
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let tx = self
+            .conn
+            .inner
+            .begin_with_options(options)
+            .await
+            .map_err(|e| Error::backend(B::NAME, e))?;
+        Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
+            conn: BoundConn {
+                inner: tx,
+                dialect: self.conn.dialect,
+                statements: self.conn.statements.clone(),
+            },
+            backend: PhantomData,
+        }))
+    }
+
+    fn statement_count(&self) -> u64 {
+        self.conn.statements.load(Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+impl<B: SeaBackend> Transaction for SeaTransaction<B> {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.conn
+            .inner
+            .commit()
+            .await
+            .map_err(|e| Error::backend(B::NAME, e))
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        self.conn
+            .inner
+            .rollback()
+            .await
+            .map_err(|e| Error::backend(B::NAME, e))
+    }
+}
+
+/// Converts a row count to `u64` (counts are never negative).
+pub(crate) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}

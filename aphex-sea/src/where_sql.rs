@@ -1,0 +1,321 @@
+//! The `where` compiler for the SQL family: a resolved [`Filter`] becomes one sea-query
+//! expression, sort keys become ORDER BY terms. Values are always bound parameters; column
+//! names come from the entities. Dialect details are asked of [`Dialect`].
+//!
+//! Three-valued logic: a condition on a missing/null/mistyped value evaluates to NULL or FALSE,
+//! both "not matched". Only a negation could turn NULL into a match, so [`Filter::Not`] compiles
+//! to `NOT COALESCE(child, FALSE)` — the exact complement the `where` language promises.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, NullOrdering, Order, SimpleExpr};
+use sea_orm::{EntityTrait, IdenStatic, Value};
+
+use aphex_core::query::{Column, ColumnKind, Field, Filter, JsonColumn, Op, Operand, SortKey};
+use aphex_core::{Error, Result};
+
+use crate::dialect::{Dialect, JsonPath, escape_like};
+use crate::entity::{asset, document};
+
+/// A table the `where` language can query: maps core columns to entity columns.
+pub(crate) trait QueryTable {
+    /// The entity column for a core column, and the PostgreSQL enum type it has, if any.
+    fn column(column: Column) -> Option<(Expr, Option<&'static str>)>;
+    /// The entity column for a JSON column.
+    fn json_column(column: JsonColumn) -> Option<Expr>;
+}
+
+fn col<E: EntityTrait, C: IdenStatic>(entity: E, c: C) -> Expr {
+    Expr::col((entity, c))
+}
+
+/// `cms_documents`.
+pub(crate) struct Documents;
+
+impl QueryTable for Documents {
+    fn column(column: Column) -> Option<(Expr, Option<&'static str>)> {
+        use document::Column as C;
+        let e = document::Entity;
+        Some(match column {
+            Column::Id => (col(e, C::Id), None),
+            Column::Type => (col(e, C::DocType), None),
+            Column::Status => (col(e, C::Status), Some("document_status")),
+            Column::Revision => (col(e, C::Revision), None),
+            Column::CreatedAt => (col(e, C::CreatedAt), None),
+            Column::UpdatedAt => (col(e, C::UpdatedAt), None),
+            Column::PublishedAt => (col(e, C::PublishedAt), None),
+            Column::CreatedBy => (col(e, C::CreatedBy), None),
+            Column::UpdatedBy => (col(e, C::UpdatedBy), None),
+            _ => return None,
+        })
+    }
+
+    fn json_column(column: JsonColumn) -> Option<Expr> {
+        match column {
+            JsonColumn::DraftData => Some(col(document::Entity, document::Column::DraftData)),
+            JsonColumn::PublishedData => {
+                Some(col(document::Entity, document::Column::PublishedData))
+            }
+            JsonColumn::Metadata => None,
+        }
+    }
+}
+
+/// `cms_assets`.
+pub(crate) struct Assets;
+
+impl QueryTable for Assets {
+    fn column(column: Column) -> Option<(Expr, Option<&'static str>)> {
+        use asset::Column as C;
+        let e = asset::Entity;
+        let c = match column {
+            Column::Id => C::Id,
+            Column::AssetType => C::AssetType,
+            Column::Filename => C::Filename,
+            Column::OriginalFilename => C::OriginalFilename,
+            Column::MimeType => C::MimeType,
+            Column::Size => C::Size,
+            Column::Url => C::Url,
+            Column::Path => C::Path,
+            Column::StorageAdapter => C::StorageAdapter,
+            Column::Width => C::Width,
+            Column::Height => C::Height,
+            Column::Title => C::Title,
+            Column::Description => C::Description,
+            Column::Alt => C::Alt,
+            Column::CreditLine => C::CreditLine,
+            Column::CreatedBy => C::CreatedBy,
+            Column::CreatedAt => C::CreatedAt,
+            Column::UpdatedAt => C::UpdatedAt,
+            _ => return None,
+        };
+        Some((col(e, c), None))
+    }
+
+    fn json_column(column: JsonColumn) -> Option<Expr> {
+        match column {
+            JsonColumn::Metadata => Some(col(asset::Entity, asset::Column::Metadata)),
+            _ => None,
+        }
+    }
+}
+
+/// Compiles filters and sorts for one table in one dialect.
+pub(crate) struct SqlCompiler<T> {
+    dialect: Dialect,
+    table: std::marker::PhantomData<T>,
+}
+
+impl<T: QueryTable> SqlCompiler<T> {
+    pub(crate) fn new(dialect: Dialect) -> Self {
+        SqlCompiler {
+            dialect,
+            table: std::marker::PhantomData,
+        }
+    }
+
+    /// The WHERE expression, or `None` when the filter matches everything.
+    pub(crate) fn filter(&self, filter: &Filter) -> Result<Option<Expr>> {
+        match filter {
+            Filter::True => Ok(None),
+            other => self.expr(other).map(Some),
+        }
+    }
+
+    fn expr(&self, filter: &Filter) -> Result<Expr> {
+        Ok(match filter {
+            Filter::True => self.dialect.bool_literal(true),
+            Filter::False => self.dialect.bool_literal(false),
+            Filter::And(items) => self.fold(items, ExprTrait::and, true)?,
+            Filter::Or(items) => self.fold(items, ExprTrait::or, false)?,
+            Filter::Not(inner) => {
+                Func::coalesce([self.expr(inner)?, self.dialect.bool_literal(false)]).not()
+            }
+            Filter::Cond(Field::Column(c), op) => self.column_cond(*c, op)?,
+            Filter::Cond(Field::Json(j), op) => self.json_cond(&self.json_path(j)?, op),
+        })
+    }
+
+    /// Joins children with AND/OR; `empty` is the value of an empty list.
+    fn fold(&self, items: &[Filter], join: fn(Expr, Expr) -> Expr, empty: bool) -> Result<Expr> {
+        let mut exprs = items.iter().map(|f| self.expr(f));
+        let Some(first) = exprs.next() else {
+            return Ok(self.dialect.bool_literal(empty));
+        };
+        exprs.try_fold(first?, |acc, e| Ok(join(acc, e?)))
+    }
+
+    fn column(&self, column: Column) -> Result<(Expr, Option<&'static str>)> {
+        T::column(column).ok_or_else(|| {
+            Error::invalid_query(format!("{column:?}"), "not a column of this table")
+        })
+    }
+
+    fn json_path(&self, field: &aphex_core::query::JsonField) -> Result<JsonPath> {
+        let column = T::json_column(field.column).ok_or_else(|| {
+            Error::invalid_query(format!("{:?}", field.column), "not a column of this table")
+        })?;
+        Ok(self.dialect.json(column, &field.path))
+    }
+
+    fn column_cond(&self, column: Column, op: &Op) -> Result<Expr> {
+        let (c, enum_type) = self.column(column)?;
+        let value = |o: &Operand| -> Expr {
+            let v = Expr::val(operand_value(o));
+            match enum_type {
+                Some(t) => v.as_enum(t),
+                None => v,
+            }
+        };
+        // Text comparisons see enum columns as text, by code point.
+        let text = || {
+            let c = match enum_type {
+                Some(_) => c.clone().as_enum("text"),
+                None => c.clone(),
+            };
+            self.dialect.binary_text(c)
+        };
+        let ordered = |_: &Operand| match column.kind() {
+            ColumnKind::Text => text(),
+            _ => c.clone(),
+        };
+        Ok(match op {
+            Op::Eq(o) => c.clone().eq(value(o)),
+            Op::In(list) => c.clone().is_in(list.iter().map(value)),
+            Op::Exists => c.clone().is_not_null(),
+            Op::Gt(o) => ordered(o).gt(operand_value(o)),
+            Op::Gte(o) => ordered(o).gte(operand_value(o)),
+            Op::Lt(o) => ordered(o).lt(operand_value(o)),
+            Op::Lte(o) => ordered(o).lte(operand_value(o)),
+            Op::Like(p) => self.dialect.like(text(), p),
+            Op::Contains(Operand::String(s)) => self.contains(text(), s),
+            Op::StartsWith(s) => self.dialect.ilike(text(), format!("{}%", escape_like(s))),
+            Op::EndsWith(s) => self.dialect.ilike(text(), format!("%{}", escape_like(s))),
+            // Columns hold no arrays; resolution never produces these.
+            Op::Contains(_) | Op::All(_) => self.dialect.bool_literal(false),
+        })
+    }
+
+    fn contains(&self, text: Expr, s: &str) -> Expr {
+        self.dialect.ilike(text, format!("%{}%", escape_like(s)))
+    }
+
+    fn json_cond(&self, j: &JsonPath, op: &Op) -> Expr {
+        let cmp = |o: &Operand, f: fn(Expr, Value) -> Expr| -> Expr {
+            match o {
+                Operand::String(_) => f(self.dialect.binary_text(j.text()), operand_value(o)),
+                Operand::Int(_) | Operand::Float(_) => f(j.number(), operand_value(o)),
+                _ => self.dialect.bool_literal(false),
+            }
+        };
+        match op {
+            Op::Eq(Operand::Bool(b)) => j.is_bool(*b),
+            Op::Eq(o) => cmp(o, |e, v| e.eq(v)),
+            Op::In(list) => {
+                let strings: Vec<Value> = list
+                    .iter()
+                    .filter(|o| matches!(o, Operand::String(_)))
+                    .map(operand_value)
+                    .collect();
+                let numbers: Vec<Value> = list
+                    .iter()
+                    .filter(|o| o.is_number())
+                    .map(operand_value)
+                    .collect();
+                let mut parts = Vec::new();
+                if !strings.is_empty() {
+                    parts.push(j.text().is_in(strings));
+                }
+                if !numbers.is_empty() {
+                    parts.push(j.number().is_in(numbers));
+                }
+                for b in [true, false] {
+                    if list.contains(&Operand::Bool(b)) {
+                        parts.push(j.is_bool(b));
+                    }
+                }
+                parts
+                    .into_iter()
+                    .reduce(ExprTrait::or)
+                    .unwrap_or_else(|| self.dialect.bool_literal(false))
+            }
+            Op::Exists => j.exists(),
+            Op::Gt(o) => cmp(o, |e, v| e.gt(v)),
+            Op::Gte(o) => cmp(o, |e, v| e.gte(v)),
+            Op::Lt(o) => cmp(o, |e, v| e.lt(v)),
+            Op::Lte(o) => cmp(o, |e, v| e.lte(v)),
+            Op::Like(p) => self.dialect.like(j.text(), p),
+            Op::StartsWith(s) => self.dialect.ilike(j.text(), format!("{}%", escape_like(s))),
+            Op::EndsWith(s) => self.dialect.ilike(j.text(), format!("%{}", escape_like(s))),
+            Op::Contains(Operand::String(s)) => {
+                let pattern = format!("%{}%", escape_like(s));
+                let in_string = self.dialect.ilike(j.text(), pattern.clone());
+                let in_array = j.any_element(|el| {
+                    let (is_text, text) = el.text();
+                    is_text.and(self.dialect.ilike(text, pattern))
+                });
+                in_string.or(in_array)
+            }
+            Op::Contains(o) => j.any_element(|el| element_eq(el, o)),
+            Op::All(list) => list
+                .iter()
+                .map(|o| j.any_element(|el| element_eq(el, o)))
+                .reduce(ExprTrait::and)
+                .unwrap_or_else(|| self.dialect.bool_literal(false)),
+        }
+    }
+
+    /// ORDER BY terms: each key (JSON keys expand to type rank + value), nulls first ascending
+    /// and last descending.
+    pub(crate) fn order_by(&self, sort: &[SortKey]) -> Result<Vec<(Expr, Order, NullOrdering)>> {
+        let mut terms = Vec::with_capacity(sort.len() + 2);
+        for key in sort {
+            let (order, nulls) = if key.descending {
+                (Order::Desc, NullOrdering::Last)
+            } else {
+                (Order::Asc, NullOrdering::First)
+            };
+            match &key.field {
+                Field::Column(c) => {
+                    let (e, enum_type) = self.column(*c)?;
+                    let e = match (c.kind(), enum_type) {
+                        (ColumnKind::Text, Some(_)) => self.dialect.binary_text(e.as_enum("text")),
+                        (ColumnKind::Text, None) => self.dialect.binary_text(e),
+                        _ => e,
+                    };
+                    terms.push((e, order.clone(), nulls));
+                }
+                Field::Json(j) => {
+                    for e in self.json_path(j)?.sort_keys() {
+                        terms.push((e, order.clone(), nulls));
+                    }
+                }
+            }
+        }
+        Ok(terms)
+    }
+}
+
+fn element_eq(el: &crate::dialect::JsonElement, o: &Operand) -> SimpleExpr {
+    match o {
+        Operand::Bool(b) => el.is_bool(*b),
+        Operand::String(_) => {
+            let (is_text, text) = el.text();
+            is_text.and(text.eq(operand_value(o)))
+        }
+        _ => {
+            let (is_number, number) = el.number();
+            is_number.and(number.eq(operand_value(o)))
+        }
+    }
+}
+
+/// The bound value of an operand.
+pub(crate) fn operand_value(o: &Operand) -> Value {
+    match o {
+        Operand::Bool(b) => Value::Bool(Some(*b)),
+        Operand::Int(i) => Value::BigInt(Some(*i)),
+        Operand::Float(f) => Value::Double(Some(*f)),
+        Operand::String(s) => Value::String(Some(s.clone())),
+        Operand::Timestamp(t) => Value::ChronoDateTimeUtc(Some(*t)),
+        Operand::Uuid(u) => Value::Uuid(Some(*u)),
+    }
+}

@@ -1,0 +1,91 @@
+//! # aphex-sqlite
+//!
+//! The SQLite backend of aphex-rs — the embedded default. All SQL logic is shared with
+//! PostgreSQL in `aphex-sea`; this crate only knows how to open SQLite: WAL journal,
+//! `foreign_keys=ON` and a busy timeout on every connection.
+//!
+//! ```no_run
+//! # async fn run() -> aphex_core::Result<()> {
+//! use aphex_sqlite::SqliteAdapter;
+//! let db = SqliteAdapter::connect("sqlite://./app.db?mode=rwc").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Storage: content ids are lowercase hyphenated UUID text, timestamps ISO-8601 text with
+//! milliseconds (`2026-11-24T19:13:38.694Z`, the form Better Auth writes), booleans 0/1, JSON as
+//! text queried with the JSON1 functions.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use aphex_core::{Error, Result};
+use aphex_sea::{Dialect, SeaAdapter, SeaBackend};
+
+pub use aphex_sea::cms_schema;
+pub use aphex_sea::entity as entities;
+
+/// The SQLite backend marker for [`SeaAdapter`].
+#[derive(Debug, Clone, Copy)]
+pub struct Sqlite;
+
+/// A CMS database on SQLite.
+pub type SqliteAdapter = SeaAdapter<Sqlite>;
+
+/// How SQLite connections are opened.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Pool size. In-memory databases always use one connection (each connection would be its
+    /// own database otherwise).
+    pub max_connections: u32,
+    /// How long a writer waits for the write lock before failing with "database is locked".
+    pub busy_timeout: Duration,
+    /// Create the file when it does not exist.
+    pub create_if_missing: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            max_connections: 8,
+            busy_timeout: Duration::from_secs(10),
+            create_if_missing: true,
+        }
+    }
+}
+
+impl SeaBackend for Sqlite {
+    const NAME: &'static str = "sqlite";
+    const DIALECT: Dialect = Dialect::Sqlite;
+    type Options = SqliteOptions;
+
+    async fn open(url: &str, options: &SqliteOptions) -> Result<DatabaseConnection> {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let mut opts = ConnectOptions::new(url);
+        let busy = options.busy_timeout;
+        let create = options.create_if_missing;
+        opts.max_connections(if in_memory {
+            1
+        } else {
+            options.max_connections
+        })
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .foreign_keys(true)
+                .busy_timeout(busy)
+                .create_if_missing(create);
+            // WAL lets readers run beside the writer. `synchronous` stays FULL (the default):
+            // a commit that returned is on disk.
+            if in_memory {
+                o
+            } else {
+                o.journal_mode(SqliteJournalMode::Wal)
+            }
+        });
+        Database::connect(opts)
+            .await
+            .map_err(|e| Error::backend("sqlite", e))
+    }
+}

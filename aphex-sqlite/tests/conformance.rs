@@ -1,0 +1,20 @@
+//! The conformance suite on SQLite: every test gets its own database file in a temp directory.
+
+use aphex_conformance::TestDb;
+use aphex_sqlite::SqliteAdapter;
+use migration::{Migrator, MigratorTrait};
+
+async fn fresh() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("conformance.db").display()
+    );
+    let adapter = SqliteAdapter::connect(&url).await.expect("connect");
+    Migrator::up(adapter.connection(), None)
+        .await
+        .expect("migrate");
+    TestDb::new(adapter, dir)
+}
+
+aphex_conformance::conformance_tests!(fresh);
