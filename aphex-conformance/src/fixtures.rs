@@ -39,3 +39,27 @@ pub fn schema_types() -> Vec<SchemaTypeDef> {
 pub fn reference(id: Uuid) -> Value {
     json!({"_type": "reference", "_ref": id.to_string()})
 }
+
+/// A Better Auth style id: 32 random characters from `[A-Za-z0-9]`.
+pub fn auth_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let bytes = [*Uuid::new_v4().as_bytes(), *Uuid::new_v4().as_bytes()].concat();
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
+/// A `user` row with a fresh id, `email` (lowercase) and millisecond timestamps.
+pub fn user(name: &str, email: &str) -> aphex_core::model::User {
+    let at = aphex_core::model::now();
+    aphex_core::model::User {
+        id: auth_id(),
+        name: name.to_owned(),
+        email: email.to_lowercase(),
+        email_verified: false,
+        image: None,
+        created_at: at,
+        updated_at: at,
+    }
+}

@@ -1,0 +1,79 @@
+//! # aphex-pg
+//!
+//! The PostgreSQL backend of aphex-rs. All SQL logic is shared with SQLite in `aphex-sea`; this
+//! crate opens the pool (size, acquire timeout, per-statement timeout).
+//!
+//! ```no_run
+//! # async fn run() -> aphex_core::Result<()> {
+//! use aphex_pg::{PostgresAdapter, PostgresOptions};
+//! let db = PostgresAdapter::connect_with(
+//!     "postgres://cms@localhost/cms",
+//!     PostgresOptions { max_connections: 20, ..Default::default() },
+//! )
+//! .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! An application that already has a SeaORM `DatabaseConnection` passes it to
+//! [`PostgresAdapter::new`] instead.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use aphex_core::{Error, Result};
+use aphex_sea::{Dialect, SeaAdapter, SeaBackend};
+
+pub use aphex_sea::cms_schema;
+pub use aphex_sea::entity as entities;
+
+/// The PostgreSQL backend marker for [`SeaAdapter`].
+#[derive(Debug, Clone, Copy)]
+pub struct Postgres;
+
+/// A CMS database on PostgreSQL.
+pub type PostgresAdapter = SeaAdapter<Postgres>;
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    /// Most connections in the pool.
+    pub max_connections: u32,
+    /// Connections kept open when idle.
+    pub min_connections: u32,
+    /// How long to wait for a free connection.
+    pub acquire_timeout: Duration,
+    /// Server-side `statement_timeout` for every statement; `None` leaves the server default.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        PostgresOptions {
+            max_connections: 10,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl SeaBackend for Postgres {
+    const NAME: &'static str = "postgres";
+    const DIALECT: Dialect = Dialect::Postgres;
+    type Options = PostgresOptions;
+
+    async fn open(url: &str, options: &PostgresOptions) -> Result<DatabaseConnection> {
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(options.max_connections)
+            .min_connections(options.min_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .sqlx_logging(false);
+        if let Some(timeout) = options.statement_timeout {
+            opts.statement_timeout(timeout);
+        }
+        Database::connect(opts)
+            .await
+            .map_err(|e| Error::backend("postgres", e))
+    }
+}

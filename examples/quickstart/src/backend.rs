@@ -1,0 +1,48 @@
+//! The one place that knows which database this build talks to. The rest of the example only
+//! sees `aphex_core::ports::DatabaseAdapter`.
+//!
+//! `DATABASE_URL` picks the backend among those compiled in (Cargo features `sqlite`,
+//! `postgres`); without it, SQLite on `./aphex-quickstart.db`.
+
+use std::sync::Arc;
+
+use aphex_core::ports::DatabaseAdapter;
+
+/// Where the quickstart stores its data when `DATABASE_URL` is not set.
+pub const DEFAULT_URL: &str = "sqlite://./aphex-quickstart.db?mode=rwc";
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Connects to `url` and brings the schema up to date.
+pub async fn connect(url: &str) -> Result<Arc<dyn DatabaseAdapter>, BoxError> {
+    #[cfg(feature = "sqlite")]
+    if url.starts_with("sqlite:") {
+        use migration::{Migrator, MigratorTrait};
+        let db = aphex_sqlite::SqliteAdapter::connect(url).await?;
+        Migrator::up(db.connection(), None).await?;
+        return Ok(Arc::new(db));
+    }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        use migration::{Migrator, MigratorTrait};
+        let db = aphex_pg::PostgresAdapter::connect(url).await?;
+        Migrator::up(db.connection(), None).await?;
+        return Ok(Arc::new(db));
+    }
+    Err(format!(
+        "no backend compiled in for {url:?} (compiled in: {})",
+        compiled_in().join(", ")
+    )
+    .into())
+}
+
+fn compiled_in() -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if cfg!(feature = "sqlite") {
+        out.push("sqlite");
+    }
+    if cfg!(feature = "postgres") {
+        out.push("postgres");
+    }
+    out
+}
