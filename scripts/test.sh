@@ -1,13 +1,82 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace against real databases.
+# Runs every test of the workspace against real databases, starting what they need and stopping
+# it afterwards (also when tests fail):
 #
-# SQLite needs nothing: each test opens its own database file in a temp directory.
+# - SQLite: nothing to start; each test opens its own database file in a temp directory.
+# - PostgreSQL: a throwaway cluster from the machine's initdb/pg_ctl (temp dir, free port,
+#   127.0.0.1 only, run as the `postgres` user when root). Set APHEX_TEST_POSTGRES_URL to use an
+#   existing server instead. Each test gets its own database, dropped afterwards.
 #
 # With CI=true a backend whose server cannot be provided is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "==> cargo test --workspace"
+CI="${CI:-false}"
+WORK="$(mktemp -d /tmp/aphex-test.XXXXXX)"
+chmod 755 "$WORK"  # the postgres user must reach its data and socket directories
+PG_DATA=""
+
+log() { printf '==> %s\n' "$*"; }
+missing() {
+    if [ "$CI" = "true" ]; then
+        echo "ERROR: $1 (CI=true: a missing backend is a failure)" >&2
+        exit 1
+    fi
+    echo "WARNING: $1 — its tests will report SKIPPED" >&2
+}
+
+cleanup() {
+    local status=$?
+    if [ -n "$PG_DATA" ]; then
+        log "stopping PostgreSQL"
+        as_postgres pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+start_postgres() {
+    if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
+        log "PostgreSQL: using APHEX_TEST_POSTGRES_URL"
+        return
+    fi
+    local bindir
+    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    [ -n "$bindir" ] && PATH="$PATH:$bindir"
+    if ! command -v initdb >/dev/null || ! command -v pg_ctl >/dev/null; then
+        missing "PostgreSQL server binaries (initdb, pg_ctl) not found"
+        return
+    fi
+    local port
+    port="$(free_port)"
+    PG_DATA="$WORK/pg/data"
+    mkdir -p "$WORK/pg"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$WORK/pg"
+    log "PostgreSQL: initdb + pg_ctl start on 127.0.0.1:$port"
+    as_postgres initdb -D "$PG_DATA" -U postgres -A trust -E UTF8 --locale=C >"$WORK/pg/initdb.log" 2>&1 ||
+        { cat "$WORK/pg/initdb.log" >&2; exit 1; }
+    as_postgres pg_ctl -D "$PG_DATA" -l "$WORK/pg/server.log" -w -t 60 start \
+        -o "-p $port -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" >/dev/null ||
+        { cat "$WORK/pg/server.log" >&2; exit 1; }
+    export APHEX_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+start_postgres
+
+log "cargo test --workspace"
 cargo test --workspace --all-targets
-echo "==> doc tests"
+log "doc tests"
 cargo test --workspace --doc

@@ -69,7 +69,13 @@ fn with_metadata(mut asset: NewAsset, metadata: Value) -> NewAsset {
 async fn seed(assets: &AssetService) -> Vec<Asset> {
     let rows = [
         with_metadata(
-            new_asset("image", "sunset.jpg", "Sunset Beach.JPG", "image/jpeg", 2000),
+            new_asset(
+                "image",
+                "sunset.jpg",
+                "Sunset Beach.JPG",
+                "image/jpeg",
+                2000,
+            ),
             json!({"camera": "Canon", "iso": 100}),
         ),
         with_metadata(
@@ -121,7 +127,10 @@ pub async fn create_fills_defaults_and_reads_back(db: &TestDb) {
     assert_eq!(plain.storage_adapter, "local");
     assert_eq!(plain.created_at, plain.updated_at);
     assert!(plain.created_at >= before && plain.created_at <= model::now());
-    assert_eq!(plain.created_at, model::truncate_to_millis(plain.created_at));
+    assert_eq!(
+        plain.created_at,
+        model::truncate_to_millis(plain.created_at)
+    );
     assert_eq!(
         (plain.width, plain.height, &plain.metadata, &plain.title),
         (None, None, &None, &None)
@@ -178,10 +187,7 @@ pub async fn create_fills_defaults_and_reads_back(db: &TestDb) {
         assets.find_by_id(created.id).await.expect("read"),
         Some(created)
     );
-    assert_eq!(
-        assets.find_by_id(Uuid::new_v4()).await.expect("read"),
-        None
-    );
+    assert_eq!(assets.find_by_id(Uuid::new_v4()).await.expect("read"), None);
 }
 
 /// `asset_type` and `mime_type` are exact matches, ANDed with each other and with `search`.
@@ -253,7 +259,11 @@ pub async fn search_is_case_insensitive_and_literal(db: &TestDb) {
             .expect("find")
             .docs;
         let count = assets.count(&filter, None).await.expect("count");
-        assert_eq!(count, found.len() as u64, "count agrees with find for {text:?}");
+        assert_eq!(
+            count,
+            found.len() as u64,
+            "count agrees with find for {text:?}"
+        );
         let mut names: Vec<String> = found.into_iter().map(|a| a.filename).collect();
         names.sort_unstable();
         names
@@ -385,7 +395,10 @@ pub async fn paging_metadata(db: &TestDb) {
 
     let p1 = page(FindOptions::new()).await;
     assert_eq!(p1.docs.len(), 5);
-    assert_eq!((p1.limit, p1.offset, p1.page, p1.total_pages), (50, 0, 1, 1));
+    assert_eq!(
+        (p1.limit, p1.offset, p1.page, p1.total_pages),
+        (50, 0, 1, 1)
+    );
     assert!(!p1.has_next_page);
     assert!(!p1.has_prev_page);
 
@@ -619,7 +632,13 @@ pub async fn update_patches_only_the_given_fields(db: &TestDb) {
         .await
         .expect_err("unknown id");
     assert!(
-        matches!(err, Error::NotFound { entity: "asset", .. }),
+        matches!(
+            err,
+            Error::NotFound {
+                entity: "asset",
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -634,7 +653,13 @@ pub async fn delete_then_not_found(db: &TestDb) {
     assert_eq!(assets.find_by_id(victim.id).await.expect("read"), None);
     let err = assets.delete(victim.id).await.expect_err("second delete");
     assert!(
-        matches!(err, Error::NotFound { entity: "asset", .. }),
+        matches!(
+            err,
+            Error::NotFound {
+                entity: "asset",
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(

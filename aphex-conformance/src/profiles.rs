@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use aphex_core::model::{Role, User};
-use aphex_core::ports::{AuthStore, UserProfileStore};
 use aphex_core::{Cms, Error};
 use serde_json::json;
 

@@ -4,8 +4,7 @@
 //! perspective-aware.
 
 use aphex_core::model::Document;
-use aphex_core::ports::DocumentStore;
-use aphex_core::query::{FindOptions, Perspective};
+use aphex_core::query::{FindOptions, Perspective, Where};
 use aphex_core::service::{CreateDocument, WriteOptions};
 use aphex_core::{Cms, Error};
 use serde_json::{Value, json};
@@ -82,7 +81,11 @@ pub async fn depth_zero_leaves_references_untouched(db: &TestDb) {
 
     let before = db.statements();
     let read = read(&cms, post.id, Perspective::Draft, 0).await;
-    assert_eq!(db.statements() - before, 1, "find_by_id at depth 0 is one statement");
+    assert_eq!(
+        db.statements() - before,
+        1,
+        "find_by_id at depth 0 is one statement"
+    );
     assert_eq!(read.draft_data, Some(data));
     assert_eq!(read, post, "nothing but the stored row");
 }
@@ -98,7 +101,12 @@ pub async fn depth_one_resolves_every_reference_in_one_statement(db: &TestDb) {
         json!({"name": "Ada", "email": "ada@example.com", "mentor": reference(mentor.id)}),
     )
     .await;
-    let r1 = create(&cms, "post", json!({"title": "R1", "author": reference(author.id)})).await;
+    let r1 = create(
+        &cms,
+        "post",
+        json!({"title": "R1", "author": reference(author.id)}),
+    )
+    .await;
     let r2 = create(&cms, "post", json!({"title": "R2", "views": 3})).await;
     let r3 = create(&cms, "post", json!({"title": "R3"})).await;
     let post = create(
@@ -444,24 +452,43 @@ pub async fn published_perspective_resolves_published_data_only(db: &TestDb) {
     docs.unpublish(taken_down.id, WriteOptions::default())
         .await
         .expect("unpublish");
+    let bridge = create(
+        &cms,
+        "post",
+        json!({"title": "Bridge", "related": [reference(draft_only.id)]}),
+    )
+    .await;
+    docs.publish(bridge.id, WriteOptions::default())
+        .await
+        .expect("publish bridge");
     let data = json!({
         "title": "Post",
         "author": reference(live.id),
-        "related": [reference(draft_only.id), reference(taken_down.id)],
+        "related": [reference(draft_only.id), reference(taken_down.id), reference(bridge.id)],
     });
     let post = create(&cms, "post", data.clone()).await;
     docs.publish(post.id, WriteOptions::default())
         .await
         .expect("publish post");
 
-    let published = read(&cms, post.id, Perspective::Published, 1).await;
+    let before = db.statements();
+    let published = read(&cms, post.id, Perspective::Published, 2).await;
+    assert!(
+        db.statements() - before <= 3,
+        "still at most one statement per level"
+    );
     assert_eq!(
         published.published_data,
         Some(json!({
             "title": "Post",
             "author": resolved(&live, json!({"name": "Live"})),
-            "related": [reference(draft_only.id), reference(taken_down.id)],
-        }))
+            "related": [
+                reference(draft_only.id),
+                reference(taken_down.id),
+                resolved(&bridge, json!({"title": "Bridge", "related": [reference(draft_only.id)]})),
+            ],
+        })),
+        "unpublished targets stay references at every level"
     );
     assert_eq!(
         published.draft_data, post.draft_data,
@@ -472,8 +499,9 @@ pub async fn published_perspective_resolves_published_data_only(db: &TestDb) {
         .find(
             Some("post"),
             &FindOptions::new()
+                .filter(Where::path("title").equals("Post"))
                 .perspective(Perspective::Published)
-                .depth(1),
+                .depth(2),
         )
         .await
         .expect("find published");
@@ -489,6 +517,7 @@ pub async fn published_perspective_resolves_published_data_only(db: &TestDb) {
             "related": [
                 resolved(&draft_only, json!({"title": "Draft only"})),
                 resolved(&taken_down, json!({"title": "Taken down"})),
+                resolved(&bridge, json!({"title": "Bridge", "related": [reference(draft_only.id)]})),
             ],
         }))
     );
@@ -518,7 +547,12 @@ pub async fn depth_above_ten_is_refused(db: &TestDb) {
         "{err:?}"
     );
     let err = FindOptions::from_json(&json!({"depth": 11}))
-        .and_then(|o| o.resolve(aphex_core::query::Target::Documents(Perspective::Draft), vec![]))
+        .and_then(|o| {
+            o.resolve(
+                aphex_core::query::Target::Documents(Perspective::Draft),
+                vec![],
+            )
+        })
         .expect_err("json depth 11");
     assert!(
         matches!(&err, Error::InvalidQuery { path, .. } if path == "depth"),

@@ -97,7 +97,11 @@ pub async fn a_smaller_set_deletes_removed_types_and_keeps_ids(db: &TestDb) {
     // Building again with the same set changes no ids.
     let again = db.cms().await;
     for stored in again.schema_types().list().await.expect("list") {
-        assert_eq!(stored.id, before[&stored.name].id, "{} keeps its id", stored.name);
+        assert_eq!(
+            stored.id, before[&stored.name].id,
+            "{} keeps its id",
+            stored.name
+        );
         assert_eq!(stored.created_at, before[&stored.name].created_at);
     }
 
@@ -150,18 +154,15 @@ pub async fn a_smaller_set_deletes_removed_types_and_keeps_ids(db: &TestDb) {
         names(&smaller.schema_types().list().await.expect("list")),
         vec!["author"]
     );
-    assert_eq!(
-        smaller.schema_types().get("seo").await.expect("get"),
-        None
-    );
+    assert_eq!(smaller.schema_types().get("seo").await.expect("get"), None);
 }
 
 /// `register` adds a type (usable at once) or replaces the one with the same name (same id).
 pub async fn register_adds_and_replaces_one_type(db: &TestDb) {
     let cms = db.cms().await;
     let types = cms.schema_types();
-    let category = SchemaTypeDef::document("category", "Category")
-        .field(FieldDef::string("name").required());
+    let category =
+        SchemaTypeDef::document("category", "Category").field(FieldDef::string("name").required());
     let stored = types.register(category.clone()).await.expect("register");
     assert_eq!(stored.name, "category");
     assert_eq!(stored.kind, SchemaKind::Document);
@@ -202,9 +203,16 @@ pub async fn register_adds_and_replaces_one_type(db: &TestDb) {
         .expect("the replaced definition is what validation uses");
 
     let broken = SchemaTypeDef::document("broken", "Broken").field(FieldDef::named("x", "nope"));
-    let err = types.register(broken).await.expect_err("unknown object type");
+    let err = types
+        .register(broken)
+        .await
+        .expect_err("unknown object type");
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
-    assert_eq!(types.get("broken").await.expect("get"), None, "nothing stored");
+    assert_eq!(
+        types.get("broken").await.expect("get"),
+        None,
+        "nothing stored"
+    );
 }
 
 /// `delete` removes one type; deleting it again is `NotFound`; a type other types still use
@@ -233,7 +241,10 @@ pub async fn delete_removes_one_type(db: &TestDb) {
 
     let err = types.delete("seo").await.expect_err("post uses seo");
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
-    assert!(types.get("seo").await.expect("get").is_some(), "still stored");
+    assert!(
+        types.get("seo").await.expect("get").is_some(),
+        "still stored"
+    );
 }
 
 /// The stored `schema` JSON parses back into exactly the definition, for every kind of field and
@@ -251,7 +262,11 @@ pub async fn stored_schema_round_trips(db: &TestDb) {
                 .min(1.0)
                 .max(120.0),
         )
-        .field(FieldDef::string("code").length(6).regex(r"^[A-Z]{3}-\d{2}$"))
+        .field(
+            FieldDef::string("code")
+                .length(6)
+                .regex(r"^[A-Z]{3}-\d{2}$"),
+        )
         .field(FieldDef::text("body"))
         .field(FieldDef::number("price").min(0.5).max(99.99))
         .field(FieldDef::number("count").integer())
@@ -428,7 +443,10 @@ pub async fn publish_validates_and_lists_every_failing_field(db: &TestDb) {
         .await
         .expect("fix");
     let published = docs
-        .publish(doc.id, WriteOptions::default().expect_revision(fixed.revision))
+        .publish(
+            doc.id,
+            WriteOptions::default().expect_revision(fixed.revision),
+        )
         .await
         .expect("a valid draft publishes");
     assert_eq!(published.status, DocumentStatus::Published);

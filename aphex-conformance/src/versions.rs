@@ -3,7 +3,6 @@
 
 use aphex_core::Error;
 use aphex_core::model::{DocumentStatus, VersionEvent};
-use aphex_core::ports::VersionStore;
 use aphex_core::query::Perspective;
 use aphex_core::service::{CreateDocument, DocumentService, WriteOptions};
 use serde_json::json;
@@ -107,7 +106,11 @@ pub async fn every_save_and_publish_adds_a_snapshot(db: &TestDb) {
         summary,
         vec![
             (4, VersionEvent::Draft, json!({"title": "three"})),
-            (3, VersionEvent::Publish, json!({"title": "two", "views": 2})),
+            (
+                3,
+                VersionEvent::Publish,
+                json!({"title": "two", "views": 2})
+            ),
             (2, VersionEvent::Draft, json!({"title": "two", "views": 2})),
             (1, VersionEvent::Draft, json!({"title": "one"})),
         ]
@@ -185,11 +188,7 @@ pub async fn get_by_number(db: &TestDb) {
     let id = post_with_versions(docs, 3).await;
     let listed = docs.versions(id, 10, 0).await.expect("versions");
     for n in 1..=4 {
-        let v = docs
-            .version(id, n)
-            .await
-            .expect("version")
-            .expect("exists");
+        let v = docs.version(id, n).await.expect("version").expect("exists");
         assert_eq!(v.version_number, n);
         assert_eq!(v.data, json!({"title": format!("v{n}")}));
         assert_eq!(
@@ -276,7 +275,11 @@ pub async fn restore_honours_the_expected_revision(db: &TestDb) {
         .expect("exists");
     assert_eq!(stored.revision, 3);
     assert_eq!(stored.draft_data, Some(json!({"title": "v3"})));
-    assert_eq!(numbers(docs, id).await, vec![3, 2, 1], "no snapshot written");
+    assert_eq!(
+        numbers(docs, id).await,
+        vec![3, 2, 1],
+        "no snapshot written"
+    );
 
     let ok = docs
         .restore(id, 1, WriteOptions::default().expect_revision(3))
@@ -386,7 +389,11 @@ pub async fn concurrent_saves_get_distinct_numbers(db: &TestDb) {
     for result in futures::future::join_all(writers).await {
         result.expect("task").expect("save");
     }
-    let list = cms.documents().versions(id, 100, 0).await.expect("versions");
+    let list = cms
+        .documents()
+        .versions(id, 100, 0)
+        .await
+        .expect("versions");
     let nums: Vec<_> = list.docs.iter().map(|v| v.version_number).collect();
     assert_eq!(nums, (1..=11).rev().collect::<Vec<_>>());
     let doc = cms
@@ -429,7 +436,11 @@ pub async fn deleting_the_document_deletes_its_versions(db: &TestDb) {
     assert!(page.rows.is_empty());
     for n in 1..=6 {
         assert!(
-            db.adapter.find_version(id, n).await.expect("port").is_none(),
+            db.adapter
+                .find_version(id, n)
+                .await
+                .expect("port")
+                .is_none(),
             "version {n} is gone"
         );
     }

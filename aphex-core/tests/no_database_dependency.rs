@@ -23,7 +23,12 @@ fn normal_dependencies_of(metadata: &Value, root_name: &str) -> BTreeSet<String>
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name")))
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id"),
+                p["name"].as_str().expect("name"),
+            )
+        })
         .collect();
     let nodes: HashMap<&str, &Value> = metadata["resolve"]["nodes"]
         .as_array()
@@ -58,14 +63,23 @@ fn normal_dependencies_of(metadata: &Value, root_name: &str) -> BTreeSet<String>
 fn aphex_core_has_no_database_dependency() {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
     let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--manifest-path", manifest])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--manifest-path",
+            manifest,
+        ])
         .output()
         .expect("run cargo metadata");
     assert!(output.status.success(), "cargo metadata failed: {output:?}");
     let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
 
     let deps = normal_dependencies_of(&metadata, "aphex-core");
-    assert!(deps.contains("serde_json"), "the walk sees real dependencies: {deps:?}");
+    assert!(
+        deps.contains("serde_json"),
+        "the walk sees real dependencies: {deps:?}"
+    );
     let found: Vec<_> = FORBIDDEN.iter().filter(|f| deps.contains(**f)).collect();
     assert!(found.is_empty(), "aphex-core depends on {found:?}");
 

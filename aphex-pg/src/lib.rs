@@ -64,6 +64,12 @@ impl SeaBackend for Postgres {
     type Options = PostgresOptions;
 
     async fn open(url: &str, options: &PostgresOptions) -> Result<DatabaseConnection> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(Error::invalid(
+                "url",
+                "a PostgreSQL URL starts with `postgres://` or `postgresql://`",
+            ));
+        }
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(options.max_connections)
             .min_connections(options.min_connections)

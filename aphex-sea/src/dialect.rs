@@ -12,6 +12,9 @@ use sea_orm::{DbBackend, Statement, Value};
 
 use aphex_core::Error;
 use aphex_core::model::to_iso_millis;
+use aphex_core::query::Operand;
+
+use crate::where_sql::operand_value;
 
 /// The SQL dialect of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +58,14 @@ impl Dialect {
     /// hyphenated text and timestamps `2026-11-24T19:13:38.694Z` (so text order is time order
     /// and Better Auth reads them back). PostgreSQL binds them natively.
     pub fn bind(self, mut stmt: Statement) -> Statement {
-        if self == Dialect::Sqlite {
-            if let Some(values) = stmt.values.as_mut() {
-                for v in values.0.iter_mut() {
-                    match v {
-                        Value::Uuid(u) => *v = Value::String(u.map(|u| u.to_string())),
-                        Value::ChronoDateTimeUtc(t) => *v = Value::String(t.as_ref().map(iso)),
-                        _ => {}
-                    }
+        if self == Dialect::Sqlite
+            && let Some(values) = stmt.values.as_mut()
+        {
+            for v in values.0.iter_mut() {
+                match v {
+                    Value::Uuid(u) => *v = Value::String(u.map(|u| u.to_string())),
+                    Value::ChronoDateTimeUtc(t) => *v = Value::String(t.as_ref().map(iso)),
+                    _ => {}
                 }
             }
         }
@@ -81,7 +84,9 @@ impl Dialect {
     /// Case-sensitive whole-string LIKE (`%`, `_`, `\` escapes).
     pub(crate) fn like(self, text: Expr, pattern: &str) -> Expr {
         match self {
-            Dialect::Postgres => text.like(LikeExpr::new(pattern).escape('\\')),
+            Dialect::Postgres => {
+                text.like(LikeExpr::new(close_dangling_escape(pattern)).escape('\\'))
+            }
             // SQLite's LIKE ignores ASCII case; GLOB does not.
             Dialect::Sqlite => {
                 text.binary(BinOper::Custom("GLOB"), Expr::val(like_to_glob(pattern)))
@@ -107,6 +112,19 @@ impl Dialect {
         }
     }
 
+    /// A bound operand. PostgreSQL numbers are bound as decimal text cast to `numeric`, so that
+    /// integers and floats are one parameter type: sqlx caches prepared statements by SQL text,
+    /// and an `int8` and a `float8` in the same place of the same text would be confused (the
+    /// float's bits read as an integer). `numeric` also compares integers beyond 2^53 exactly,
+    /// against floats too.
+    pub(crate) fn operand(self, o: &Operand) -> Expr {
+        match (self, o) {
+            (Dialect::Postgres, Operand::Int(i)) => Expr::val(i.to_string()).cast_as("numeric"),
+            (Dialect::Postgres, Operand::Float(f)) => Expr::val(f.to_string()).cast_as("numeric"),
+            _ => Expr::val(operand_value(o)),
+        }
+    }
+
     /// `TRUE` / `FALSE`.
     pub(crate) fn bool_literal(self, b: bool) -> Expr {
         Expr::cust(if b { "TRUE" } else { "FALSE" })
@@ -123,6 +141,18 @@ pub(crate) fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A pattern ending in an unpaired `\` escapes nothing, so that `\` stands for itself (as in
+/// [`like_to_glob`]). PostgreSQL rejects such a pattern ("LIKE pattern must not end with escape
+/// character"), so the escape is doubled.
+fn close_dangling_escape(pattern: &str) -> String {
+    let trailing = pattern.chars().rev().take_while(|c| *c == '\\').count();
+    if trailing % 2 == 1 {
+        format!("{pattern}\\")
+    } else {
+        pattern.to_string()
+    }
 }
 
 /// Translates a LIKE pattern (`%`, `_`, `\` escapes) into the equivalent GLOB pattern.
@@ -382,6 +412,15 @@ mod tests {
         assert_eq!(like_to_glob(r"a\_b"), "a_b");
         assert_eq!(like_to_glob("what?*[x]"), "what[?][*][[]x]");
         assert_eq!(like_to_glob(r"trailing\"), r"trailing\");
+    }
+
+    #[test]
+    fn dangling_escapes_are_closed() {
+        assert_eq!(close_dangling_escape(r"end\"), r"end\\");
+        assert_eq!(close_dangling_escape(r"end\\"), r"end\\");
+        assert_eq!(close_dangling_escape(r"end\\\"), r"end\\\\");
+        assert_eq!(close_dangling_escape(r"a\%"), r"a\%");
+        assert_eq!(close_dangling_escape(""), "");
     }
 
     #[test]

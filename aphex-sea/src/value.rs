@@ -32,7 +32,7 @@ impl From<DbUuid> for Value {
 impl TryGetable for DbUuid {
     fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
         // Native uuid first (PostgreSQL); SQLite stores text, which fails that decode cheaply.
-        match <Uuid as TryGetable>::try_get_by(res, index.clone()) {
+        match <Uuid as TryGetable>::try_get_by(res, index) {
             Ok(u) => Ok(DbUuid(u)),
             Err(TryGetError::Null(col)) => Err(TryGetError::Null(col)),
             Err(TryGetError::DbErr(_)) => {

@@ -159,7 +159,7 @@ impl<T: QueryTable> SqlCompiler<T> {
     fn column_cond(&self, column: Column, op: &Op) -> Result<Expr> {
         let (c, enum_type) = self.column(column)?;
         let value = |o: &Operand| -> Expr {
-            let v = Expr::val(operand_value(o));
+            let v = self.dialect.operand(o);
             match enum_type {
                 Some(t) => v.as_enum(t),
                 None => v,
@@ -181,10 +181,10 @@ impl<T: QueryTable> SqlCompiler<T> {
             Op::Eq(o) => c.clone().eq(value(o)),
             Op::In(list) => c.clone().is_in(list.iter().map(value)),
             Op::Exists => c.clone().is_not_null(),
-            Op::Gt(o) => ordered(o).gt(operand_value(o)),
-            Op::Gte(o) => ordered(o).gte(operand_value(o)),
-            Op::Lt(o) => ordered(o).lt(operand_value(o)),
-            Op::Lte(o) => ordered(o).lte(operand_value(o)),
+            Op::Gt(o) => ordered(o).gt(self.dialect.operand(o)),
+            Op::Gte(o) => ordered(o).gte(self.dialect.operand(o)),
+            Op::Lt(o) => ordered(o).lt(self.dialect.operand(o)),
+            Op::Lte(o) => ordered(o).lte(self.dialect.operand(o)),
             Op::Like(p) => self.dialect.like(text(), p),
             Op::Contains(Operand::String(s)) => self.contains(text(), s),
             Op::StartsWith(s) => self.dialect.ilike(text(), format!("{}%", escape_like(s))),
@@ -199,10 +199,12 @@ impl<T: QueryTable> SqlCompiler<T> {
     }
 
     fn json_cond(&self, j: &JsonPath, op: &Op) -> Expr {
-        let cmp = |o: &Operand, f: fn(Expr, Value) -> Expr| -> Expr {
+        let cmp = |o: &Operand, f: fn(Expr, Expr) -> Expr| -> Expr {
             match o {
-                Operand::String(_) => f(self.dialect.binary_text(j.text()), operand_value(o)),
-                Operand::Int(_) | Operand::Float(_) => f(j.number(), operand_value(o)),
+                Operand::String(_) => {
+                    f(self.dialect.binary_text(j.text()), self.dialect.operand(o))
+                }
+                Operand::Int(_) | Operand::Float(_) => f(j.number(), self.dialect.operand(o)),
                 _ => self.dialect.bool_literal(false),
             }
         };
@@ -210,15 +212,15 @@ impl<T: QueryTable> SqlCompiler<T> {
             Op::Eq(Operand::Bool(b)) => j.is_bool(*b),
             Op::Eq(o) => cmp(o, |e, v| e.eq(v)),
             Op::In(list) => {
-                let strings: Vec<Value> = list
+                let strings: Vec<Expr> = list
                     .iter()
                     .filter(|o| matches!(o, Operand::String(_)))
-                    .map(operand_value)
+                    .map(|o| self.dialect.operand(o))
                     .collect();
-                let numbers: Vec<Value> = list
+                let numbers: Vec<Expr> = list
                     .iter()
                     .filter(|o| o.is_number())
-                    .map(operand_value)
+                    .map(|o| self.dialect.operand(o))
                     .collect();
                 let mut parts = Vec::new();
                 if !strings.is_empty() {
@@ -254,10 +256,10 @@ impl<T: QueryTable> SqlCompiler<T> {
                 });
                 in_string.or(in_array)
             }
-            Op::Contains(o) => j.any_element(|el| element_eq(el, o)),
+            Op::Contains(o) => j.any_element(|el| element_eq(self.dialect, el, o)),
             Op::All(list) => list
                 .iter()
-                .map(|o| j.any_element(|el| element_eq(el, o)))
+                .map(|o| j.any_element(|el| element_eq(self.dialect, el, o)))
                 .reduce(ExprTrait::and)
                 .unwrap_or_else(|| self.dialect.bool_literal(false)),
         }
@@ -294,21 +296,21 @@ impl<T: QueryTable> SqlCompiler<T> {
     }
 }
 
-fn element_eq(el: &crate::dialect::JsonElement, o: &Operand) -> SimpleExpr {
+fn element_eq(dialect: Dialect, el: &crate::dialect::JsonElement, o: &Operand) -> SimpleExpr {
     match o {
         Operand::Bool(b) => el.is_bool(*b),
         Operand::String(_) => {
             let (is_text, text) = el.text();
-            is_text.and(text.eq(operand_value(o)))
+            is_text.and(text.eq(dialect.operand(o)))
         }
         _ => {
             let (is_number, number) = el.number();
-            is_number.and(number.eq(operand_value(o)))
+            is_number.and(number.eq(dialect.operand(o)))
         }
     }
 }
 
-/// The bound value of an operand.
+/// The bound value of an operand (see [`Dialect::operand`] for how it is bound).
 pub(crate) fn operand_value(o: &Operand) -> Value {
     match o {
         Operand::Bool(b) => Value::Bool(Some(*b)),

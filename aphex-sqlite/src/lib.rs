@@ -61,6 +61,12 @@ impl SeaBackend for Sqlite {
     type Options = SqliteOptions;
 
     async fn open(url: &str, options: &SqliteOptions) -> Result<DatabaseConnection> {
+        if !url.starts_with("sqlite:") {
+            return Err(Error::invalid(
+                "url",
+                "a SQLite URL starts with `sqlite:` (e.g. `sqlite://./app.db?mode=rwc`)",
+            ));
+        }
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let mut opts = ConnectOptions::new(url);
         let busy = options.busy_timeout;

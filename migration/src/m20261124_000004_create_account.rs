@@ -8,6 +8,8 @@ use crate::m20261124_000002_create_user::User;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+// `account_id` is Better Auth's column name; the variant has to spell it.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Account {
     Table,

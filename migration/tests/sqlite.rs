@@ -94,7 +94,11 @@ async fn down_to_the_start_leaves_no_table() {
         BTreeSet::from(["seaql_migrations".to_string()]),
         "only the migration bookkeeping table is left"
     );
-    assert!(rows(&db, "SELECT version FROM seaql_migrations").await.is_empty());
+    assert!(
+        rows(&db, "SELECT version FROM seaql_migrations")
+            .await
+            .is_empty()
+    );
     // And back up again from the start.
     Migrator::up(&db, None).await.expect("up after down");
     assert_eq!(tables(&db).await.len(), ALL_TABLES.len());
@@ -113,7 +117,10 @@ async fn fresh_rebuilds_an_empty_schema() {
     .expect("insert");
     Migrator::fresh(&db).await.expect("fresh");
     assert_eq!(tables(&db).await.len(), ALL_TABLES.len());
-    assert_eq!(rows(&db, "SELECT count(*) FROM \"user\"").await, vec![vec!["0".to_string()]]);
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM \"user\"").await,
+        vec![vec!["0".to_string()]]
+    );
 }
 
 #[tokio::test]
@@ -127,7 +134,10 @@ async fn enum_columns_refuse_unknown_values() {
              VALUES ('00000000-0000-4000-8000-000000000001', 'post', 'archived', 1, 'x', 'x')",
         )
         .await;
-    assert!(bad.is_err(), "status is constrained to the document_status values");
+    assert!(
+        bad.is_err(),
+        "status is constrained to the document_status values"
+    );
 }
 
 /// Columns, types, nullability, defaults, primary keys, foreign keys and indexes of one table.

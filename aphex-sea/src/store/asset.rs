@@ -131,13 +131,12 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
     }
 
     async fn total_asset_size(&self) -> Result<u64> {
-        // SUM is NULL on an empty table; COALESCE keeps the type integral on both dialects.
+        // SUM is NULL on an empty table (hence COALESCE), and on PostgreSQL SUM(bigint) is
+        // `numeric`, which does not decode as i64: cast the result back to BIGINT.
+        let sum = Func::coalesce([Column::Size.sum(), Expr::val(0i64)]);
         let total: Option<Option<i64>> = Entity::find()
             .select_only()
-            .column_as(
-                Expr::from(Func::coalesce([Column::Size.sum(), Expr::val(0i64)])),
-                "total",
-            )
+            .column_as(Expr::from(Func::cast_as(sum, "BIGINT")), "total")
             .into_tuple()
             .one(&self.conn)
             .await

@@ -19,10 +19,7 @@ use super::SeaStore;
 use crate::entity::{account, apikey, session, user, verification};
 
 /// `Set` when the patch has a value for the field.
-fn patch<T: Into<Value>>(value: &Option<T>) -> ActiveValue<T>
-where
-    T: Clone,
-{
+fn patch<T: Into<Value> + Clone>(value: &Option<T>) -> ActiveValue<T> {
     match value {
         Some(v) => Set(v.clone()),
         None => ActiveValue::NotSet,

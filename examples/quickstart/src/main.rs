@@ -15,7 +15,7 @@ use aphex_core::query::{FindOptions, Perspective, Where};
 use aphex_core::schema::{FieldDef, SchemaTypeDef};
 use aphex_core::service::{CreateDocument, WriteOptions};
 use aphex_core::{Cms, Error};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn author_type() -> SchemaTypeDef {
     SchemaTypeDef::document("author", "Author").field(FieldDef::string("name").required())
@@ -43,20 +43,34 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| backend::DEFAULT_URL.to_string());
     let adapter = backend::connect(&url).await?;
-    println!("connected to {} ({url}), schema migrated", adapter.backend());
+    println!(
+        "connected to {} ({url}), schema migrated",
+        adapter.backend()
+    );
 
     let cms = Cms::builder()
         .database_arc(adapter)
         .schema_types([author_type(), post_type()])
         .build()
         .await?;
-    let names: Vec<String> = cms.schema_types().list().await?.into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = cms
+        .schema_types()
+        .list()
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     println!("schema types synced: {}", names.join(", "));
     let docs = cms.documents();
 
     // One author, reused across runs.
     let ada = match docs
-        .find(Some("author"), &FindOptions::new().filter(Where::path("name").equals("Ada Lovelace")).limit(1))
+        .find(
+            Some("author"),
+            &FindOptions::new()
+                .filter(Where::path("name").equals("Ada Lovelace"))
+                .limit(1),
+        )
         .await?
         .docs
         .pop()
@@ -64,7 +78,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Some(existing) => existing,
         None => {
             let created = docs
-                .create(CreateDocument::new("author", json!({"name": "Ada Lovelace"})))
+                .create(CreateDocument::new(
+                    "author",
+                    json!({"name": "Ada Lovelace"}),
+                ))
                 .await?;
             docs.publish(created.id, WriteOptions::default()).await?
         }
@@ -83,21 +100,38 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             }),
         ))
         .await?;
-    println!("created post {} as a draft (revision {})", post.id, post.revision);
+    println!(
+        "created post {} as a draft (revision {})",
+        post.id, post.revision
+    );
 
     let mut data = post.draft_data.clone().unwrap_or_default();
     data["body"] = json!("Edited before publishing.");
     let edited = docs
-        .update_draft(post.id, data.clone(), WriteOptions::default().expect_revision(post.revision))
+        .update_draft(
+            post.id,
+            data.clone(),
+            WriteOptions::default().expect_revision(post.revision),
+        )
         .await?;
-    println!("edited it (revision {} -> {})", post.revision, edited.revision);
+    println!(
+        "edited it (revision {} -> {})",
+        post.revision, edited.revision
+    );
 
     match docs
-        .update_draft(post.id, data, WriteOptions::default().expect_revision(post.revision))
+        .update_draft(
+            post.id,
+            data,
+            WriteOptions::default().expect_revision(post.revision),
+        )
         .await
     {
         Err(Error::RevisionConflict { current }) => {
-            println!("a second edit based on revision {} was refused: the document is at {current}", post.revision)
+            println!(
+                "a second edit based on revision {} was refused: the document is at {current}",
+                post.revision
+            )
         }
         other => return Err(format!("expected a revision conflict, got {other:?}").into()),
     }
