@@ -17,6 +17,8 @@ use crate::entity::{asset, document};
 
 /// A table the `where` language can query: maps core columns to entity columns.
 pub(crate) trait QueryTable {
+    /// The table's entity.
+    type Entity: EntityTrait;
     /// The entity column for a core column, and the PostgreSQL enum type it has, if any.
     fn column(column: Column) -> Option<(Expr, Option<&'static str>)>;
     /// The entity column for a JSON column.
@@ -31,6 +33,8 @@ fn col<E: EntityTrait, C: IdenStatic>(entity: E, c: C) -> Expr {
 pub(crate) struct Documents;
 
 impl QueryTable for Documents {
+    type Entity = document::Entity;
+
     fn column(column: Column) -> Option<(Expr, Option<&'static str>)> {
         use document::Column as C;
         let e = document::Entity;
@@ -63,6 +67,8 @@ impl QueryTable for Documents {
 pub(crate) struct Assets;
 
 impl QueryTable for Assets {
+    type Entity = asset::Entity;
+
     fn column(column: Column) -> Option<(Expr, Option<&'static str>)> {
         use asset::Column as C;
         let e = asset::Entity;

@@ -3,8 +3,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -16,7 +15,7 @@ use aphex_core::{Error, Result};
 use super::{SeaStore, count};
 use crate::entity::asset::{ActiveModel, Column, Entity, Model};
 use crate::value::DbUuid;
-use crate::where_sql::{Assets, SqlCompiler};
+use crate::where_sql::Assets;
 
 const ENTITY: &str = "asset";
 
@@ -41,16 +40,6 @@ fn to_core(m: Model) -> Asset {
         created_by: m.created_by,
         created_at: m.created_at,
         updated_at: m.updated_at,
-    }
-}
-
-impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
-    fn asset_select(&self, filter: &Filter) -> Result<sea_orm::Select<Entity>> {
-        let mut select = Entity::find();
-        if let Some(cond) = SqlCompiler::<Assets>::new(self.dialect()).filter(filter)? {
-            select = select.filter(cond);
-        }
-        Ok(select)
     }
 }
 
@@ -91,43 +80,15 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
     }
 
     async fn find_assets(&self, query: &ListQuery) -> Result<Page<Asset>> {
-        let select = self.asset_select(&query.filter)?;
-        let total = select
-            .clone()
-            .count(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))?;
-        let mut select = select.limit(query.limit).offset(query.offset);
-        for (expr, order, nulls) in
-            SqlCompiler::<Assets>::new(self.dialect()).order_by(&query.sort)?
-        {
-            select = select.order_by_with_nulls(expr, order, nulls);
-        }
-        let rows = select.all(&self.conn).await.map_err(self.err(ENTITY))?;
-        Ok(Page {
-            rows: rows.into_iter().map(to_core).collect(),
-            total,
-        })
+        Ok(self.page::<Assets>(query, ENTITY).await?.map(to_core))
     }
 
     async fn count_assets(&self, filter: &Filter) -> Result<u64> {
-        self.asset_select(filter)?
-            .count(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))
+        self.count_where::<Assets>(filter, ENTITY).await
     }
 
     async fn count_assets_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        let rows: Vec<(String, i64)> = Entity::find()
-            .select_only()
-            .column(Column::AssetType)
-            .column_as(Column::Id.count(), "n")
-            .group_by(Column::AssetType)
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))?;
-        Ok(rows.into_iter().map(|(t, n)| (t, count(n))).collect())
+        self.counts_by::<Entity>(Column::AssetType, ENTITY).await
     }
 
     async fn total_asset_size(&self) -> Result<u64> {

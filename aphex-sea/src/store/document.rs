@@ -3,8 +3,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -13,11 +12,11 @@ use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate
 use aphex_core::query::{Filter, ListQuery, Page};
 use aphex_core::{Error, Result};
 
-use super::{SeaStore, count};
+use super::SeaStore;
 use crate::entity::document::{ActiveModel, Column, Entity, Model};
 use crate::entity::enums::DocumentStatus;
 use crate::value::DbUuid;
-use crate::where_sql::{Documents, SqlCompiler};
+use crate::where_sql::Documents;
 
 const ENTITY: &str = "document";
 
@@ -39,14 +38,6 @@ pub(crate) fn to_core(m: Model) -> Document {
 }
 
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
-    fn document_select(&self, filter: &Filter) -> Result<sea_orm::Select<Entity>> {
-        let mut select = Entity::find();
-        if let Some(cond) = SqlCompiler::<Documents>::new(self.dialect()).filter(filter)? {
-            select = select.filter(cond);
-        }
-        Ok(select)
-    }
-
     /// After a guarded write matched nothing: why.
     async fn revision_failure(&self, id: Uuid) -> Error {
         match Entity::find_by_id(DbUuid(id))
@@ -125,43 +116,15 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
-        let select = self.document_select(&query.filter)?;
-        let total = select
-            .clone()
-            .count(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))?;
-        let mut select = select.limit(query.limit).offset(query.offset);
-        for (expr, order, nulls) in
-            SqlCompiler::<Documents>::new(self.dialect()).order_by(&query.sort)?
-        {
-            select = select.order_by_with_nulls(expr, order, nulls);
-        }
-        let rows = select.all(&self.conn).await.map_err(self.err(ENTITY))?;
-        Ok(Page {
-            rows: rows.into_iter().map(to_core).collect(),
-            total,
-        })
+        Ok(self.page::<Documents>(query, ENTITY).await?.map(to_core))
     }
 
     async fn count_documents(&self, filter: &Filter) -> Result<u64> {
-        self.document_select(filter)?
-            .count(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))
+        self.count_where::<Documents>(filter, ENTITY).await
     }
 
     async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        let rows: Vec<(String, i64)> = Entity::find()
-            .select_only()
-            .column(Column::DocType)
-            .column_as(Column::Id.count(), "n")
-            .group_by(Column::DocType)
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))?;
-        Ok(rows.into_iter().map(|(t, n)| (t, count(n))).collect())
+        self.counts_by::<Entity>(Column::DocType, ENTITY).await
     }
 
     async fn update_draft(&self, update: &DraftUpdate) -> Result<Document> {

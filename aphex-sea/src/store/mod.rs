@@ -15,18 +15,24 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 
 use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
+use aphex_core::query::{Filter, ListQuery, Page};
 use aphex_core::{Error, Result};
 
 use crate::conn::BoundConn;
 use crate::dialect::Dialect;
 use crate::error::map_db_err;
+use crate::where_sql::{QueryTable, SqlCompiler};
 
 /// What a SQL backend crate (`aphex-sqlite`, `aphex-pg`) contributes: its name and how to open a
 /// pool with its per-connection settings. Everything else is shared.
@@ -184,6 +190,73 @@ impl<B: SeaBackend> Transaction for SeaTransaction<B> {
             .rollback()
             .await
             .map_err(|e| Error::backend(B::NAME, e))
+    }
+}
+
+impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
+    /// `SELECT ... WHERE <filter>` on the table of `T`.
+    fn filtered<T: QueryTable>(&self, filter: &Filter) -> Result<Select<T::Entity>> {
+        let mut select = T::Entity::find();
+        if let Some(cond) = SqlCompiler::<T>::new(self.dialect()).filter(filter)? {
+            select = select.filter(cond);
+        }
+        Ok(select)
+    }
+
+    /// How many rows of `T` match `filter`.
+    pub(crate) async fn count_where<T: QueryTable>(
+        &self,
+        filter: &Filter,
+        entity: &'static str,
+    ) -> Result<u64>
+    where
+        <T::Entity as EntityTrait>::Model: Sync,
+    {
+        self.filtered::<T>(filter)?
+            .count(&self.conn)
+            .await
+            .map_err(self.err(entity))
+    }
+
+    /// One page of `T` (filter, order, limit, offset — all in the database) and the total.
+    pub(crate) async fn page<T: QueryTable>(
+        &self,
+        query: &ListQuery,
+        entity: &'static str,
+    ) -> Result<Page<<T::Entity as EntityTrait>::Model>>
+    where
+        <T::Entity as EntityTrait>::Model: Sync,
+    {
+        let select = self.filtered::<T>(&query.filter)?;
+        let total = select
+            .clone()
+            .count(&self.conn)
+            .await
+            .map_err(self.err(entity))?;
+        let mut select = select.limit(query.limit).offset(query.offset);
+        for (expr, order, nulls) in SqlCompiler::<T>::new(self.dialect()).order_by(&query.sort)? {
+            select = select.order_by_with_nulls(expr, order, nulls);
+        }
+        let rows = select.all(&self.conn).await.map_err(self.err(entity))?;
+        Ok(Page { rows, total })
+    }
+
+    /// Row counts grouped by a text column.
+    pub(crate) async fn counts_by<E: EntityTrait>(
+        &self,
+        column: E::Column,
+        entity: &'static str,
+    ) -> Result<BTreeMap<String, u64>> {
+        let rows: Vec<(String, i64)> = E::find()
+            .select_only()
+            .column(column)
+            .column_as(Expr::col(Asterisk).count(), "n")
+            .group_by(column)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(self.err(entity))?;
+        Ok(rows.into_iter().map(|(k, n)| (k, count(n))).collect())
     }
 }
 
