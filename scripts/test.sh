@@ -80,3 +80,14 @@ log "cargo test --workspace"
 cargo test --workspace --all-targets
 log "doc tests"
 cargo test --workspace --doc
+
+# The quickstart, as a user runs it: SQLite in an empty directory, then PostgreSQL.
+log "quickstart on SQLite"
+(cd "$WORK" && cargo run -q --manifest-path "$OLDPWD/Cargo.toml" -p quickstart)
+if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
+    log "quickstart on PostgreSQL"
+    qs_url="${APHEX_TEST_POSTGRES_URL%/*}/aphex_quickstart"
+    psql -q "$APHEX_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS aphex_quickstart" -c "CREATE DATABASE aphex_quickstart"
+    DATABASE_URL="$qs_url" cargo run -q -p quickstart --features postgres
+    psql -q "$APHEX_TEST_POSTGRES_URL" -c "DROP DATABASE aphex_quickstart WITH (FORCE)"
+fi

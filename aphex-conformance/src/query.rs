@@ -21,6 +21,7 @@ use crate::fixtures::reference;
 macro_rules! __query_cases {
     ($factory:ident) => {
         $crate::__cases!($factory; query {
+            long_lists_and_wide_filters_work,
             equals_on_json_paths,
             equals_null_matches_missing_and_null,
             equals_on_nested_paths,
@@ -2557,4 +2558,76 @@ pub async fn find_options_from_json_match_the_builder(db: &TestDb) {
         .map(|d| label(d, Perspective::Draft))
         .collect();
     assert_eq!(labels, strings(&["Alpha", "Beta"]));
+}
+
+/// The largest accepted inputs compile and run: 1000-value `in`/`not_in`/`all` lists on JSON
+/// paths, a 500-branch `or`, and 300 conditions ANDed in one object (an implementation that
+/// chains them one level per value overflows the stack rendering them).
+pub async fn long_lists_and_wide_filters_work(db: &TestDb) {
+    let cms = db.cms().await;
+    let thousand: Vec<i64> = (0..1000).collect();
+    post(
+        &cms,
+        json!({"title": "all", "views": 999, "tags": thousand}),
+    )
+    .await;
+    post(
+        &cms,
+        json!({"title": "some", "views": 5, "tags": [1, 2, 3]}),
+    )
+    .await;
+    post(&cms, json!({"title": "none", "views": 5000})).await;
+    let find = |w: Where| {
+        let cms = cms.clone();
+        async move {
+            let found = cms
+                .documents()
+                .find(Some("post"), &FindOptions::new().filter(w.clone()))
+                .await
+                .expect("a long filter runs");
+            let count = cms
+                .documents()
+                .count(Some("post"), Some(&w), Perspective::Draft)
+                .await
+                .expect("a long filter counts");
+            assert_eq!(count, found.total_docs);
+            let mut titles: Vec<String> = found
+                .docs
+                .iter()
+                .map(|d| {
+                    d.draft_data.as_ref().expect("draft")["title"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect();
+            titles.sort();
+            titles
+        }
+    };
+    assert_eq!(
+        find(Where::path("views").in_list(thousand.clone())).await,
+        ["all", "some"]
+    );
+    assert_eq!(
+        find(Where::path("views").not_in(thousand.clone())).await,
+        ["none"]
+    );
+    assert_eq!(
+        find(Where::path("tags").all(thousand.clone())).await,
+        ["all"]
+    );
+    assert_eq!(
+        find(Where::path("tags").all([1, 2, 3])).await,
+        ["all", "some"]
+    );
+    let branches = (0..500).map(|i| Where::path("views").equals(i64::from(i) * 10 + 5000));
+    assert_eq!(find(Where::or(branches)).await, ["none"]);
+    let mut wide = serde_json::Map::new();
+    for i in 0..300 {
+        wide.insert(format!("missing{i}"), json!({"exists": false}));
+    }
+    wide.insert("title".into(), json!({"starts_with": "s"}));
+    let w = Where::from_json(&Value::Object(wide)).expect("300 keys parse");
+    assert_eq!(find(w).await, ["some"]);
 }

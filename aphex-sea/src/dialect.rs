@@ -125,10 +125,43 @@ impl Dialect {
         }
     }
 
+    /// Joins expressions with AND or OR as a balanced tree. Rendering recurses once per tree
+    /// level, so the chain `a OR b OR ...` of a 1000-value `in` would overflow the stack; the
+    /// balanced tree is about 10 levels deep. An empty list is `TRUE` for AND, `FALSE` for OR.
+    pub(crate) fn join(self, mut exprs: Vec<Expr>, join: Join) -> Expr {
+        if exprs.is_empty() {
+            return self.bool_literal(join == Join::All);
+        }
+        while exprs.len() > 1 {
+            let mut next = Vec::with_capacity(exprs.len().div_ceil(2));
+            let mut pairs = exprs.into_iter();
+            while let Some(a) = pairs.next() {
+                next.push(match (pairs.next(), join) {
+                    (Some(b), Join::All) => a.and(b),
+                    (Some(b), Join::Any) => a.or(b),
+                    (None, _) => a,
+                });
+            }
+            exprs = next;
+        }
+        exprs
+            .pop()
+            .unwrap_or_else(|| self.bool_literal(join == Join::All))
+    }
+
     /// `TRUE` / `FALSE`.
     pub(crate) fn bool_literal(self, b: bool) -> Expr {
         Expr::cust(if b { "TRUE" } else { "FALSE" })
     }
+}
+
+/// How [`Dialect::join`] combines expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Join {
+    /// AND.
+    All,
+    /// OR.
+    Any,
 }
 
 /// Escapes `%`, `_` and `\` so a literal string can sit inside a LIKE pattern.
@@ -329,6 +362,85 @@ impl JsonPath {
         self.is_array().and(Expr::exists(sub))
     }
 
+    /// `column @> {"a": {"b": value}}`: PostgreSQL's jsonb containment, which the GIN
+    /// `jsonb_path_ops` indexes serve. For a scalar `value` it is exactly the `where` equality
+    /// (same type, numbers numerically); for an array it means "an array holding every element".
+    /// `None` on SQLite (no such operator) and at a column's root (where jsonb would let an array
+    /// contain a bare scalar).
+    fn containment(&self, value: serde_json::Value) -> Option<Expr> {
+        if self.dialect != Dialect::Postgres || self.path.is_empty() {
+            return None;
+        }
+        let doc = self.path.iter().rev().fold(value, |inner, key| {
+            serde_json::Value::Object(serde_json::Map::from_iter([(key.clone(), inner)]))
+        });
+        Some(
+            self.column
+                .clone()
+                .binary(BinOper::Custom("@>"), Expr::val(doc)),
+        )
+    }
+
+    /// The value equals the operand (same JSON type; numbers numerically).
+    pub(crate) fn equals(&self, o: &Operand) -> Expr {
+        if let Some(e) = json_scalar(o).and_then(|v| self.containment(v)) {
+            return e;
+        }
+        match o {
+            Operand::Bool(b) => self.is_bool(*b),
+            Operand::String(_) => self
+                .dialect
+                .binary_text(self.text())
+                .eq(self.dialect.operand(o)),
+            Operand::Int(_) | Operand::Float(_) => self.number().eq(self.dialect.operand(o)),
+            _ => self.dialect.bool_literal(false),
+        }
+    }
+
+    /// The value equals one of the operands (`list` is never empty).
+    pub(crate) fn equals_any(&self, list: &[Operand]) -> Expr {
+        let parts: Vec<Expr> = if self.dialect == Dialect::Postgres && !self.path.is_empty() {
+            // One containment per value: each can use the GIN index (a bitmap OR).
+            list.iter().map(|o| self.equals(o)).collect()
+        } else {
+            let of_kind = |keep: fn(&Operand) -> bool| -> Vec<Expr> {
+                list.iter()
+                    .filter(|o| keep(o))
+                    .map(|o| self.dialect.operand(o))
+                    .collect()
+            };
+            let strings = of_kind(|o| matches!(o, Operand::String(_)));
+            let numbers = of_kind(Operand::is_number);
+            let mut parts = Vec::new();
+            if !strings.is_empty() {
+                parts.push(self.dialect.binary_text(self.text()).is_in(strings));
+            }
+            if !numbers.is_empty() {
+                parts.push(self.number().is_in(numbers));
+            }
+            for b in [true, false] {
+                if list.contains(&Operand::Bool(b)) {
+                    parts.push(self.is_bool(b));
+                }
+            }
+            parts
+        };
+        self.dialect.join(parts, Join::Any)
+    }
+
+    /// The value is an array holding an element equal to each operand (`list` is never empty).
+    pub(crate) fn array_contains_all(&self, list: &[Operand]) -> Expr {
+        let elements: Option<Vec<serde_json::Value>> = list.iter().map(json_scalar).collect();
+        if let Some(e) = elements.and_then(|els| self.containment(serde_json::Value::Array(els))) {
+            return e;
+        }
+        let each = list
+            .iter()
+            .map(|o| self.any_element(|el| el.equals(o)))
+            .collect();
+        self.dialect.join(each, Join::All)
+    }
+
     /// Sort keys: first the type rank (missing/null 0, numbers 1, strings 2, objects 3, arrays 4,
     /// booleans 5 — MongoDB's order), then the value within the type.
     pub(crate) fn sort_keys(&self) -> Vec<Expr> {
@@ -354,12 +466,38 @@ impl JsonPath {
     }
 }
 
+/// The JSON form of a JSON-path operand (timestamps and UUIDs only occur on columns).
+fn json_scalar(o: &Operand) -> Option<serde_json::Value> {
+    match o {
+        Operand::Bool(b) => Some(serde_json::Value::Bool(*b)),
+        Operand::Int(i) => Some(serde_json::Value::from(*i)),
+        Operand::Float(f) => serde_json::Number::from_f64(*f).map(serde_json::Value::Number),
+        Operand::String(s) => Some(serde_json::Value::String(s.clone())),
+        Operand::Timestamp(_) | Operand::Uuid(_) => None,
+    }
+}
+
 /// One element of a JSON array inside [`JsonPath::any_element`].
 pub(crate) struct JsonElement {
     dialect: Dialect,
 }
 
 impl JsonElement {
+    /// The element equals the operand (same JSON type; numbers numerically).
+    pub(crate) fn equals(&self, o: &Operand) -> Expr {
+        match o {
+            Operand::Bool(b) => self.is_bool(*b),
+            Operand::String(_) => {
+                let (is_text, text) = self.text();
+                is_text.and(text.eq(self.dialect.operand(o)))
+            }
+            _ => {
+                let (is_number, number) = self.number();
+                is_number.and(number.eq(self.dialect.operand(o)))
+            }
+        }
+    }
+
     /// The element is a string; its text.
     pub(crate) fn text(&self) -> (Expr, Expr) {
         match self.dialect {

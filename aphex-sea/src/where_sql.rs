@@ -6,13 +6,13 @@
 //! both "not matched". Only a negation could turn NULL into a match, so [`Filter::Not`] compiles
 //! to `NOT COALESCE(child, FALSE)` — the exact complement the `where` language promises.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, NullOrdering, Order, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, NullOrdering, Order};
 use sea_orm::{EntityTrait, IdenStatic, Value};
 
 use aphex_core::query::{Column, ColumnKind, Field, Filter, JsonColumn, Op, Operand, SortKey};
 use aphex_core::{Error, Result};
 
-use crate::dialect::{Dialect, JsonPath, escape_like};
+use crate::dialect::{Dialect, Join, JsonPath, escape_like};
 use crate::entity::{asset, document};
 
 /// A table the `where` language can query: maps core columns to entity columns.
@@ -130,8 +130,8 @@ impl<T: QueryTable> SqlCompiler<T> {
         Ok(match filter {
             Filter::True => self.dialect.bool_literal(true),
             Filter::False => self.dialect.bool_literal(false),
-            Filter::And(items) => self.fold(items, ExprTrait::and, true)?,
-            Filter::Or(items) => self.fold(items, ExprTrait::or, false)?,
+            Filter::And(items) => self.join(items, Join::All)?,
+            Filter::Or(items) => self.join(items, Join::Any)?,
             Filter::Not(inner) => {
                 Func::coalesce([self.expr(inner)?, self.dialect.bool_literal(false)]).not()
             }
@@ -140,13 +140,9 @@ impl<T: QueryTable> SqlCompiler<T> {
         })
     }
 
-    /// Joins children with AND/OR; `empty` is the value of an empty list.
-    fn fold(&self, items: &[Filter], join: fn(Expr, Expr) -> Expr, empty: bool) -> Result<Expr> {
-        let mut exprs = items.iter().map(|f| self.expr(f));
-        let Some(first) = exprs.next() else {
-            return Ok(self.dialect.bool_literal(empty));
-        };
-        exprs.try_fold(first?, |acc, e| Ok(join(acc, e?)))
+    fn join(&self, items: &[Filter], join: Join) -> Result<Expr> {
+        let exprs = items.iter().map(|f| self.expr(f)).collect::<Result<_>>()?;
+        Ok(self.dialect.join(exprs, join))
     }
 
     fn column(&self, column: Column) -> Result<(Expr, Option<&'static str>)> {
@@ -215,36 +211,8 @@ impl<T: QueryTable> SqlCompiler<T> {
             }
         };
         match op {
-            Op::Eq(Operand::Bool(b)) => j.is_bool(*b),
-            Op::Eq(o) => cmp(o, |e, v| e.eq(v)),
-            Op::In(list) => {
-                let strings: Vec<Expr> = list
-                    .iter()
-                    .filter(|o| matches!(o, Operand::String(_)))
-                    .map(|o| self.dialect.operand(o))
-                    .collect();
-                let numbers: Vec<Expr> = list
-                    .iter()
-                    .filter(|o| o.is_number())
-                    .map(|o| self.dialect.operand(o))
-                    .collect();
-                let mut parts = Vec::new();
-                if !strings.is_empty() {
-                    parts.push(j.text().is_in(strings));
-                }
-                if !numbers.is_empty() {
-                    parts.push(j.number().is_in(numbers));
-                }
-                for b in [true, false] {
-                    if list.contains(&Operand::Bool(b)) {
-                        parts.push(j.is_bool(b));
-                    }
-                }
-                parts
-                    .into_iter()
-                    .reduce(ExprTrait::or)
-                    .unwrap_or_else(|| self.dialect.bool_literal(false))
-            }
+            Op::Eq(o) => j.equals(o),
+            Op::In(list) => j.equals_any(list),
             Op::Exists => j.exists(),
             Op::Gt(o) => cmp(o, |e, v| e.gt(v)),
             Op::Gte(o) => cmp(o, |e, v| e.gte(v)),
@@ -262,12 +230,8 @@ impl<T: QueryTable> SqlCompiler<T> {
                 });
                 in_string.or(in_array)
             }
-            Op::Contains(o) => j.any_element(|el| element_eq(self.dialect, el, o)),
-            Op::All(list) => list
-                .iter()
-                .map(|o| j.any_element(|el| element_eq(self.dialect, el, o)))
-                .reduce(ExprTrait::and)
-                .unwrap_or_else(|| self.dialect.bool_literal(false)),
+            Op::Contains(o) => j.array_contains_all(std::slice::from_ref(o)),
+            Op::All(list) => j.array_contains_all(list),
         }
     }
 
@@ -299,20 +263,6 @@ impl<T: QueryTable> SqlCompiler<T> {
             }
         }
         Ok(terms)
-    }
-}
-
-fn element_eq(dialect: Dialect, el: &crate::dialect::JsonElement, o: &Operand) -> SimpleExpr {
-    match o {
-        Operand::Bool(b) => el.is_bool(*b),
-        Operand::String(_) => {
-            let (is_text, text) = el.text();
-            is_text.and(text.eq(dialect.operand(o)))
-        }
-        _ => {
-            let (is_number, number) = el.number();
-            is_number.and(number.eq(dialect.operand(o)))
-        }
     }
 }
 

@@ -4,7 +4,7 @@ use aphex_conformance::TestDb;
 use aphex_sqlite::SqliteAdapter;
 use migration::{Migrator, MigratorTrait};
 
-async fn fresh() -> TestDb {
+async fn fresh() -> Option<TestDb> {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!(
         "sqlite://{}?mode=rwc",
@@ -14,7 +14,7 @@ async fn fresh() -> TestDb {
     Migrator::up(adapter.connection(), None)
         .await
         .expect("migrate");
-    TestDb::new(adapter, dir)
+    Some(TestDb::new(adapter, dir))
 }
 
 aphex_conformance::conformance_tests!(fresh);

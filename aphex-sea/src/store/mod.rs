@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
@@ -83,6 +83,35 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
 }
 
 impl<B: SeaBackend> SeaAdapter<B> {
+    /// The database's plan for the page query of
+    /// [`find_documents`](aphex_core::ports::DocumentStore::find_documents) — the exact
+    /// statement, run under `EXPLAIN` (PostgreSQL) or `EXPLAIN QUERY PLAN` (SQLite) — one line
+    /// per plan row. For diagnosing performance, e.g. whether an index serves a filter.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] for a bad query, [`Error::Backend`] when the database fails.
+    pub async fn explain_find_documents(&self, query: &ListQuery) -> Result<String> {
+        let mut stmt = self
+            .page_select::<crate::where_sql::Documents>(query)?
+            .build(self.conn.get_database_backend());
+        let (prefix, column) = match self.dialect() {
+            Dialect::Postgres => ("EXPLAIN ", "QUERY PLAN"),
+            Dialect::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
+        };
+        stmt.sql.insert_str(0, prefix);
+        let rows = self
+            .conn
+            .query_all_raw(stmt)
+            .await
+            .map_err(|e| Error::backend(B::NAME, e))?;
+        let lines = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", column))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::backend(B::NAME, e))?;
+        Ok(lines.join("\n"))
+    }
+
     /// Connects with default options.
     ///
     /// # Errors
@@ -218,7 +247,19 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             .map_err(self.err(entity))
     }
 
-    /// One page of `T` (filter, order, limit, offset — all in the database) and the total.
+    /// The SELECT of one page of `T`: filter, order, limit, offset — all in the database.
+    fn page_select<T: QueryTable>(&self, query: &ListQuery) -> Result<Select<T::Entity>> {
+        let mut select = self
+            .filtered::<T>(&query.filter)?
+            .limit(query.limit)
+            .offset(query.offset);
+        for (expr, order, nulls) in SqlCompiler::<T>::new(self.dialect()).order_by(&query.sort)? {
+            select = select.order_by_with_nulls(expr, order, nulls);
+        }
+        Ok(select)
+    }
+
+    /// One page of `T` and the total.
     pub(crate) async fn page<T: QueryTable>(
         &self,
         query: &ListQuery,
@@ -227,17 +268,12 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     where
         <T::Entity as EntityTrait>::Model: Sync,
     {
-        let select = self.filtered::<T>(&query.filter)?;
-        let total = select
-            .clone()
-            .count(&self.conn)
+        let total = self.count_where::<T>(&query.filter, entity).await?;
+        let rows = self
+            .page_select::<T>(query)?
+            .all(&self.conn)
             .await
             .map_err(self.err(entity))?;
-        let mut select = select.limit(query.limit).offset(query.offset);
-        for (expr, order, nulls) in SqlCompiler::<T>::new(self.dialect()).order_by(&query.sort)? {
-            select = select.order_by_with_nulls(expr, order, nulls);
-        }
-        let rows = select.all(&self.conn).await.map_err(self.err(entity))?;
         Ok(Page { rows, total })
     }
 
