@@ -3,6 +3,9 @@
 # it afterwards (also when tests fail):
 #
 # - SQLite: nothing to start; each test opens its own database file in a temp directory.
+# - MongoDB: the MongoDB-wire test server in tools/mongo-test-server (Python + mongomock, pinned
+#   requirements installed into a venv by its setup.sh). Set APHEX_TEST_MONGODB_URL to test
+#   against a real MongoDB instead. Each test gets its own database, dropped afterwards.
 # - PostgreSQL: a throwaway cluster from the machine's initdb/pg_ctl (temp dir, free port,
 #   127.0.0.1 only, run as the `postgres` user when root). Set APHEX_TEST_POSTGRES_URL to use an
 #   existing server instead. Each test gets its own database, dropped afterwards.
@@ -15,6 +18,7 @@ CI="${CI:-false}"
 WORK="$(mktemp -d /tmp/aphex-test.XXXXXX)"
 chmod 755 "$WORK"  # the postgres user must reach its data and socket directories
 PG_DATA=""
+MONGO_PID=""
 
 log() { printf '==> %s\n' "$*"; }
 missing() {
@@ -27,6 +31,11 @@ missing() {
 
 cleanup() {
     local status=$?
+    if [ -n "$MONGO_PID" ]; then
+        log "stopping the MongoDB test server"
+        kill "$MONGO_PID" 2>/dev/null || true
+        wait "$MONGO_PID" 2>/dev/null || true
+    fi
     if [ -n "$PG_DATA" ]; then
         log "stopping PostgreSQL"
         as_postgres pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
@@ -74,7 +83,32 @@ start_postgres() {
     export APHEX_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
 
+start_mongo() {
+    if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
+        log "MongoDB: using APHEX_TEST_MONGODB_URL"
+        return
+    fi
+    local py
+    if ! py="$(tools/mongo-test-server/setup.sh)"; then
+        missing "could not set up the MongoDB test server's Python environment"
+        return
+    fi
+    log "MongoDB: starting tools/mongo-test-server"
+    "$py" tools/mongo-test-server/server.py --host 127.0.0.1 --port 0 \
+        --port-file "$WORK/mongo.port" >"$WORK/mongo.log" 2>&1 &
+    MONGO_PID=$!
+    for _ in $(seq 1 100); do
+        [ -s "$WORK/mongo.port" ] && break
+        kill -0 "$MONGO_PID" 2>/dev/null || { cat "$WORK/mongo.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -s "$WORK/mongo.port" ] || { cat "$WORK/mongo.log" >&2; exit 1; }
+    export APHEX_TEST_MONGODB_URL="mongodb://127.0.0.1:$(cat "$WORK/mongo.port")/"
+    log "MongoDB: listening on $APHEX_TEST_MONGODB_URL"
+}
+
 start_postgres
+start_mongo
 
 log "cargo test --workspace"
 cargo test --workspace --all-targets
@@ -87,7 +121,12 @@ log "quickstart on SQLite"
 if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
     log "quickstart on PostgreSQL"
     qs_url="${APHEX_TEST_POSTGRES_URL%/*}/aphex_quickstart"
-    psql -q "$APHEX_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS aphex_quickstart" -c "CREATE DATABASE aphex_quickstart"
+    PGOPTIONS="--client-min-messages=warning" psql -q "$APHEX_TEST_POSTGRES_URL" \
+        -c "DROP DATABASE IF EXISTS aphex_quickstart" -c "CREATE DATABASE aphex_quickstart"
     DATABASE_URL="$qs_url" cargo run -q -p quickstart --features postgres
     psql -q "$APHEX_TEST_POSTGRES_URL" -c "DROP DATABASE aphex_quickstart WITH (FORCE)"
+fi
+if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
+    log "quickstart on MongoDB"
+    DATABASE_URL="${APHEX_TEST_MONGODB_URL%/}/aphex_quickstart_$$" cargo run -q -p quickstart --features mongodb
 fi

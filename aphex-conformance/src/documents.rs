@@ -17,6 +17,7 @@ macro_rules! __documents_cases {
             two_writers_on_one_revision_exactly_one_wins,
             stale_publish_is_refused,
             no_expected_revision_last_write_wins,
+            reserved_json_keys_round_trip,
         });
     };
 }
@@ -284,4 +285,91 @@ pub async fn no_expected_revision_last_write_wins(db: &TestDb) {
         .expect("read")
         .expect("exists");
     assert_eq!(stored.revision, 11);
+}
+
+/// Keys that some databases reserve (`$`-prefixed, dotted, `%`) are data like any other: they
+/// round-trip unchanged through drafts, publish, versions and asset metadata, and never act as
+/// operators.
+pub async fn reserved_json_keys_round_trip(db: &TestDb) {
+    let cms = db.cms().await;
+    let data = json!({
+        "title": "$where",
+        "$gt": {"$where": "1 == 1", "$in": [1, {"$ne": null}]},
+        "a.b": {"c.d": [{"e.f": "dots"}], "%2E": "escaped-looking"},
+        "50%": "percent",
+        "mid$dle": true,
+        "": "empty key"
+    });
+    let doc = cms
+        .documents()
+        .create(CreateDocument::new("post", data.clone()))
+        .await
+        .expect("create");
+    assert_eq!(doc.draft_data.as_ref(), Some(&data));
+    let read = cms
+        .documents()
+        .find_by_id(doc.id, Perspective::Draft, 0)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read.draft_data.as_ref(), Some(&data));
+    let published = cms
+        .documents()
+        .publish(doc.id, WriteOptions::default())
+        .await
+        .expect("publish");
+    assert_eq!(published.published_data.as_ref(), Some(&data));
+    assert_eq!(
+        published.published_hash.as_deref(),
+        Some(publish_hash(&data).as_str())
+    );
+    let versions = cms
+        .documents()
+        .versions(doc.id, 10, 0)
+        .await
+        .expect("versions");
+    assert!(
+        versions.docs.iter().all(|v| v.data == data),
+        "snapshots keep the keys"
+    );
+    // Matched literally: the value "$where" is a string, `$gt` is a field name.
+    let found = cms
+        .documents()
+        .find(
+            Some("post"),
+            &aphex_core::query::FindOptions::new()
+                .filter(aphex_core::query::Where::path("title").equals("$where")),
+        )
+        .await
+        .expect("query");
+    assert_eq!(found.total_docs, 1);
+    let asset = cms
+        .assets()
+        .create(aphex_core::model::NewAsset {
+            asset_type: "file".into(),
+            filename: "a.txt".into(),
+            original_filename: "a.txt".into(),
+            mime_type: "text/plain".into(),
+            size: 1,
+            url: "/media/a.txt".into(),
+            path: "a.txt".into(),
+            storage_adapter: None,
+            width: None,
+            height: None,
+            metadata: Some(data.clone()),
+            title: None,
+            description: None,
+            alt: None,
+            credit_line: None,
+            created_by: None,
+        })
+        .await
+        .expect("asset");
+    let asset = cms
+        .assets()
+        .find_by_id(asset.id)
+        .await
+        .expect("read asset")
+        .expect("exists");
+    assert_eq!(asset.metadata, Some(data));
 }

@@ -27,6 +27,7 @@ pub mod profiles;
 pub mod query;
 pub mod references;
 pub mod schema_types;
+pub mod transactions;
 pub mod versions;
 
 mod harness;
@@ -53,6 +54,7 @@ macro_rules! conformance_tests {
         $crate::__profiles_cases!($factory);
         $crate::__auth_tables_cases!($factory);
         $crate::__bad_input_cases!($factory);
+        $crate::__transactions_cases!($factory);
     };
 }
 

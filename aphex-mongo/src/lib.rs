@@ -1,5 +1,202 @@
 //! # aphex-mongo
 //!
-//! The MongoDB backend of aphex-rs (issue #4). Not implemented yet: this crate is an empty
-//! placeholder in the workspace so the layout is complete. It offers no adapter, so nothing can
-//! mistake it for a working backend.
+//! The MongoDB backend of aphex-rs, on the official `mongodb` driver. It implements the same
+//! ports as the SQL backends and passes the same conformance suite.
+//!
+//! ```no_run
+//! # async fn run() -> aphex_core::Result<()> {
+//! use aphex_mongo::MongoAdapter;
+//! let db = MongoAdapter::connect("mongodb://localhost:27017", "cms").await?;
+//! db.ensure_schema().await?; // collections and indexes, idempotent
+//! # Ok(()) }
+//! ```
+//!
+//! Storage: one collection per SQL table, same names; camelCase fields (`draftData`,
+//! `publishedData`, ...); `_id` holds the id as a string (the same UUID text as on SQLite, the
+//! 32-char id for Better Auth rows, the user id for profiles); timestamps are BSON dates.
+//!
+//! Transactions: multi-document transactions need a replica set (or sharded cluster). The adapter
+//! asks the server (`hello`) and reports `capabilities().transactions` accordingly; on a
+//! standalone server `begin()` fails with `Error::Unsupported`, and the services write a document
+//! first and its version snapshot right after — never claiming atomicity it does not have.
+//! Foreign-key behaviour is emulated: deleting a user deletes its sessions, accounts and profile;
+//! deleting a document deletes its versions; inserting a row for a missing parent is `NotFound`.
+
+mod error;
+mod filter;
+mod repo;
+mod schema;
+mod value;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use mongodb::bson::{Document, doc};
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Database};
+use tokio::sync::Mutex;
+
+use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
+use aphex_core::{Error, Result};
+
+pub use repo::{InTransaction, MongoStore, NoSession, SessionMode};
+pub use schema::COLLECTIONS;
+
+/// A CMS database on MongoDB.
+pub type MongoAdapter = MongoStore<NoSession>;
+
+/// The stores bound to one MongoDB transaction.
+pub type MongoTransaction = MongoStore<InTransaction>;
+
+impl MongoAdapter {
+    /// Connects to `uri` and uses `database`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a URI that is not `mongodb://`; [`Error::Backend`] when the
+    /// server cannot be reached.
+    pub async fn connect(uri: &str, database: &str) -> Result<MongoAdapter> {
+        let client = client(uri).await?;
+        Self::new(client.database(database)).await
+    }
+
+    /// Connects to `uri` and uses the database named in its path (`mongodb://host/cms`), or
+    /// `aphex` when it names none.
+    ///
+    /// # Errors
+    /// As [`MongoAdapter::connect`].
+    pub async fn connect_url(uri: &str) -> Result<MongoAdapter> {
+        let client = client(uri).await?;
+        let database = client
+            .default_database()
+            .unwrap_or_else(|| client.database(DEFAULT_DATABASE));
+        Self::new(database).await
+    }
+
+    /// Uses a database of a client the application already has (the seed's
+    /// `new MongoDBAdapter({ connection })` pattern). Asks the server whether it can run
+    /// multi-document transactions.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the server does not answer.
+    pub async fn new(db: Database) -> Result<MongoAdapter> {
+        let hello = db
+            .run_command(doc! { "hello": 1 })
+            .await
+            .map_err(|e| Error::backend("mongodb", e))?;
+        Ok(MongoStore {
+            client: db.client().clone(),
+            db,
+            statements: Arc::new(AtomicU64::new(0)),
+            transactions: supports_transactions(&hello),
+            mode: NoSession,
+        })
+    }
+
+    /// Creates the collections and indexes (unique on user email, session token, schema-type
+    /// name and API-key hash; documents on (type, updatedAt) and (type, status)). Running it
+    /// again changes nothing.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the server refuses.
+    pub async fn ensure_schema(&self) -> Result<()> {
+        self.ensure_collections_and_indexes().await
+    }
+
+    /// The database this adapter uses.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+}
+
+/// The database [`MongoAdapter::connect_url`] uses when the URI names none.
+pub const DEFAULT_DATABASE: &str = "aphex";
+
+/// A client for `uri`.
+async fn client(uri: &str) -> Result<Client> {
+    if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
+        return Err(Error::invalid(
+            "url",
+            "a MongoDB URI starts with `mongodb://` or `mongodb+srv://`",
+        ));
+    }
+    let options = ClientOptions::parse(uri)
+        .await
+        .map_err(|e| Error::backend("mongodb", e))?;
+    Client::with_options(options).map_err(|e| Error::backend("mongodb", e))
+}
+
+/// A replica-set member (`setName`) or a mongos router (`msg: "isdbgrid"`) runs transactions.
+fn supports_transactions(hello: &Document) -> bool {
+    hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid")
+}
+
+#[async_trait]
+impl DatabaseAdapter for MongoAdapter {
+    fn backend(&self) -> &'static str {
+        "mongodb"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(self.transactions)
+    }
+
+    async fn health(&self) -> Result<()> {
+        self.count_command();
+        self.db
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::backend("mongodb", e))
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        if !self.transactions {
+            return Err(Error::Unsupported {
+                backend: "mongodb",
+                operation: "multi-document transactions (the server is not a replica set)",
+            });
+        }
+        let mut session = self
+            .client
+            .start_session()
+            .await
+            .map_err(|e| Error::backend("mongodb", e))?;
+        session
+            .start_transaction()
+            .await
+            .map_err(|e| Error::backend("mongodb", e))?;
+        Ok(Box::new(MongoStore {
+            client: self.client.clone(),
+            db: self.db.clone(),
+            statements: self.statements.clone(),
+            transactions: true,
+            mode: InTransaction(Mutex::new(session)),
+        }))
+    }
+
+    fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+impl Transaction for MongoTransaction {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.mode
+            .0
+            .into_inner()
+            .commit_transaction()
+            .await
+            .map_err(|e| Error::backend("mongodb", e))
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        self.mode
+            .0
+            .into_inner()
+            .abort_transaction()
+            .await
+            .map_err(|e| Error::backend("mongodb", e))
+    }
+}

@@ -68,7 +68,7 @@ pub trait DatabaseAdapter: Stores + std::fmt::Debug + 'static {
 
 /// A transaction: the stores, bound to one database transaction.
 #[async_trait]
-pub trait Transaction: Stores {
+pub trait Transaction: Stores + std::fmt::Debug {
     /// Makes every write of the transaction visible.
     ///
     /// # Errors

@@ -2,7 +2,9 @@
 //! sees `aphex_core::ports::DatabaseAdapter`.
 //!
 //! `DATABASE_URL` picks the backend among those compiled in (Cargo features `sqlite`,
-//! `postgres`); without it, SQLite on `./aphex-quickstart.db`.
+//! `postgres`, `mongodb`); without it, SQLite on `./aphex-quickstart.db`. SQL databases are
+//! migrated with the `migration` crate, MongoDB gets its collections and indexes from
+//! `ensure_schema`.
 
 use std::sync::Arc;
 
@@ -29,6 +31,12 @@ pub async fn connect(url: &str) -> Result<Arc<dyn DatabaseAdapter>, BoxError> {
         Migrator::up(db.connection(), None).await?;
         return Ok(Arc::new(db));
     }
+    #[cfg(feature = "mongodb")]
+    if url.starts_with("mongodb://") || url.starts_with("mongodb+srv://") {
+        let db = aphex_mongo::MongoAdapter::connect_url(url).await?;
+        db.ensure_schema().await?;
+        return Ok(Arc::new(db));
+    }
     Err(format!(
         "no backend compiled in for {url:?} (compiled in: {})",
         compiled_in().join(", ")
@@ -43,6 +51,9 @@ fn compiled_in() -> Vec<&'static str> {
     }
     if cfg!(feature = "postgres") {
         out.push("postgres");
+    }
+    if cfg!(feature = "mongodb") {
+        out.push("mongodb");
     }
     out
 }

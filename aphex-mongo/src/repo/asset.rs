@@ -1,0 +1,160 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::ReturnDocument;
+use uuid::Uuid;
+
+use aphex_core::model::{Asset, AssetPatch, Timestamp};
+use aphex_core::ports::AssetStore;
+use aphex_core::query::{Filter, ListQuery, Page};
+use aphex_core::{Error, Result};
+
+use super::collections::ASSETS;
+use super::{MongoStore, SessionMode, exec};
+use crate::error::map_err;
+use crate::filter::{Assets, BsonCompiler};
+use crate::value::{Fields, date, opt, to_bson};
+
+fn to_core(d: &Document) -> Result<Asset> {
+    let f = Fields::new(d, ASSETS);
+    Ok(Asset {
+        id: f.uuid("_id")?,
+        asset_type: f.str("assetType")?,
+        filename: f.str("filename")?,
+        original_filename: f.str("originalFilename")?,
+        mime_type: f.str("mimeType")?,
+        size: f.i64("size")?,
+        url: f.str("url")?,
+        path: f.str("path")?,
+        storage_adapter: f.str("storageAdapter")?,
+        width: f.opt_i32("width")?,
+        height: f.opt_i32("height")?,
+        metadata: f.opt_json("metadata")?,
+        title: f.opt_str("title")?,
+        description: f.opt_str("description")?,
+        alt: f.opt_str("alt")?,
+        credit_line: f.opt_str("creditLine")?,
+        created_by: f.opt_str("createdBy")?,
+        created_at: f.date("createdAt")?,
+        updated_at: f.date("updatedAt")?,
+    })
+}
+
+#[async_trait]
+impl<S: SessionMode> AssetStore for MongoStore<S> {
+    async fn insert_asset(&self, a: &Asset) -> Result<Asset> {
+        let record = doc! {
+            "_id": a.id.to_string(),
+            "assetType": &a.asset_type,
+            "filename": &a.filename,
+            "originalFilename": &a.original_filename,
+            "mimeType": &a.mime_type,
+            "size": a.size,
+            "url": &a.url,
+            "path": &a.path,
+            "storageAdapter": &a.storage_adapter,
+            "width": opt(a.width),
+            "height": opt(a.height),
+            "metadata": a.metadata.as_ref().map_or(Bson::Null, to_bson),
+            "title": opt(a.title.clone()),
+            "description": opt(a.description.clone()),
+            "alt": opt(a.alt.clone()),
+            "creditLine": opt(a.credit_line.clone()),
+            "createdBy": opt(a.created_by.clone()),
+            "createdAt": date(a.created_at),
+            "updatedAt": date(a.updated_at),
+        };
+        let coll = self.coll(ASSETS);
+        exec!(self, coll.insert_one(&record)).map_err(map_err("asset"))?;
+        to_core(&record)
+    }
+
+    async fn find_asset(&self, id: Uuid) -> Result<Option<Asset>> {
+        let coll = self.coll(ASSETS);
+        exec!(self, coll.find_one(doc! { "_id": id.to_string() }))
+            .map_err(map_err("asset"))?
+            .as_ref()
+            .map(to_core)
+            .transpose()
+    }
+
+    async fn find_assets(&self, query: &ListQuery) -> Result<Page<Asset>> {
+        let filter = BsonCompiler::<Assets>::filter(&query.filter)?;
+        let sort = BsonCompiler::<Assets>::sort(&query.sort)?;
+        let coll = self.coll(ASSETS);
+        let total = exec!(self, coll.count_documents(filter.clone())).map_err(map_err("asset"))?;
+        let rows = self
+            .find_all(
+                ASSETS,
+                filter,
+                Some(sort),
+                Some(query.offset),
+                Some(query.limit),
+            )
+            .await?;
+        Ok(Page {
+            rows: rows.iter().map(to_core).collect::<Result<_>>()?,
+            total,
+        })
+    }
+
+    async fn count_assets(&self, filter: &Filter) -> Result<u64> {
+        let filter = BsonCompiler::<Assets>::filter(filter)?;
+        let coll = self.coll(ASSETS);
+        exec!(self, coll.count_documents(filter)).map_err(map_err("asset"))
+    }
+
+    async fn count_assets_by_type(&self) -> Result<BTreeMap<String, u64>> {
+        self.counts_by(ASSETS, "assetType").await
+    }
+
+    async fn total_asset_size(&self) -> Result<u64> {
+        let pipeline = vec![doc! { "$group": { "_id": Bson::Null, "total": { "$sum": "$size" } } }];
+        let rows = self.aggregate_all(ASSETS, pipeline).await?;
+        match rows.first() {
+            Some(row) => Ok(u64::try_from(Fields::new(row, ASSETS).i64("total")?).unwrap_or(0)),
+            None => Ok(0),
+        }
+    }
+
+    async fn update_asset(
+        &self,
+        id: Uuid,
+        patch: &AssetPatch,
+        updated_at: Timestamp,
+    ) -> Result<Asset> {
+        let mut set = doc! { "updatedAt": date(updated_at) };
+        for (field, value) in [
+            ("title", &patch.title),
+            ("description", &patch.description),
+            ("alt", &patch.alt),
+            ("creditLine", &patch.credit_line),
+        ] {
+            if let Some(v) = value {
+                set.insert(field, opt(v.clone()));
+            }
+        }
+        if let Some(metadata) = &patch.metadata {
+            set.insert("metadata", metadata.as_ref().map_or(Bson::Null, to_bson));
+        }
+        let coll = self.coll(ASSETS);
+        let updated = exec!(
+            self,
+            coll.find_one_and_update(doc! { "_id": id.to_string() }, doc! { "$set": set })
+                .return_document(ReturnDocument::After)
+        )
+        .map_err(map_err("asset"))?;
+        match updated {
+            Some(d) => to_core(&d),
+            None => Err(Error::not_found("asset", id)),
+        }
+    }
+
+    async fn delete_asset(&self, id: Uuid) -> Result<bool> {
+        let coll = self.coll(ASSETS);
+        let res = exec!(self, coll.delete_one(doc! { "_id": id.to_string() }))
+            .map_err(map_err("asset"))?;
+        Ok(res.deleted_count > 0)
+    }
+}

@@ -1,0 +1,197 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::ReturnDocument;
+use uuid::Uuid;
+
+use aphex_core::model::{Document as CmsDocument, DocumentStatus, NewDocument};
+use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
+use aphex_core::query::{Filter, ListQuery, Page};
+use aphex_core::{Error, Result};
+
+use super::collections::{DOCUMENTS, VERSIONS};
+use super::{MongoStore, SessionMode, exec};
+use crate::error::{malformed, map_err};
+use crate::filter::{BsonCompiler, Documents};
+use crate::value::{Fields, date, opt, opt_date, to_bson};
+
+fn to_core(d: &Document) -> Result<CmsDocument> {
+    let f = Fields::new(d, DOCUMENTS);
+    let status = f.str("status")?;
+    Ok(CmsDocument {
+        id: f.uuid("_id")?,
+        doc_type: f.str("type")?,
+        status: DocumentStatus::parse(&status)
+            .ok_or_else(|| malformed(DOCUMENTS, format!("unknown status {status:?}")))?,
+        draft_data: f.opt_json("draftData")?,
+        published_data: f.opt_json("publishedData")?,
+        published_hash: f.opt_str("publishedHash")?,
+        revision: f.i64("revision")?,
+        created_by: f.opt_str("createdBy")?,
+        updated_by: f.opt_str("updatedBy")?,
+        published_at: f.opt_date("publishedAt")?,
+        created_at: f.date("createdAt")?,
+        updated_at: f.date("updatedAt")?,
+    })
+}
+
+impl<S: SessionMode> MongoStore<S> {
+    /// A guarded `findOneAndUpdate` on `{_id, revision}`; when it matches nothing, a read tells
+    /// `NotFound` from `RevisionConflict`.
+    async fn guarded_update(
+        &self,
+        id: Uuid,
+        expected_revision: Option<i64>,
+        update: Document,
+    ) -> Result<CmsDocument> {
+        let mut filter = doc! { "_id": id.to_string() };
+        if let Some(rev) = expected_revision {
+            filter.insert("revision", rev);
+        }
+        let coll = self.coll(DOCUMENTS);
+        let updated = exec!(
+            self,
+            coll.find_one_and_update(filter, update)
+                .return_document(ReturnDocument::After)
+        )
+        .map_err(map_err("document"))?;
+        if let Some(d) = updated {
+            return to_core(&d);
+        }
+        let current = exec!(self, coll.find_one(doc! { "_id": id.to_string() }))
+            .map_err(map_err("document"))?;
+        match current {
+            Some(d) => Err(Error::RevisionConflict {
+                current: Fields::new(&d, DOCUMENTS).i64("revision")?,
+            }),
+            None => Err(Error::not_found("document", id)),
+        }
+    }
+}
+
+#[async_trait]
+impl<S: SessionMode> DocumentStore for MongoStore<S> {
+    async fn insert_document(&self, doc: &NewDocument) -> Result<CmsDocument> {
+        let record = doc! {
+            "_id": doc.id.to_string(),
+            "type": &doc.doc_type,
+            "status": DocumentStatus::Draft.as_str(),
+            "draftData": to_bson(&doc.draft_data),
+            "publishedData": Bson::Null,
+            "publishedHash": Bson::Null,
+            "revision": 1i64,
+            "createdBy": opt(doc.created_by.clone()),
+            "updatedBy": opt(doc.created_by.clone()),
+            "publishedAt": Bson::Null,
+            "createdAt": date(doc.created_at),
+            "updatedAt": date(doc.created_at),
+        };
+        let coll = self.coll(DOCUMENTS);
+        exec!(self, coll.insert_one(&record)).map_err(map_err("document"))?;
+        to_core(&record)
+    }
+
+    async fn find_document(&self, id: Uuid) -> Result<Option<CmsDocument>> {
+        let coll = self.coll(DOCUMENTS);
+        exec!(self, coll.find_one(doc! { "_id": id.to_string() }))
+            .map_err(map_err("document"))?
+            .as_ref()
+            .map(to_core)
+            .transpose()
+    }
+
+    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<CmsDocument>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let rows = self
+            .find_all(DOCUMENTS, doc! { "_id": { "$in": ids } }, None, None, None)
+            .await?;
+        rows.iter().map(to_core).collect()
+    }
+
+    async fn find_documents(&self, query: &ListQuery) -> Result<Page<CmsDocument>> {
+        let filter = BsonCompiler::<Documents>::filter(&query.filter)?;
+        let sort = BsonCompiler::<Documents>::sort(&query.sort)?;
+        let coll = self.coll(DOCUMENTS);
+        let total =
+            exec!(self, coll.count_documents(filter.clone())).map_err(map_err("document"))?;
+        let rows = self
+            .find_all(
+                DOCUMENTS,
+                filter,
+                Some(sort),
+                Some(query.offset),
+                Some(query.limit),
+            )
+            .await?;
+        Ok(Page {
+            rows: rows.iter().map(to_core).collect::<Result<_>>()?,
+            total,
+        })
+    }
+
+    async fn count_documents(&self, filter: &Filter) -> Result<u64> {
+        let filter = BsonCompiler::<Documents>::filter(filter)?;
+        let coll = self.coll(DOCUMENTS);
+        exec!(self, coll.count_documents(filter)).map_err(map_err("document"))
+    }
+
+    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>> {
+        self.counts_by(DOCUMENTS, "type").await
+    }
+
+    async fn update_draft(&self, update: &DraftUpdate) -> Result<CmsDocument> {
+        let change = doc! {
+            "$set": {
+                "draftData": to_bson(&update.data),
+                "updatedBy": opt(update.updated_by.clone()),
+                "updatedAt": date(update.updated_at),
+            },
+            "$inc": { "revision": 1i64 },
+        };
+        self.guarded_update(update.id, update.expected_revision, change)
+            .await
+    }
+
+    async fn update_publish_state(&self, update: &PublishUpdate) -> Result<CmsDocument> {
+        let mut set = match &update.change {
+            PublishChange::Publish { data, hash } => doc! {
+                "status": DocumentStatus::Published.as_str(),
+                "publishedData": to_bson(data),
+                "publishedHash": hash,
+                "publishedAt": date(update.at),
+            },
+            PublishChange::Unpublish => doc! {
+                "status": DocumentStatus::Unpublished.as_str(),
+                "publishedData": Bson::Null,
+                "publishedHash": Bson::Null,
+                "publishedAt": opt_date(None),
+            },
+        };
+        set.insert("updatedBy", opt(update.updated_by.clone()));
+        set.insert("updatedAt", date(update.at));
+        self.guarded_update(
+            update.id,
+            Some(update.expected_revision),
+            doc! { "$set": set },
+        )
+        .await
+    }
+
+    async fn delete_document(&self, id: Uuid) -> Result<bool> {
+        let coll = self.coll(DOCUMENTS);
+        let deleted = exec!(self, coll.delete_one(doc! { "_id": id.to_string() }))
+            .map_err(map_err("document"))?;
+        // The SQL schema cascades; here the versions go right after their document.
+        let versions = self.coll(VERSIONS);
+        exec!(
+            self,
+            versions.delete_many(doc! { "documentId": id.to_string() })
+        )
+        .map_err(map_err("version"))?;
+        Ok(deleted.deleted_count > 0)
+    }
+}

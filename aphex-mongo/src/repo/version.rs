@@ -1,0 +1,135 @@
+use async_trait::async_trait;
+use mongodb::bson::{Document, doc};
+use mongodb::options::ReturnDocument;
+use uuid::Uuid;
+
+use aphex_core::model::{DocumentVersion, NewVersion, VersionEvent};
+use aphex_core::ports::VersionStore;
+use aphex_core::query::Page;
+use aphex_core::{Error, Result};
+
+use super::collections::{DOCUMENTS, VERSIONS};
+use super::{MongoStore, SessionMode, exec};
+use crate::error::{malformed, map_err};
+use crate::value::{Fields, date, opt, to_bson};
+
+/// The field of a `cms_documents` record that counts its version snapshots (storage-internal,
+/// not part of the document model).
+pub(crate) const VERSION_COUNTER: &str = "versionCount";
+
+fn to_core(d: &Document) -> Result<DocumentVersion> {
+    let f = Fields::new(d, VERSIONS);
+    let event = f.str("eventType")?;
+    Ok(DocumentVersion {
+        id: f.uuid("_id")?,
+        document_id: f.uuid("documentId")?,
+        version_number: f.i64("versionNumber")?,
+        event_type: VersionEvent::parse(&event)
+            .ok_or_else(|| malformed(VERSIONS, format!("unknown event type {event:?}")))?,
+        data: f.json("data")?,
+        created_by: f.opt_str("createdBy")?,
+        created_at: f.date("createdAt")?,
+    })
+}
+
+#[async_trait]
+impl<S: SessionMode> VersionStore for MongoStore<S> {
+    async fn insert_version(&self, version: &NewVersion) -> Result<DocumentVersion> {
+        let document_id = version.document_id.to_string();
+        // Numbers come from an atomic counter on the parent document, so concurrent snapshots
+        // get distinct numbers without a transaction (and a missing parent is noticed here).
+        let documents = self.coll(DOCUMENTS);
+        let parent = exec!(
+            self,
+            documents
+                .find_one_and_update(
+                    doc! { "_id": &document_id },
+                    doc! { "$inc": { VERSION_COUNTER: 1i64 } },
+                )
+                .projection(doc! { VERSION_COUNTER: 1 })
+                .return_document(ReturnDocument::After)
+        )
+        .map_err(map_err("document"))?
+        .ok_or_else(|| Error::not_found("document", version.document_id))?;
+        let number = Fields::new(&parent, DOCUMENTS).i64(VERSION_COUNTER)?;
+        let record = doc! {
+            "_id": version.id.to_string(),
+            "documentId": &document_id,
+            "versionNumber": number,
+            "eventType": version.event_type.as_str(),
+            "data": to_bson(&version.data),
+            "createdBy": opt(version.created_by.clone()),
+            "createdAt": date(version.created_at),
+        };
+        let versions = self.coll(VERSIONS);
+        exec!(self, versions.insert_one(&record)).map_err(map_err("version"))?;
+        to_core(&record)
+    }
+
+    async fn list_versions(
+        &self,
+        document_id: Uuid,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Page<DocumentVersion>> {
+        let filter = doc! { "documentId": document_id.to_string() };
+        let coll = self.coll(VERSIONS);
+        let total =
+            exec!(self, coll.count_documents(filter.clone())).map_err(map_err("version"))?;
+        let rows = self
+            .find_all(
+                VERSIONS,
+                filter,
+                Some(doc! { "versionNumber": -1 }),
+                Some(offset),
+                Some(limit),
+            )
+            .await?;
+        Ok(Page {
+            rows: rows.iter().map(to_core).collect::<Result<_>>()?,
+            total,
+        })
+    }
+
+    async fn find_version(
+        &self,
+        document_id: Uuid,
+        version_number: i64,
+    ) -> Result<Option<DocumentVersion>> {
+        let coll = self.coll(VERSIONS);
+        exec!(
+            self,
+            coll.find_one(doc! {
+                "documentId": document_id.to_string(),
+                "versionNumber": version_number,
+            })
+        )
+        .map_err(map_err("version"))?
+        .as_ref()
+        .map(to_core)
+        .transpose()
+    }
+
+    async fn prune_versions(&self, document_id: Uuid, keep: u64) -> Result<u64> {
+        let filter = doc! { "documentId": document_id.to_string() };
+        // The newest snapshot beyond the ones to keep; it and everything older go.
+        let first_gone = self
+            .find_all(
+                VERSIONS,
+                filter.clone(),
+                Some(doc! { "versionNumber": -1 }),
+                Some(keep),
+                Some(1),
+            )
+            .await?;
+        let Some(first_gone) = first_gone.first() else {
+            return Ok(0);
+        };
+        let threshold = Fields::new(first_gone, VERSIONS).i64("versionNumber")?;
+        let mut delete = filter;
+        delete.insert("versionNumber", doc! { "$lte": threshold });
+        let coll = self.coll(VERSIONS);
+        let res = exec!(self, coll.delete_many(delete)).map_err(map_err("version"))?;
+        Ok(res.deleted_count)
+    }
+}

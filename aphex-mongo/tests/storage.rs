@@ -1,0 +1,170 @@
+//! MongoDB specifics: the stored shape (collections named as the SQL tables, camelCase fields,
+//! `_id` = the id as a string, BSON dates), idempotent `ensure_schema`, and the transaction
+//! capability reported from `hello`.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use aphex_core::ports::DatabaseAdapter;
+use aphex_core::schema::{FieldDef, SchemaTypeDef};
+use aphex_core::service::CreateDocument;
+use aphex_core::{Cms, Error};
+use common::MongoTestDb;
+use futures::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc};
+use serde_json::json;
+
+async fn indexes(db: &mongodb::Database) -> BTreeMap<String, Vec<Document>> {
+    let mut out = BTreeMap::new();
+    let mut names = db.list_collection_names().await.expect("collections");
+    names.sort();
+    for name in names {
+        let mut specs: Vec<Document> = db
+            .collection::<Document>(&name)
+            .list_indexes()
+            .await
+            .expect("list indexes")
+            .try_collect::<Vec<_>>()
+            .await
+            .expect("indexes")
+            .into_iter()
+            .map(|ix| {
+                let mut d = doc! { "keys": ix.keys };
+                if let Some(o) = ix.options {
+                    d.insert("name", o.name.unwrap_or_default());
+                    d.insert("unique", o.unique.unwrap_or(false));
+                }
+                d
+            })
+            .collect();
+        specs.sort_by_key(|d| d.to_string());
+        out.insert(name, specs);
+    }
+    out
+}
+
+#[tokio::test]
+async fn ensure_schema_is_idempotent_and_creates_the_unique_indexes() {
+    let Some(test) = MongoTestDb::create() else {
+        return;
+    };
+    let adapter = test.adapter().await;
+    let first = indexes(adapter.database()).await;
+    adapter.ensure_schema().await.expect("second ensure_schema");
+    assert_eq!(
+        indexes(adapter.database()).await,
+        first,
+        "the second run changed nothing"
+    );
+    let mut collections: Vec<&str> = first.keys().map(String::as_str).collect();
+    collections.sort_unstable();
+    let mut expected = aphex_mongo::COLLECTIONS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(collections, expected);
+    for (collection, keys) in [
+        ("user", doc! {"email": 1}),
+        ("session", doc! {"token": 1}),
+        ("cms_schema_types", doc! {"name": 1}),
+        ("apikey", doc! {"key": 1}),
+    ] {
+        assert!(
+            first[collection]
+                .iter()
+                .any(|ix| ix.get_document("keys") == Ok(&keys) && ix.get_bool("unique") == Ok(true)),
+            "unique index on {collection} {keys}: {:?}",
+            first[collection]
+        );
+    }
+    for keys in [
+        doc! {"type": 1, "updatedAt": -1},
+        doc! {"type": 1, "status": 1},
+    ] {
+        assert!(
+            first["cms_documents"]
+                .iter()
+                .any(|ix| ix.get_document("keys") == Ok(&keys)),
+            "cms_documents index {keys}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn documents_are_stored_with_string_ids_camel_case_fields_and_dates() {
+    let Some(test) = MongoTestDb::create() else {
+        return;
+    };
+    let adapter = test.adapter().await;
+    let raw = adapter.database().clone();
+    let cms = Cms::builder()
+        .database(adapter)
+        .schema_type(SchemaTypeDef::document("note", "Note").field(FieldDef::string("text")))
+        .build()
+        .await
+        .expect("cms");
+    let created = cms
+        .documents()
+        .create(CreateDocument::new("note", json!({"text": "hi", "$key": 1})).created_by("u1"))
+        .await
+        .expect("create");
+    let stored = raw
+        .collection::<Document>("cms_documents")
+        .find_one(doc! { "_id": created.id.to_string() })
+        .await
+        .expect("find")
+        .expect("stored under the id string");
+    assert_eq!(stored.get_str("type"), Ok("note"));
+    assert_eq!(stored.get_str("status"), Ok("draft"));
+    assert_eq!(stored.get_i64("revision"), Ok(1));
+    assert_eq!(stored.get_str("createdBy"), Ok("u1"));
+    assert!(matches!(stored.get("createdAt"), Some(Bson::DateTime(_))));
+    assert!(matches!(stored.get("publishedData"), Some(Bson::Null)));
+    let draft = stored.get_document("draftData").expect("draftData");
+    assert_eq!(draft.get_str("text"), Ok("hi"));
+    assert_eq!(
+        draft.get_i64("%24key"),
+        Ok(1),
+        "a reserved key is stored escaped"
+    );
+    let version = raw
+        .collection::<Document>("cms_document_versions")
+        .find_one(doc! { "documentId": created.id.to_string() })
+        .await
+        .expect("find version")
+        .expect("snapshot");
+    assert_eq!(version.get_i64("versionNumber"), Ok(1));
+    assert_eq!(version.get_str("eventType"), Ok("draft"));
+}
+
+#[tokio::test]
+async fn a_standalone_server_declares_no_transactions() {
+    let Some(test) = MongoTestDb::create() else {
+        return;
+    };
+    let adapter = test.adapter().await;
+    let hello = adapter
+        .database()
+        .run_command(doc! { "hello": 1 })
+        .await
+        .expect("hello");
+    let replica_set = hello.contains_key("setName");
+    assert_eq!(adapter.capabilities().transactions, replica_set);
+    if !replica_set {
+        let err = adapter.begin().await.expect_err("begin is refused");
+        assert!(
+            matches!(err, Error::Unsupported { backend: "mongodb", operation } if operation.contains("transactions")),
+            "{err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn non_mongodb_urls_are_refused() {
+    let err = aphex_mongo::MongoAdapter::connect("postgres://x/y", "db")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, Error::Validation(e) if e.fields()[0].path == "url"),
+        "{err:?}"
+    );
+}
