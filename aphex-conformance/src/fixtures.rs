@@ -35,6 +35,9 @@ pub fn schema_types() -> Vec<SchemaTypeDef> {
     ]
 }
 
+/// The Better Auth secret the auth suites sign cookies with.
+pub const AUTH_SECRET: &str = "conformance-secret-0123456789abcdef0123";
+
 /// A reference object to `id`.
 pub fn reference(id: Uuid) -> Value {
     json!({"_type": "reference", "_ref": id.to_string()})

@@ -49,6 +49,17 @@ impl TestDb {
             .expect("building the CMS over the test database")
     }
 
+    /// A [`Cms`] with authentication enabled ([`fixtures::AUTH_SECRET`], Better Auth defaults).
+    pub async fn cms_with_auth(&self) -> Cms {
+        Cms::builder()
+            .database_arc(self.adapter.clone())
+            .schema_types(fixtures::schema_types())
+            .auth(aphex_core::service::AuthConfig::new(fixtures::AUTH_SECRET))
+            .build()
+            .await
+            .expect("building the CMS with auth over the test database")
+    }
+
     /// Statements sent so far (see [`DatabaseAdapter::statement_count`]).
     pub fn statements(&self) -> u64 {
         self.adapter.statement_count()

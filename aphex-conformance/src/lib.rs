@@ -19,6 +19,7 @@
 //! gives instead.
 
 pub mod assets;
+pub mod auth;
 pub mod auth_tables;
 pub mod bad_input;
 pub mod documents;
@@ -55,6 +56,7 @@ macro_rules! conformance_tests {
         $crate::__auth_tables_cases!($factory);
         $crate::__bad_input_cases!($factory);
         $crate::__transactions_cases!($factory);
+        $crate::__auth_cases!($factory);
     };
 }
 

@@ -54,6 +54,36 @@ pub enum Error {
         reason: String,
     },
 
+    /// Authentication is missing or failed: wrong credentials, an unknown, expired or disabled
+    /// session or API key. `code` is Better Auth's error code (`INVALID_EMAIL_OR_PASSWORD`,
+    /// `INVALID_API_KEY`, `KEY_EXPIRED`, ...).
+    #[error("unauthorized ({code}): {message}")]
+    Unauthorized {
+        /// Better Auth's error code.
+        code: &'static str,
+        /// What failed.
+        message: String,
+    },
+
+    /// The caller is known but not allowed to do this (a role without the capability).
+    #[error("forbidden: {message}")]
+    Forbidden {
+        /// What is not allowed.
+        message: String,
+    },
+
+    /// Too many requests: an API key's rate-limit window is full (`RATE_LIMITED`) or its usage is
+    /// exhausted (`USAGE_EXCEEDED`).
+    #[error("rate limited ({code}): {message}")]
+    RateLimited {
+        /// Better Auth's error code.
+        code: &'static str,
+        /// What was exceeded.
+        message: String,
+        /// When to try again, if known.
+        retry_after_ms: Option<u64>,
+    },
+
     /// The backend cannot offer this operation (a declared capability, see
     /// [`Capabilities`](crate::ports::Capabilities)).
     #[error("{operation} is not supported by the {backend} backend")]
@@ -94,6 +124,14 @@ impl Error {
         Error::NotFound {
             entity,
             id: id.to_string(),
+        }
+    }
+
+    /// An [`Error::Unauthorized`].
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Unauthorized {
+            code,
+            message: message.into(),
         }
     }
 

@@ -17,6 +17,7 @@
 //! let post = cms.documents().create(CreateDocument::new("post", json!({"title": "Hi"}))).await?;
 //! ```
 
+pub mod auth;
 pub mod error;
 pub mod model;
 pub mod ports;

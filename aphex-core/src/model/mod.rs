@@ -13,7 +13,7 @@ pub use auth::{
     UserPatch, Verification,
 };
 pub use document::{Document, DocumentStatus, NewDocument};
-pub use profile::{NewUserProfile, Role, UserProfile, UserProfilePatch};
+pub use profile::{Capability, NewUserProfile, Role, UserProfile, UserProfilePatch};
 pub use schema_type::{SchemaKind, SchemaType};
 pub use version::{DocumentVersion, NewVersion, VersionEvent};
 

@@ -74,3 +74,54 @@ pub struct UserProfilePatch {
     #[serde(default, with = "crate::serde_util::double_option")]
     pub preferences: Option<Option<Value>>,
 }
+
+/// Something a role may or may not do. HTTP handlers ask [`Role::can`] (or
+/// [`Role::require`]) before acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Read documents, assets and schema types.
+    Read,
+    /// Create, edit, delete and restore documents.
+    WriteDocuments,
+    /// Publish and unpublish documents.
+    PublishDocuments,
+    /// Upload, edit and delete assets.
+    ManageAssets,
+    /// Register and delete schema types.
+    ManageSchema,
+    /// Change other users' roles, manage users.
+    ManageUsers,
+}
+
+impl Role {
+    /// Whether this role has `capability`: admins everything; editors documents (publish
+    /// included), assets and reading; viewers reading only.
+    pub fn can(self, capability: Capability) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Editor => matches!(
+                capability,
+                Capability::Read
+                    | Capability::WriteDocuments
+                    | Capability::PublishDocuments
+                    | Capability::ManageAssets
+            ),
+            Role::Viewer => capability == Capability::Read,
+        }
+    }
+
+    /// `Ok(())` when the role has `capability`.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`](crate::Error::Forbidden) naming the role and capability.
+    pub fn require(self, capability: Capability) -> crate::Result<()> {
+        if self.can(capability) {
+            Ok(())
+        } else {
+            Err(crate::Error::Forbidden {
+                message: format!("the {} role cannot {capability:?}", self.as_str()),
+            })
+        }
+    }
+}

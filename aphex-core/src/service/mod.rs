@@ -5,6 +5,7 @@
 //! reference resolution.
 
 mod assets;
+mod auth;
 mod documents;
 mod limits;
 mod profiles;
@@ -16,6 +17,10 @@ mod work;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 pub use assets::{AssetFilter, AssetService};
+pub use auth::{
+    API_KEY_CONFIG_ID, ActiveSession, ApiKeyDefaults, AuthConfig, AuthService, CREDENTIAL_PROVIDER,
+    ClientInfo, CreateApiKey, CreatedApiKey, SignUp, SignedIn,
+};
 pub use documents::{CreateDocument, DocumentService, WriteOptions};
 pub use limits::{
     ASSET_TITLE, ASSET_TYPE, FILENAME, MIME_TYPE, SCHEMA_TITLE, STORAGE_ADAPTER, TYPE_NAME,
@@ -40,6 +45,7 @@ pub struct Cms {
     schema_types: SchemaTypeService,
     assets: AssetService,
     profiles: UserProfileService,
+    auth: Option<AuthService>,
 }
 
 impl Cms {
@@ -68,6 +74,11 @@ impl Cms {
         &self.profiles
     }
 
+    /// Authentication, when configured with [`CmsBuilder::auth`].
+    pub fn auth(&self) -> Option<&AuthService> {
+        self.auth.as_ref()
+    }
+
     /// The database adapter, for direct port access.
     pub fn adapter(&self) -> &Arc<dyn DatabaseAdapter> {
         &self.db
@@ -80,6 +91,7 @@ pub struct CmsBuilder {
     database: Option<Arc<dyn DatabaseAdapter>>,
     schema_types: Vec<SchemaTypeDef>,
     version_retention: u64,
+    auth: Option<AuthConfig>,
 }
 
 impl Default for CmsBuilder {
@@ -88,6 +100,7 @@ impl Default for CmsBuilder {
             database: None,
             schema_types: Vec::new(),
             version_retention: DEFAULT_VERSION_RETENTION,
+            auth: None,
         }
     }
 }
@@ -123,6 +136,12 @@ impl CmsBuilder {
         self
     }
 
+    /// Enables authentication ([`Cms::auth`]) with these settings.
+    pub fn auth(mut self, config: AuthConfig) -> Self {
+        self.auth = Some(config);
+        self
+    }
+
     /// Builds the CMS and syncs the schema types to the database (types no longer defined are
     /// deleted from it).
     ///
@@ -132,6 +151,9 @@ impl CmsBuilder {
         let db = self
             .database
             .ok_or_else(|| Error::invalid("database", "no database adapter configured"))?;
+        if let Some(auth) = &self.auth {
+            auth.check()?;
+        }
         let registry = Arc::new(RwLock::new(SchemaRegistry::default()));
         let schema_types = SchemaTypeService::new(db.clone(), registry.clone());
         schema_types.sync(self.schema_types).await?;
@@ -140,6 +162,7 @@ impl CmsBuilder {
             schema_types,
             assets: AssetService::new(db.clone()),
             profiles: UserProfileService::new(db.clone()),
+            auth: self.auth.map(|c| AuthService::new(db.clone(), c)),
             db,
         })
     }
