@@ -10,6 +10,9 @@
 #   127.0.0.1 only, run as the `postgres` user when root). Set APHEX_TEST_POSTGRES_URL to use an
 #   existing server instead. Each test gets its own database, dropped afterwards.
 #
+# - Better Auth interop: the pinned npm packages in interop/better-auth (`npm ci` through its
+#   setup.sh; compiles better-sqlite3 from source the first time).
+#
 # With CI=true a backend whose server cannot be provided is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,8 +110,18 @@ start_mongo() {
     log "MongoDB: listening on $APHEX_TEST_MONGODB_URL"
 }
 
+setup_better_auth() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        missing "node/npm not found: the Better Auth interop test cannot run"
+        return
+    fi
+    log "Better Auth interop: interop/better-auth/setup.sh"
+    interop/better-auth/setup.sh || missing "could not install the Better Auth interop packages"
+}
+
 start_postgres
 start_mongo
+setup_better_auth
 
 log "cargo test --workspace"
 cargo test --workspace --all-targets
