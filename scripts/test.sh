@@ -10,6 +10,8 @@
 #   127.0.0.1 only, run as the `postgres` user when root). Set APHEX_TEST_POSTGRES_URL to use an
 #   existing server instead. Each test gets its own database, dropped afterwards.
 #
+# - S3: moto's server from PyPI (tools/s3-test-server, pinned requirements in a venv) for the
+#   S3-compatible asset storage. Set APHEX_TEST_S3_ENDPOINT to use another S3-compatible server.
 # - Better Auth interop: the pinned npm packages in interop/better-auth (`npm ci` through its
 #   setup.sh; compiles better-sqlite3 from source the first time).
 #
@@ -22,6 +24,7 @@ WORK="$(mktemp -d /tmp/aphex-test.XXXXXX)"
 chmod 755 "$WORK"  # the postgres user must reach its data and socket directories
 PG_DATA=""
 MONGO_PID=""
+S3_PID=""
 
 log() { printf '==> %s\n' "$*"; }
 missing() {
@@ -38,6 +41,11 @@ cleanup() {
         log "stopping the MongoDB test server"
         kill "$MONGO_PID" 2>/dev/null || true
         wait "$MONGO_PID" 2>/dev/null || true
+    fi
+    if [ -n "$S3_PID" ]; then
+        log "stopping the S3 test server"
+        kill "$S3_PID" 2>/dev/null || true
+        wait "$S3_PID" 2>/dev/null || true
     fi
     if [ -n "$PG_DATA" ]; then
         log "stopping PostgreSQL"
@@ -110,6 +118,30 @@ start_mongo() {
     log "MongoDB: listening on $APHEX_TEST_MONGODB_URL"
 }
 
+start_s3() {
+    if [ -n "${APHEX_TEST_S3_ENDPOINT:-}" ]; then
+        log "S3: using APHEX_TEST_S3_ENDPOINT"
+        return
+    fi
+    local py
+    if ! py="$(tools/s3-test-server/setup.sh)"; then
+        missing "could not set up the S3 test server's Python environment"
+        return
+    fi
+    log "S3: starting tools/s3-test-server (moto)"
+    "$py" tools/s3-test-server/start.py --host 127.0.0.1 --port 0 \
+        --port-file "$WORK/s3.port" >"$WORK/s3.log" 2>&1 &
+    S3_PID=$!
+    for _ in $(seq 1 100); do
+        [ -s "$WORK/s3.port" ] && break
+        kill -0 "$S3_PID" 2>/dev/null || { cat "$WORK/s3.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -s "$WORK/s3.port" ] || { cat "$WORK/s3.log" >&2; exit 1; }
+    export APHEX_TEST_S3_ENDPOINT="http://127.0.0.1:$(cat "$WORK/s3.port")"
+    log "S3: listening on $APHEX_TEST_S3_ENDPOINT"
+}
+
 setup_better_auth() {
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         missing "node/npm not found: the Better Auth interop test cannot run"
@@ -121,12 +153,16 @@ setup_better_auth() {
 
 start_postgres
 start_mongo
+start_s3
 setup_better_auth
 
+# The S3 storage and the studio's other backends are Cargo features; turn them on for the tests.
 log "cargo test --workspace"
-cargo test --workspace --all-targets
+cargo test --workspace --all-targets --features aphex-storage/s3
 log "doc tests"
-cargo test --workspace --doc
+cargo test --workspace --doc --features aphex-storage/s3
+log "studio end-to-end on PostgreSQL, MongoDB and S3 storage"
+cargo test -p aphex-studio --features postgres,mongodb,s3 --test e2e
 
 # The quickstart, as a user runs it: SQLite in an empty directory, then PostgreSQL.
 log "quickstart on SQLite"

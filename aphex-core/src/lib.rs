@@ -25,6 +25,7 @@ pub mod query;
 pub mod schema;
 mod serde_util;
 pub mod service;
+pub mod storage;
 
 pub use error::{Error, FieldError, Result, ValidationErrors};
 pub use service::{Cms, CmsBuilder};

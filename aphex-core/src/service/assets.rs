@@ -10,6 +10,7 @@ use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{Asset, AssetPatch, NewAsset, now};
 use crate::ports::DatabaseAdapter;
 use crate::query::{Column, Field, Filter, FindOptions, FindResult, Op, Operand, Target, Where};
+use crate::storage::{StorageAdapter, sanitize_filename};
 
 /// The convenience filters of an asset listing, ANDed with `FindOptions::where_clause`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +21,29 @@ pub struct AssetFilter {
     pub mime_type: Option<String>,
     /// Case-insensitive literal substring of `filename` or `original_filename`.
     pub search: Option<String>,
+}
+
+/// An uploaded file and the metadata given with it.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    /// Name as uploaded (sanitised for storage, kept as `original_filename`).
+    pub original_filename: String,
+    /// MIME type as declared by the client.
+    pub mime_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Uploader's user id.
+    pub created_by: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Alt text.
+    pub alt: Option<String>,
+    /// Credit line.
+    pub credit_line: Option<String>,
+    /// Free-form metadata.
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// Assets. Get it from [`Cms::assets`](crate::Cms::assets).
@@ -38,47 +62,88 @@ impl AssetService {
     /// # Errors
     /// [`Error::Validation`] for missing or oversize fields or a negative size/dimension.
     pub async fn create(&self, input: NewAsset) -> Result<Asset> {
-        let mut errors = ValidationErrors::default();
-        limits::check_required(
-            &mut errors,
-            "assetType",
-            &input.asset_type,
-            limits::ASSET_TYPE,
-        );
-        limits::check_required(&mut errors, "filename", &input.filename, limits::FILENAME);
-        limits::check_required(
-            &mut errors,
-            "originalFilename",
-            &input.original_filename,
-            limits::FILENAME,
-        );
-        limits::check_required(&mut errors, "mimeType", &input.mime_type, limits::MIME_TYPE);
-        limits::check_required(&mut errors, "url", &input.url, usize::MAX);
-        limits::check_required(&mut errors, "path", &input.path, usize::MAX);
-        limits::check_max(
-            &mut errors,
-            "storageAdapter",
-            input.storage_adapter.as_deref(),
-            limits::STORAGE_ADAPTER,
-        );
-        limits::check_max(
-            &mut errors,
-            "title",
-            input.title.as_deref(),
-            limits::ASSET_TITLE,
-        );
-        if input.size < 0 {
-            errors.push("size", "must not be negative");
+        self.insert(Uuid::new_v4(), input).await
+    }
+
+    /// Stores an uploaded file and records it: the file goes to `storage` at
+    /// `<asset id>/<sanitised name>` (so it never overwrites another asset's file), images get
+    /// their width and height from the bytes, and when the row cannot be written the stored file
+    /// is removed again.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an empty file or bad metadata; storage and backend errors.
+    pub async fn upload(&self, storage: &dyn StorageAdapter, upload: Upload) -> Result<Asset> {
+        if upload.bytes.is_empty() {
+            return Err(Error::invalid("file", "is empty"));
         }
-        for (path, v) in [("width", input.width), ("height", input.height)] {
-            if v.is_some_and(|v| v < 0) {
-                errors.push(path, "must not be negative");
+        let id = Uuid::new_v4();
+        let filename = sanitize_filename(&upload.original_filename);
+        let path = format!("{id}/{filename}");
+        let size = i64::try_from(upload.bytes.len())
+            .map_err(|_| Error::invalid("file", "is too large"))?;
+        let dimensions = upload
+            .mime_type
+            .starts_with("image/")
+            .then(|| imagesize::blob_size(&upload.bytes).ok())
+            .flatten();
+        let dim = |v: usize| i32::try_from(v).ok();
+        let input = NewAsset {
+            asset_type: if dimensions.is_some() {
+                "image"
+            } else {
+                "file"
+            }
+            .into(),
+            filename,
+            original_filename: upload.original_filename,
+            mime_type: upload.mime_type.clone(),
+            size,
+            url: storage.url(&path),
+            path: path.clone(),
+            storage_adapter: Some(storage.name().to_string()),
+            width: dimensions.and_then(|d| dim(d.width)),
+            height: dimensions.and_then(|d| dim(d.height)),
+            metadata: upload.metadata,
+            title: upload.title,
+            description: upload.description,
+            alt: upload.alt,
+            credit_line: upload.credit_line,
+            created_by: upload.created_by,
+        };
+        check_new_asset(&input)?;
+        storage
+            .store(&path, upload.bytes, &upload.mime_type)
+            .await?;
+        match self.insert(id, input).await {
+            Ok(asset) => Ok(asset),
+            Err(e) => {
+                if let Err(cleanup) = storage.delete(&path).await {
+                    tracing::warn!(%path, error = %cleanup, "could not remove the file of a failed upload");
+                }
+                Err(e)
             }
         }
-        errors.into_result()?;
+    }
+
+    /// Deletes the row and then the stored file.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; storage errors.
+    pub async fn delete_with_file(&self, storage: &dyn StorageAdapter, id: Uuid) -> Result<()> {
+        let asset = self
+            .db
+            .find_asset(id)
+            .await?
+            .ok_or_else(|| Error::not_found("asset", id))?;
+        self.delete(id).await?;
+        storage.delete(&asset.path).await
+    }
+
+    async fn insert(&self, id: Uuid, input: NewAsset) -> Result<Asset> {
+        check_new_asset(&input)?;
         let at = now();
         let asset = Asset {
-            id: Uuid::new_v4(),
+            id,
             asset_type: input.asset_type,
             filename: input.filename,
             original_filename: input.original_filename,
@@ -173,6 +238,47 @@ impl AssetService {
             Err(Error::not_found("asset", id))
         }
     }
+}
+
+fn check_new_asset(input: &NewAsset) -> Result<()> {
+    let mut errors = ValidationErrors::default();
+    limits::check_required(
+        &mut errors,
+        "assetType",
+        &input.asset_type,
+        limits::ASSET_TYPE,
+    );
+    limits::check_required(&mut errors, "filename", &input.filename, limits::FILENAME);
+    limits::check_required(
+        &mut errors,
+        "originalFilename",
+        &input.original_filename,
+        limits::FILENAME,
+    );
+    limits::check_required(&mut errors, "mimeType", &input.mime_type, limits::MIME_TYPE);
+    limits::check_required(&mut errors, "url", &input.url, usize::MAX);
+    limits::check_required(&mut errors, "path", &input.path, usize::MAX);
+    limits::check_max(
+        &mut errors,
+        "storageAdapter",
+        input.storage_adapter.as_deref(),
+        limits::STORAGE_ADAPTER,
+    );
+    limits::check_max(
+        &mut errors,
+        "title",
+        input.title.as_deref(),
+        limits::ASSET_TITLE,
+    );
+    if input.size < 0 {
+        errors.push("size", "must not be negative");
+    }
+    for (path, v) in [("width", input.width), ("height", input.height)] {
+        if v.is_some_and(|v| v < 0) {
+            errors.push(path, "must not be negative");
+        }
+    }
+    errors.into_result()
 }
 
 fn convenience_filters(filter: &AssetFilter) -> Vec<Filter> {

@@ -16,7 +16,7 @@ mod work;
 
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-pub use assets::{AssetFilter, AssetService};
+pub use assets::{AssetFilter, AssetService, Upload};
 pub use auth::{
     API_KEY_CONFIG_ID, ActiveSession, ApiKeyDefaults, AuthConfig, AuthService, CREDENTIAL_PROVIDER,
     ClientInfo, CreateApiKey, CreatedApiKey, SignUp, SignedIn,

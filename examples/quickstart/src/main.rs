@@ -7,15 +7,16 @@
 //! DATABASE_URL=postgres://user@localhost/db cargo run -p quickstart --features postgres
 //! ```
 
-mod backend;
-
 use std::process::ExitCode;
 
-use aphex_core::query::{FindOptions, Perspective, Where};
-use aphex_core::schema::{FieldDef, SchemaTypeDef};
-use aphex_core::service::{CreateDocument, WriteOptions};
-use aphex_core::{Cms, Error};
+use aphex::query::{FindOptions, Perspective, Where};
+use aphex::schema::{FieldDef, SchemaTypeDef};
+use aphex::service::{CreateDocument, WriteOptions};
+use aphex::{Cms, Error};
 use serde_json::{Value, json};
+
+/// Where the quickstart stores its data when `DATABASE_URL` is not set.
+const DEFAULT_URL: &str = "sqlite://./aphex-quickstart.db?mode=rwc";
 
 fn author_type() -> SchemaTypeDef {
     SchemaTypeDef::document("author", "Author").field(FieldDef::string("name").required())
@@ -41,10 +42,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| backend::DEFAULT_URL.to_string());
-    let adapter = backend::connect(&url).await?;
+    // The backend is chosen by the URL among those compiled in (Cargo features `sqlite`,
+    // `postgres`, `mongodb`); `aphex::connect` also brings the schema up to date.
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_string());
+    let adapter = aphex::connect(&url).await?;
     println!(
-        "connected to {} ({url}), schema migrated",
+        "connected to {} ({url}), schema up to date",
         adapter.backend()
     );
 

@@ -1,0 +1,106 @@
+//! Settings from the environment. With none set, the studio serves `127.0.0.1:3000` on SQLite
+//! (`./aphex.db`) with files in `./aphex-media`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Studio settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `APHEX_LISTEN` (default `127.0.0.1:3000`; port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// `DATABASE_URL` (default `sqlite://./aphex.db?mode=rwc`).
+    pub database_url: String,
+    /// `APHEX_STORAGE`: `local` (default) or `s3` (needs the `s3` feature and `APHEX_S3_*`).
+    pub storage: String,
+    /// `APHEX_MEDIA_DIR` for local storage (default `./aphex-media`).
+    pub media_dir: PathBuf,
+    /// `APHEX_MAX_UPLOAD_BYTES` (default 50 MiB).
+    pub max_upload_bytes: usize,
+    /// `APHEX_SECRET` or `BETTER_AUTH_SECRET`; otherwise read from (or created in)
+    /// `./aphex-secret`, so sessions survive restarts without setup.
+    pub secret: String,
+    /// `APHEX_ADMIN_EMAIL` + `APHEX_ADMIN_PASSWORD` (+ `APHEX_ADMIN_NAME`): the first admin,
+    /// created at start when there are no users yet.
+    pub admin: Option<(String, String, String)>,
+    /// `APHEX_COOKIE_SECURE=1`: mark the session cookie `Secure` (serve over HTTPS).
+    pub cookie_secure: bool,
+    /// `APHEX_SIGNUP`: `first` (default: only the first user may sign up, and becomes admin) or
+    /// `open` (anyone may sign up, as a viewer an admin can promote).
+    pub open_signup: bool,
+}
+
+/// Where the generated secret is kept when none is configured.
+const SECRET_FILE: &str = "aphex-secret";
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Config {
+    /// Reads the environment.
+    ///
+    /// # Errors
+    /// A message naming the variable that is malformed.
+    pub fn from_env() -> Result<Config, String> {
+        let listen = var("APHEX_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let listen = listen
+            .parse()
+            .map_err(|e| format!("APHEX_LISTEN={listen:?} is not an address: {e}"))?;
+        let max_upload_bytes = match var("APHEX_MAX_UPLOAD_BYTES") {
+            Some(v) => v
+                .parse()
+                .map_err(|e| format!("APHEX_MAX_UPLOAD_BYTES={v:?}: {e}"))?,
+            None => 50 * 1024 * 1024,
+        };
+        let secret = match var("APHEX_SECRET").or_else(|| var("BETTER_AUTH_SECRET")) {
+            Some(s) => s,
+            None => stored_secret()?,
+        };
+        let admin = match (var("APHEX_ADMIN_EMAIL"), var("APHEX_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some((
+                email,
+                password,
+                var("APHEX_ADMIN_NAME").unwrap_or_else(|| "Admin".into()),
+            )),
+            _ => None,
+        };
+        Ok(Config {
+            listen,
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://./aphex.db?mode=rwc".into()),
+            storage: var("APHEX_STORAGE").unwrap_or_else(|| "local".into()),
+            media_dir: var("APHEX_MEDIA_DIR")
+                .map_or_else(|| PathBuf::from("aphex-media"), PathBuf::from),
+            max_upload_bytes,
+            secret,
+            admin,
+            cookie_secure: var("APHEX_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
+            open_signup: match var("APHEX_SIGNUP").as_deref() {
+                None | Some("first") => false,
+                Some("open") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "APHEX_SIGNUP={other:?}: expected `first` or `open`"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+/// The secret in `./aphex-secret`, created (48 random characters) on first start.
+fn stored_secret() -> Result<String, String> {
+    match std::fs::read_to_string(SECRET_FILE) {
+        Ok(s) if s.trim().len() >= 32 => Ok(s.trim().to_string()),
+        _ => {
+            let secret = aphex::auth::random::alphanumeric(48);
+            std::fs::write(SECRET_FILE, &secret)
+                .map_err(|e| format!("cannot write ./{SECRET_FILE}: {e}"))?;
+            eprintln!(
+                "generated a session secret in ./{SECRET_FILE} (set APHEX_SECRET to choose one)"
+            );
+            Ok(secret)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! `aphex-studio`: an HTTP content API over aphex-rs.
+//!
+//! ```text
+//! cargo run -p aphex-studio                                   # SQLite ./aphex.db on 127.0.0.1:3000
+//! DATABASE_URL=postgres://… cargo run -p aphex-studio --features postgres
+//! DATABASE_URL=mongodb://…/cms cargo run -p aphex-studio --features mongodb
+//! ```
+//!
+//! See `docs/studio.md` for the routes and a curl walkthrough.
+
+mod backend;
+mod caller;
+mod config;
+mod content;
+mod error;
+mod routes;
+mod state;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use aphex::service::{ClientInfo, SignUp};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("aphex-studio: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let config = Config::from_env()?;
+    let (cms, storage) = backend::open(&config).await?;
+    let auth = cms
+        .auth()
+        .cloned()
+        .ok_or("authentication is not configured")?;
+    let state = AppState {
+        cms,
+        auth,
+        storage,
+        max_upload_bytes: config.max_upload_bytes,
+        cookie_secure: config.cookie_secure,
+        open_signup: config.open_signup,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    bootstrap_admin(&state, &config, addr).await?;
+    println!(
+        "aphex-studio listening on http://{addr} (database: {}, storage: {})",
+        state.cms.adapter().backend(),
+        state.storage.name()
+    );
+    let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+/// With no users yet: create the admin from `APHEX_ADMIN_EMAIL`/`APHEX_ADMIN_PASSWORD`, or say
+/// how to create one (the first user to sign up becomes admin).
+async fn bootstrap_admin(
+    state: &AppState,
+    config: &Config,
+    addr: SocketAddr,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if state.cms.adapter().count_users().await? > 0 {
+        return Ok(());
+    }
+    match &config.admin {
+        Some((email, password, name)) => {
+            let signed = state
+                .auth
+                .sign_up_email(SignUp {
+                    name: name.clone(),
+                    email: email.clone(),
+                    password: password.clone(),
+                    image: None,
+                    role: Some(aphex::model::Role::Admin),
+                    client: ClientInfo::default(),
+                })
+                .await?;
+            println!("created the first admin: {}", signed.user.email);
+        }
+        None => println!(
+            "no users yet — create the first admin (the first user to sign up is the admin):\n  \
+             curl -X POST http://{addr}/api/auth/sign-up/email -H 'content-type: application/json' \\\n  \
+             -d '{{\"name\":\"Admin\",\"email\":\"admin@example.com\",\"password\":\"change-me-please\"}}'\n\
+             or start with APHEX_ADMIN_EMAIL and APHEX_ADMIN_PASSWORD set"
+        ),
+    }
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,332 @@
+//! `/api/auth`: email sign-up and sign-in (setting Better Auth's session cookie), sign-out, the
+//! current session, and the caller's API keys. `/api/users/{id}/role` lets an admin change roles.
+
+use std::net::SocketAddr;
+
+use aphex::auth::cookie::SESSION_COOKIE;
+use aphex::model::{ApiKey, Capability, Role, Session, User};
+use aphex::service::{ClientInfo, CreateApiKey, SignUp, SignedIn};
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::{SET_COOKIE, USER_AGENT};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::caller::{Caller, read_only_permissions};
+use crate::error::{AppError, AppJson, AppPath};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/sign-up/email", post(sign_up))
+        .route("/api/auth/sign-in/email", post(sign_in))
+        .route("/api/auth/sign-out", post(sign_out))
+        .route("/api/auth/session", get(session))
+        .route("/api/auth/api-keys", get(list_keys).post(create_key))
+        .route("/api/auth/api-keys/{id}", delete(delete_key))
+        .route("/api/users/{id}/role", put(set_role))
+}
+
+fn client(addr: SocketAddr, headers: &HeaderMap) -> ClientInfo {
+    ClientInfo {
+        ip_address: Some(addr.ip().to_string()),
+        user_agent: headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from),
+    }
+}
+
+fn cookie_name(state: &AppState) -> String {
+    if state.cookie_secure {
+        format!("__Secure-{SESSION_COOKIE}")
+    } else {
+        SESSION_COOKIE.to_string()
+    }
+}
+
+/// `Set-Cookie` for a session (or, with `None`, clearing it).
+fn set_cookie(state: &AppState, value: Option<&str>, max_age: TimeDelta) -> String {
+    let secure = if state.cookie_secure { "; Secure" } else { "" };
+    format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        cookie_name(state),
+        value.unwrap_or(""),
+        if value.is_some() {
+            max_age.num_seconds()
+        } else {
+            0
+        },
+    )
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionView {
+    user: User,
+    session: SessionInfo,
+    role: Role,
+}
+
+/// A session without its token (the token only travels in the HttpOnly cookie).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionInfo {
+    id: String,
+    expires_at: aphex::model::Timestamp,
+    created_at: aphex::model::Timestamp,
+}
+
+impl From<&Session> for SessionInfo {
+    fn from(s: &Session) -> Self {
+        SessionInfo {
+            id: s.id.clone(),
+            expires_at: s.expires_at,
+            created_at: s.created_at,
+        }
+    }
+}
+
+async fn signed_in_response(state: &AppState, signed: SignedIn) -> Result<Response, AppError> {
+    let role = state.auth.role_of(&signed.user.id).await?;
+    let cookie = set_cookie(
+        state,
+        Some(&signed.cookie),
+        state.auth.config().session_expires_in,
+    );
+    let body = SessionView {
+        session: (&signed.session).into(),
+        user: signed.user,
+        role,
+    };
+    Ok((AppendHeaders([(SET_COOKIE, cookie)]), Json(body)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignUpBody {
+    name: String,
+    email: String,
+    password: String,
+    image: Option<String>,
+}
+
+async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<SignUpBody>,
+) -> Result<Response, AppError> {
+    if !state.open_signup && state.cms.adapter().count_users().await? > 0 {
+        return Err(aphex::Error::Forbidden {
+            message: "sign-up is closed (start the studio with APHEX_SIGNUP=open to allow it)"
+                .into(),
+        }
+        .into());
+    }
+    let signed = state
+        .auth
+        .sign_up_email(SignUp {
+            name: body.name,
+            email: body.email,
+            password: body.password,
+            image: body.image,
+            role: None,
+            client: client(addr, &headers),
+        })
+        .await?;
+    signed_in_response(&state, signed).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInBody {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<SignInBody>,
+) -> Result<Response, AppError> {
+    let signed = state
+        .auth
+        .sign_in_email(&body.email, &body.password, client(addr, &headers))
+        .await?;
+    signed_in_response(&state, signed).await
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<impl IntoResponse, AppError> {
+    if let Some(token) = &caller.session_token {
+        state.auth.sign_out(token).await?;
+    }
+    let cookie = set_cookie(&state, None, TimeDelta::zero());
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(SET_COOKIE, cookie)]),
+    ))
+}
+
+async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SessionView>, AppError> {
+    let cookie = crate::caller::session_cookie(&headers).ok_or(AppError::Unauthenticated)?;
+    let active = state
+        .auth
+        .session_from_cookie(&cookie)
+        .await?
+        .ok_or_else(|| {
+            aphex::Error::unauthorized("INVALID_SESSION", "the session is invalid or has expired")
+        })?;
+    let role = state.auth.role_of(&active.user.id).await?;
+    Ok(Json(SessionView {
+        session: (&active.session).into(),
+        user: active.user,
+        role,
+    }))
+}
+
+/// An API key without its hash.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiKeyView {
+    id: String,
+    name: Option<String>,
+    start: Option<String>,
+    prefix: Option<String>,
+    enabled: Option<bool>,
+    read_only: bool,
+    remaining: Option<i32>,
+    rate_limit_enabled: Option<bool>,
+    rate_limit_time_window: Option<i32>,
+    rate_limit_max: Option<i32>,
+    request_count: Option<i32>,
+    last_request: Option<aphex::model::Timestamp>,
+    expires_at: Option<aphex::model::Timestamp>,
+    created_at: aphex::model::Timestamp,
+}
+
+impl From<ApiKey> for ApiKeyView {
+    fn from(k: ApiKey) -> Self {
+        let read_only = k
+            .permissions
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Value>(p).ok())
+            .is_some_and(|p| p == read_only_permissions());
+        ApiKeyView {
+            id: k.id,
+            name: k.name,
+            start: k.start,
+            prefix: k.prefix,
+            enabled: k.enabled,
+            read_only,
+            remaining: k.remaining,
+            rate_limit_enabled: k.rate_limit_enabled,
+            rate_limit_time_window: k.rate_limit_time_window,
+            rate_limit_max: k.rate_limit_max,
+            request_count: k.request_count,
+            last_request: k.last_request,
+            expires_at: k.expires_at,
+            created_at: k.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateKeyBody {
+    name: Option<String>,
+    prefix: Option<String>,
+    /// Seconds (1 to 365 days).
+    expires_in: Option<i64>,
+    #[serde(default)]
+    read_only: bool,
+}
+
+async fn create_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(body): AppJson<CreateKeyBody>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    caller.require(Capability::Read)?;
+    if caller.read_only {
+        return Err(aphex::Error::Forbidden {
+            message: "a read-only API key cannot create keys".into(),
+        }
+        .into());
+    }
+    let created = state
+        .auth
+        .create_api_key(
+            &caller.user_id,
+            CreateApiKey {
+                name: body.name,
+                prefix: body.prefix,
+                expires_in: body.expires_in.map(TimeDelta::seconds),
+                permissions: body.read_only.then(read_only_permissions),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let view = ApiKeyView::from(created.api_key);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "key": created.key, "apiKey": view })),
+    ))
+}
+
+async fn list_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ApiKeyView>>, AppError> {
+    caller.require(Capability::Read)?;
+    let keys = state.auth.list_api_keys(&caller.user_id).await?;
+    Ok(Json(keys.into_iter().map(ApiKeyView::from).collect()))
+}
+
+async fn delete_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, AppError> {
+    if caller.read_only {
+        return Err(aphex::Error::Forbidden {
+            message: "a read-only API key cannot delete keys".into(),
+        }
+        .into());
+    }
+    state.auth.delete_api_key(&caller.user_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleBody {
+    role: Role,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<RoleBody>,
+) -> Result<Json<Value>, AppError> {
+    caller.require(Capability::ManageUsers)?;
+    let profile = match state.cms.profiles().get(&id).await? {
+        Some(_) => state.cms.profiles().set_role(&id, body.role).await?,
+        None => state.cms.profiles().create(&id, body.role, None).await?,
+    };
+    Ok(Json(
+        json!({ "userId": profile.user_id, "role": profile.role }),
+    ))
+}

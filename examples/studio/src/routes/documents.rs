@@ -1,0 +1,286 @@
+//! `/api/documents`: list, query, read, create, edit (409 on a stale `expectedRevision`),
+//! delete, publish/unpublish, versions and restore.
+
+use aphex::model::{Capability, Document, DocumentVersion};
+use aphex::query::{FindOptions, FindResult, Perspective, Where};
+use aphex::service::{CreateDocument, WriteOptions};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::caller::Caller;
+use crate::error::{AppError, AppJson, AppPath, AppQuery};
+use crate::state::AppState;
+
+/// Largest page the HTTP API serves.
+const MAX_LIMIT: u64 = 200;
+/// Deepest reference resolution the HTTP API allows.
+const MAX_DEPTH: u32 = 5;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/documents", get(list).post(create))
+        .route("/api/documents/query", post(query))
+        .route("/api/documents/{id}", get(read).put(edit).delete(remove))
+        .route(
+            "/api/documents/{id}/publish",
+            post(publish).delete(unpublish),
+        )
+        .route("/api/documents/{id}/versions", get(versions))
+        .route("/api/documents/{id}/versions/{n}/restore", post(restore))
+}
+
+fn check_limits(options: &FindOptions) -> Result<(), AppError> {
+    if options.limit.is_some_and(|l| l > MAX_LIMIT) {
+        return Err(
+            aphex::Error::invalid_query("limit", format!("must be at most {MAX_LIMIT}")).into(),
+        );
+    }
+    if options.depth > MAX_DEPTH {
+        return Err(
+            aphex::Error::invalid_query("depth", format!("must be at most {MAX_DEPTH}")).into(),
+        );
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    #[serde(rename = "type")]
+    doc_type: Option<String>,
+    status: Option<String>,
+    perspective: Option<Perspective>,
+    depth: Option<u32>,
+    sort: Option<String>,
+    limit: Option<u64>,
+    page: Option<u64>,
+    offset: Option<u64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(p): AppQuery<ListParams>,
+) -> Result<Json<FindResult<Document>>, AppError> {
+    caller.require(Capability::Read)?;
+    let mut options = FindOptions::new()
+        .perspective(p.perspective.unwrap_or_default())
+        .depth(p.depth.unwrap_or(0));
+    options.limit = p.limit;
+    options.page = p.page;
+    options.offset = p.offset;
+    if let Some(sort) = &p.sort {
+        options.sort = sort
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    if let Some(status) = p.status {
+        options = options.filter(Where::path("_meta.status").equals(status));
+    }
+    check_limits(&options)?;
+    Ok(Json(
+        state
+            .cms
+            .documents()
+            .find(p.doc_type.as_deref(), &options)
+            .await?,
+    ))
+}
+
+/// `POST /api/documents/query`: a `FindOptions` body, plus an optional `type`.
+async fn query(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(mut body): AppJson<Value>,
+) -> Result<Json<FindResult<Document>>, AppError> {
+    caller.require(Capability::Read)?;
+    let doc_type = match body.as_object_mut().and_then(|m| m.remove("type")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(t),
+        Some(_) => return Err(AppError::BadRequest("`type` must be a string".into())),
+    };
+    let options = FindOptions::from_json(&body)?;
+    check_limits(&options)?;
+    Ok(Json(
+        state
+            .cms
+            .documents()
+            .find(doc_type.as_deref(), &options)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadParams {
+    perspective: Option<Perspective>,
+    depth: Option<u32>,
+}
+
+async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(p): AppQuery<ReadParams>,
+) -> Result<Json<Document>, AppError> {
+    caller.require(Capability::Read)?;
+    let depth = p.depth.unwrap_or(0);
+    if depth > MAX_DEPTH {
+        return Err(
+            aphex::Error::invalid_query("depth", format!("must be at most {MAX_DEPTH}")).into(),
+        );
+    }
+    state
+        .cms
+        .documents()
+        .find_by_id(id, p.perspective.unwrap_or_default(), depth)
+        .await?
+        .map(Json)
+        .ok_or_else(|| aphex::Error::not_found("document", id).into())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    #[serde(rename = "type")]
+    doc_type: String,
+    data: Value,
+    id: Option<Uuid>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(body): AppJson<CreateBody>,
+) -> Result<(StatusCode, Json<Document>), AppError> {
+    caller.require(Capability::WriteDocuments)?;
+    let mut input = CreateDocument::new(body.doc_type, body.data).created_by(caller.user_id);
+    input.id = body.id;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.cms.documents().create(input).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Guard {
+    expected_revision: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct EditBody {
+    data: Value,
+    expected_revision: Option<i64>,
+}
+
+fn write_options(caller: &Caller, expected_revision: Option<i64>) -> WriteOptions {
+    WriteOptions {
+        expected_revision,
+        user: Some(caller.user_id.clone()),
+    }
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<EditBody>,
+) -> Result<Json<Document>, AppError> {
+    caller.require(Capability::WriteDocuments)?;
+    let options = write_options(&caller, body.expected_revision);
+    Ok(Json(
+        state
+            .cms
+            .documents()
+            .update_draft(id, body.data, options)
+            .await?,
+    ))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+) -> Result<StatusCode, AppError> {
+    caller.require(Capability::WriteDocuments)?;
+    state.cms.documents().delete(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An optional JSON body: empty means the default.
+fn guard(body: &Bytes) -> Result<Guard, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Guard::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    body: Bytes,
+) -> Result<Json<Document>, AppError> {
+    caller.require(Capability::PublishDocuments)?;
+    let options = write_options(&caller, guard(&body)?.expected_revision);
+    Ok(Json(state.cms.documents().publish(id, options).await?))
+}
+
+async fn unpublish(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    body: Bytes,
+) -> Result<Json<Document>, AppError> {
+    caller.require(Capability::PublishDocuments)?;
+    let options = write_options(&caller, guard(&body)?.expected_revision);
+    Ok(Json(state.cms.documents().unpublish(id, options).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    limit: Option<u64>,
+    page: Option<u64>,
+}
+
+async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(p): AppQuery<PageParams>,
+) -> Result<Json<FindResult<DocumentVersion>>, AppError> {
+    caller.require(Capability::Read)?;
+    let limit = p.limit.unwrap_or(25);
+    if limit > MAX_LIMIT {
+        return Err(
+            aphex::Error::invalid_query("limit", format!("must be at most {MAX_LIMIT}")).into(),
+        );
+    }
+    let offset = p.page.unwrap_or(1).saturating_sub(1).saturating_mul(limit);
+    Ok(Json(
+        state.cms.documents().versions(id, limit, offset).await?,
+    ))
+}
+
+async fn restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath((id, n)): AppPath<(Uuid, i64)>,
+    body: Bytes,
+) -> Result<Json<Document>, AppError> {
+    caller.require(Capability::WriteDocuments)?;
+    let options = write_options(&caller, guard(&body)?.expected_revision);
+    Ok(Json(state.cms.documents().restore(id, n, options).await?))
+}

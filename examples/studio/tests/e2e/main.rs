@@ -1,0 +1,234 @@
+//! End-to-end tests of `aphex-studio`: the real binary, started per test on a free port with a
+//! fresh database and media directory, driven over HTTP.
+//!
+//! ```text
+//! cargo test -p aphex-studio --test e2e                                  # SQLite
+//! APHEX_TEST_POSTGRES_URL=postgres://… APHEX_TEST_MONGODB_URL=mongodb://… \
+//!     cargo test -p aphex-studio --features postgres,mongodb --test e2e  # + PostgreSQL, MongoDB
+//! ```
+//!
+//! PostgreSQL and MongoDB tests skip (with a warning) when their URL is unset, and fail when it is
+//! unset with `CI=true`. Each gets a database of its own, dropped afterwards.
+
+mod http;
+mod png;
+mod scenarios;
+mod studio;
+
+use studio::Studio;
+
+/// Says that a test did not run, on the real stderr (not captured by the test harness), so a
+/// skip is visible in a normal `cargo test` run. `require_backend` has already said why.
+#[cfg(any(feature = "postgres", feature = "mongodb"))]
+fn skipped(test: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED e2e {test}: its database server is not configured"
+    );
+}
+
+/// Checks the address line and returns the studio.
+fn started(studio: Studio, backend: &str) -> Studio {
+    assert!(
+        studio
+            .listening_line
+            .contains(&format!("(database: {backend}, storage: local)")),
+        "{}",
+        studio.listening_line
+    );
+    studio
+}
+
+mod sqlite {
+    use super::*;
+
+    #[tokio::test]
+    async fn editorial_flow() {
+        let studio = started(Studio::start(None), "sqlite");
+        scenarios::editorial_flow(&studio.base, "sqlite", "local").await;
+    }
+
+    #[tokio::test]
+    async fn error_cases() {
+        let studio = started(Studio::start(None), "sqlite");
+        scenarios::error_cases(&studio.base).await;
+    }
+
+    #[tokio::test]
+    async fn uploads() {
+        let studio = started(Studio::start(None), "sqlite");
+        scenarios::uploads(&studio).await;
+    }
+
+    /// By default only the first user may sign up (and becomes admin).
+    #[tokio::test]
+    async fn signup_is_closed_after_the_first_user_by_default() {
+        let studio = Studio::start_with(None, &[]);
+        let api = http::Api::new(&studio.base);
+        let (_, admin) = api
+            .sign_up("Admin", "admin@example.com", "change-me-please")
+            .await;
+        assert_eq!(admin["role"], "admin");
+        let second = api
+            .post(
+                "/api/auth/sign-up/email",
+                http::Auth::None,
+                &serde_json::json!({ "name": "Eve", "email": "eve@example.com", "password": "long-enough-pw" }),
+            )
+            .await;
+        second.error(403, "forbidden");
+    }
+
+    /// The data survives a restart, and so do sessions (the secret is the same).
+    #[tokio::test]
+    async fn restart_keeps_data_and_sessions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+        let api_cookie;
+        let doc_id;
+        {
+            let studio = Studio::start(Some(&url));
+            let api = http::Api::new(&studio.base);
+            let (cookie, _) = api
+                .sign_up("Admin", "admin@example.com", "change-me-please")
+                .await;
+            let created = api
+                .post(
+                    "/api/documents",
+                    http::Auth::Cookie(&cookie),
+                    &serde_json::json!({ "type": "author", "data": { "name": "Kept" } }),
+                )
+                .await;
+            doc_id = created.ok(201)["id"].as_str().expect("id").to_string();
+            api_cookie = cookie;
+        }
+        let studio = Studio::start(Some(&url));
+        let api = http::Api::new(&studio.base);
+        let read = api
+            .get(
+                &format!("/api/documents/{doc_id}"),
+                http::Auth::Cookie(&api_cookie),
+            )
+            .await;
+        assert_eq!(read.ok(200)["draftData"]["name"], "Kept");
+        // The first user is still the admin: a later sign-up is a viewer.
+        let (_, second) = api
+            .sign_up("Ed", "ed@example.com", "another-password")
+            .await;
+        assert_eq!(second["role"], "viewer");
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use studio::PgDb;
+
+    #[tokio::test]
+    async fn editorial_flow() {
+        let Some(db) = PgDb::create().await else {
+            return skipped("postgres::editorial_flow");
+        };
+        let studio = started(Studio::start(Some(&db.url)), "postgres");
+        scenarios::editorial_flow(&studio.base, "postgres", "local").await;
+    }
+
+    #[tokio::test]
+    async fn error_cases() {
+        let Some(db) = PgDb::create().await else {
+            return skipped("postgres::error_cases");
+        };
+        let studio = started(Studio::start(Some(&db.url)), "postgres");
+        scenarios::error_cases(&studio.base).await;
+    }
+
+    #[tokio::test]
+    async fn uploads() {
+        let Some(db) = PgDb::create().await else {
+            return skipped("postgres::uploads");
+        };
+        let studio = started(Studio::start(Some(&db.url)), "postgres");
+        scenarios::uploads(&studio).await;
+    }
+}
+
+#[cfg(feature = "mongodb")]
+mod mongodb {
+    use super::*;
+    use studio::MongoDb;
+
+    #[tokio::test]
+    async fn editorial_flow() {
+        let Some(db) = MongoDb::create() else {
+            return skipped("mongodb::editorial_flow");
+        };
+        let studio = started(Studio::start(Some(&db.url)), "mongodb");
+        scenarios::editorial_flow(&studio.base, "mongodb", "local").await;
+    }
+
+    #[tokio::test]
+    async fn error_cases() {
+        let Some(db) = MongoDb::create() else {
+            return skipped("mongodb::error_cases");
+        };
+        let studio = started(Studio::start(Some(&db.url)), "mongodb");
+        scenarios::error_cases(&studio.base).await;
+    }
+
+    #[tokio::test]
+    async fn uploads() {
+        let Some(db) = MongoDb::create() else {
+            return skipped("mongodb::uploads");
+        };
+        let studio = started(Studio::start(Some(&db.url)), "mongodb");
+        scenarios::uploads(&studio).await;
+    }
+}
+
+/// The editorial flow with assets on S3-compatible storage (moto in CI): upload, serve, delete
+/// go through `aphex-storage`'s S3 adapter.
+#[cfg(feature = "s3")]
+mod s3 {
+    use super::*;
+
+    #[tokio::test]
+    async fn editorial_flow_with_s3_storage() {
+        let Some(endpoint) = aphex_conformance::require_backend("APHEX_TEST_S3_ENDPOINT") else {
+            return;
+        };
+        let bucket = format!("aphex-e2e-{}", uuid::Uuid::new_v4().simple());
+        // A bucket for this test; moto accepts unsigned bucket creation.
+        let created = reqwest::Client::new()
+            .put(format!("{}/{bucket}", endpoint.trim_end_matches('/')))
+            .send()
+            .await
+            .expect("create the bucket");
+        assert!(
+            created.status().is_success(),
+            "create bucket: {}",
+            created.status()
+        );
+        let studio = Studio::start_with(
+            None,
+            &[
+                ("APHEX_SIGNUP", "open"),
+                ("APHEX_STORAGE", "s3"),
+                ("APHEX_S3_BUCKET", &bucket),
+                ("APHEX_S3_ENDPOINT", &endpoint),
+                ("APHEX_S3_ALLOW_HTTP", "1"),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ],
+        );
+        assert!(
+            studio
+                .listening_line
+                .contains("(database: sqlite, storage: s3)"),
+            "{}",
+            studio.listening_line
+        );
+        scenarios::editorial_flow(&studio.base, "sqlite", "s3").await;
+    }
+}
