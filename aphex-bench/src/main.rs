@@ -1,0 +1,479 @@
+//! `aphex-bench`: every adapter against the raw driver doing the same work, in the same run.
+//!
+//! ```text
+//! cargo run --release -p aphex-bench -- --backend sqlite --docs 10000
+//! cargo run --release -p aphex-bench -- --backend postgres --url postgres://postgres@127.0.0.1/postgres
+//! cargo run --release -p aphex-bench -- --backend mongodb --url mongodb://127.0.0.1:27017
+//! ```
+//!
+//! Each side gets its own fresh database with the same schema (our migrations / `ensure_schema`)
+//! and loads the same seeded corpus. Then every phase runs on the raw side and on the adapter
+//! side, and the report gives ops/s, p50 and p95 and the ratio adapter time / raw time. See
+//! `docs/BENCHMARKS.md`.
+
+mod aphex_side;
+mod corpus;
+mod raw_mongo;
+mod raw_sql;
+mod resolve;
+mod setup;
+mod stats;
+mod target;
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use uuid::Uuid;
+
+use crate::corpus::{Corpus, SeedDoc, edited};
+use crate::stats::{Measured, ms};
+use crate::target::{BenchResult, Target};
+
+/// The backend under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// SQLite files (in `--dir`, default a temporary directory).
+    Sqlite,
+    /// PostgreSQL: `--url` names a server; the bench (re)creates its own databases there.
+    Postgres,
+    /// MongoDB: `--url` names a server; the bench (re)creates its own databases there.
+    Mongodb,
+}
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(
+    name = "aphex-bench",
+    about = "aphex-rs adapters against their raw drivers"
+)]
+pub struct Args {
+    /// Backend to measure.
+    #[arg(long, value_enum)]
+    pub backend: Backend,
+    /// Posts to load (after 100 authors).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(10..=100_000))]
+    pub docs: u64,
+    /// Concurrent tasks for the find-by-id and draft-update phases (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+    pub concurrency: Vec<usize>,
+    /// Server URL for postgres / mongodb. The bench only touches the databases
+    /// `aphex_bench` and `aphex_bench_raw`, which it drops and recreates.
+    #[arg(long, env = "APHEX_BENCH_URL")]
+    pub url: Option<String>,
+    /// Directory for the SQLite files (default: a fresh temporary directory).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+    /// Operations per point phase (find by id, depth 2, update, publish); at most `--docs`.
+    #[arg(long, default_value_t = 2000)]
+    pub ops: usize,
+    /// Operations of the findMany phase.
+    #[arg(long, default_value_t = 200)]
+    pub query_ops: usize,
+    /// Seed of the corpus and of the id choices.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print the statements each side sent for one operation of every phase.
+    #[arg(long)]
+    pub show_sql: bool,
+}
+
+/// One operation of a phase.
+#[derive(Debug, Clone)]
+enum Op {
+    Create(Arc<SeedDoc>),
+    FindById(Uuid),
+    FindDepth2(Uuid),
+    FindMany,
+    Update { id: Uuid, n: u64 },
+    Publish(Uuid),
+}
+
+/// Per-run state the checks need: current revisions and the corpus data by id.
+struct Book {
+    revisions: std::sync::Mutex<HashMap<Uuid, i64>>,
+    data: HashMap<Uuid, Arc<SeedDoc>>,
+    expected_matches: u64,
+}
+
+impl Book {
+    fn revision(&self, id: Uuid) -> i64 {
+        self.revisions
+            .lock()
+            .map(|r| r.get(&id).copied().unwrap_or(1))
+            .unwrap_or(1)
+    }
+
+    fn set_revision(&self, id: Uuid, rev: i64) {
+        if let Ok(mut r) = self.revisions.lock() {
+            r.insert(id, rev);
+        }
+    }
+}
+
+fn mismatch(what: String) -> target::BoxError {
+    what.into()
+}
+
+/// Runs one operation and checks its answer.
+async fn run_op(target: &dyn Target, book: &Book, op: &Op) -> BenchResult<()> {
+    match op {
+        Op::Create(doc) => {
+            let rev = target.create(doc).await?;
+            book.set_revision(doc.id, rev);
+        }
+        Op::FindById(id) => {
+            let doc = target.find_by_id(*id).await?;
+            let expected = book.data.get(id).map(|d| &d.data["slug"]);
+            if doc.as_ref().map(|d| &d.data["slug"]) != expected {
+                return Err(mismatch(format!(
+                    "{}: find_by_id({id}) wrong",
+                    target.side()
+                )));
+            }
+        }
+        Op::FindDepth2(id) => {
+            let doc = target
+                .find_depth2(*id)
+                .await?
+                .ok_or_else(|| mismatch(format!("{}: {id} not found", target.side())))?;
+            let author_resolved = doc.data["author"]["name"].is_string();
+            let related_resolved = doc.data["related"]
+                .as_array()
+                .is_some_and(|r| r.iter().all(|p| p["author"]["name"].is_string()));
+            if !(author_resolved && related_resolved && doc.id == *id) {
+                return Err(mismatch(format!(
+                    "{}: depth 2 not resolved for {id}",
+                    target.side()
+                )));
+            }
+        }
+        Op::FindMany => {
+            let (rows, total) = target.find_many().await?;
+            let ok_rows = rows.iter().all(|r| {
+                r.data["views"].as_i64().unwrap_or(0) > corpus::QUERY_VIEWS_ABOVE
+                    && r.data["tags"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|v| v == corpus::QUERY_TAG))
+            });
+            if total != book.expected_matches || rows.len() as u64 != total.min(20) || !ok_rows {
+                return Err(mismatch(format!(
+                    "{}: findMany gave {} rows of {total}, expected {} matches",
+                    target.side(),
+                    rows.len(),
+                    book.expected_matches
+                )));
+            }
+        }
+        Op::Update { id, n } => {
+            let expected = book.revision(*id);
+            let data = book
+                .data
+                .get(id)
+                .map(|d| edited(&d.data, *n))
+                .ok_or_else(|| mismatch(format!("unknown id {id}")))?;
+            let rev = target.update_draft(*id, expected, &data).await?;
+            if rev != expected + 1 {
+                return Err(mismatch(format!(
+                    "{}: update of {id} at {expected} gave revision {rev}",
+                    target.side()
+                )));
+            }
+            book.set_revision(*id, rev);
+        }
+        Op::Publish(id) => {
+            let rev = target.publish(*id).await?;
+            if rev != book.revision(*id) {
+                return Err(mismatch(format!(
+                    "{}: publish of {id} changed the revision",
+                    target.side()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `lanes` (one task each, concurrently) against `target` and measures.
+async fn measure(
+    target: &Arc<dyn Target>,
+    book: &Arc<Book>,
+    lanes: Vec<Vec<Op>>,
+) -> BenchResult<Measured> {
+    let before = target.statements();
+    let start = Instant::now();
+    let tasks: Vec<_> = lanes
+        .into_iter()
+        .map(|lane| {
+            let target = target.clone();
+            let book = book.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(lane.len());
+                for op in &lane {
+                    let t = Instant::now();
+                    run_op(&*target, &book, op).await?;
+                    latencies.push(t.elapsed());
+                }
+                Ok::<_, target::BoxError>(latencies)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    Ok(Measured {
+        latencies,
+        wall: start.elapsed(),
+        statements: target.statements() - before,
+    })
+}
+
+/// One line of the report.
+struct Row {
+    phase: &'static str,
+    tasks: usize,
+    raw: Measured,
+    aphex: Measured,
+}
+
+impl Row {
+    /// Adapter time over raw time for the same work (wall time of the phase).
+    fn ratio(&self) -> f64 {
+        self.aphex.wall.as_secs_f64() / self.raw.wall.as_secs_f64().max(f64::EPSILON)
+    }
+}
+
+/// Both sides of a backend, with the lanes builder.
+struct Bench {
+    raw: Arc<dyn Target>,
+    aphex: Arc<dyn Target>,
+    raw_book: Arc<Book>,
+    aphex_book: Arc<Book>,
+    sql_logs: setup::StatementLogs,
+    show_sql: bool,
+    rows: Vec<Row>,
+}
+
+impl Bench {
+    /// Runs a phase on both sides (raw first), records a row.
+    async fn phase(&mut self, phase: &'static str, mut lanes: Vec<Vec<Op>>) -> BenchResult<()> {
+        let tasks = lanes.len();
+        if self.show_sql {
+            self.show_statements(phase, &mut lanes).await?;
+        }
+        let raw = measure(&self.raw, &self.raw_book, lanes.clone()).await?;
+        let aphex = measure(&self.aphex, &self.aphex_book, lanes).await?;
+        let row = Row {
+            phase,
+            tasks,
+            raw,
+            aphex,
+        };
+        eprintln!(
+            "  {phase:<14} x{tasks:<3} raw {:>9.1} ops/s  aphex {:>9.1} ops/s  ratio {:.2}",
+            row.raw.ops_per_sec(),
+            row.aphex.ops_per_sec(),
+            row.ratio()
+        );
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Runs the phase's first operation on each side with the statement logs open, prints
+    /// what each sent, and takes that operation out of the timed lanes.
+    async fn show_statements(&self, phase: &str, lanes: &mut [Vec<Op>]) -> BenchResult<()> {
+        let Some(lane) = lanes.first_mut().filter(|l| !l.is_empty()) else {
+            return Ok(());
+        };
+        let op = lane.remove(0);
+        for (side, target, book) in [
+            ("raw", &self.raw, &self.raw_book),
+            ("aphex", &self.aphex, &self.aphex_book),
+        ] {
+            self.sql_logs.start(side);
+            run_op(&**target, book, &op).await?;
+            println!("-- {phase}, {side}:");
+            for stmt in self.sql_logs.take(side) {
+                println!("   {stmt}");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `ops` operations spread over `tasks` lanes.
+fn spread(ops: Vec<Op>, tasks: usize) -> Vec<Vec<Op>> {
+    let tasks = tasks.max(1);
+    let mut lanes = vec![Vec::new(); tasks];
+    for (i, op) in ops.into_iter().enumerate() {
+        lanes[i % tasks].push(op);
+    }
+    lanes.retain(|l| !l.is_empty());
+    lanes
+}
+
+/// Updates for `tasks` lanes: each lane edits only its own documents, so compare-and-swap
+/// never conflicts and every attempt is one successful write.
+fn update_lanes(ids: &[Uuid], ops: usize, tasks: usize, round: u64) -> Vec<Vec<Op>> {
+    let tasks = tasks.max(1).min(ids.len());
+    let owned = spread(ids.iter().map(|id| Op::FindById(*id)).collect(), tasks);
+    owned
+        .into_iter()
+        .enumerate()
+        .map(|(lane, docs)| {
+            (0..ops / tasks + usize::from(lane < ops % tasks))
+                .map(|k| {
+                    let Op::FindById(id) = docs[k % docs.len()] else {
+                        unreachable!("built above")
+                    };
+                    Op::Update {
+                        id,
+                        n: round * 1_000_000 + k as u64,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn run(args: Args) -> BenchResult<Vec<Row>> {
+    let posts = usize::try_from(args.docs)?;
+    let ops = args.ops.min(posts).max(1);
+    eprintln!(
+        "aphex-bench: {:?}, {posts} posts, {ops} ops per point phase, concurrency {:?}",
+        args.backend, args.concurrency
+    );
+    let corpus = Corpus::generate(args.seed, posts);
+    let prepared = setup::prepare(&args).await?;
+    let all: Vec<Arc<SeedDoc>> = corpus
+        .authors
+        .iter()
+        .chain(&corpus.posts)
+        .cloned()
+        .map(Arc::new)
+        .collect();
+    let book = || {
+        Arc::new(Book {
+            revisions: Default::default(),
+            data: all.iter().map(|d| (d.id, d.clone())).collect(),
+            expected_matches: corpus.expected_matches(),
+        })
+    };
+    let mut bench = Bench {
+        raw: prepared.raw,
+        aphex: prepared.aphex,
+        raw_book: book(),
+        aphex_book: book(),
+        sql_logs: prepared.logs,
+        show_sql: args.show_sql,
+        rows: Vec::new(),
+    };
+
+    // Load: authors untimed, then the posts one by one (the create phase).
+    for side in [&bench.raw, &bench.aphex] {
+        let book = if side.side() == "raw" {
+            &bench.raw_book
+        } else {
+            &bench.aphex_book
+        };
+        for author in all.iter().take(corpus.authors.len()) {
+            run_op(&**side, book, &Op::Create(author.clone())).await?;
+        }
+    }
+    let creates: Vec<Op> = all[corpus.authors.len()..]
+        .iter()
+        .map(|d| Op::Create(d.clone()))
+        .collect();
+    bench.phase("create", vec![creates]).await?;
+    bench.raw.settle().await?;
+    bench.aphex.settle().await?;
+
+    let mut rng = StdRng::seed_from_u64(args.seed ^ 0x5eed);
+    let post_ids: Vec<Uuid> = corpus.posts.iter().map(|p| p.id).collect();
+    let picks: Vec<Uuid> = (0..ops)
+        .filter_map(|_| post_ids.choose(&mut rng).copied())
+        .collect();
+    for &tasks in &args.concurrency {
+        let reads = picks.iter().map(|id| Op::FindById(*id)).collect();
+        bench.phase("find by id", spread(reads, tasks)).await?;
+    }
+    let deep = picks.iter().map(|id| Op::FindDepth2(*id)).collect();
+    bench.phase("find depth 2", vec![deep]).await?;
+    bench
+        .phase(
+            "findMany+count",
+            vec![vec![Op::FindMany; args.query_ops.max(1)]],
+        )
+        .await?;
+    let edited_ids = &post_ids[..ops];
+    for (round, &tasks) in args.concurrency.iter().enumerate() {
+        let lanes = update_lanes(edited_ids, ops, tasks, round as u64);
+        bench.phase("update (CAS)", lanes).await?;
+    }
+    let publishes = edited_ids.iter().map(|id| Op::Publish(*id)).collect();
+    bench.phase("publish", vec![publishes]).await?;
+
+    let depth2 = bench
+        .rows
+        .iter()
+        .find(|r| r.phase == "find depth 2")
+        .map(|r| r.aphex.statements_per_op())
+        .unwrap_or(0.0);
+    if depth2 > 3.0 {
+        return Err(mismatch(format!(
+            "depth 2 took {depth2} statements per request (at most 3)"
+        )));
+    }
+    Ok(bench.rows)
+}
+
+fn report(args: &Args, rows: &[Row]) {
+    println!(
+        "\n### {:?}, {} posts (+100 authors)\n",
+        args.backend, args.docs
+    );
+    println!(
+        "| phase | tasks | ops | raw ops/s | raw p50 ms | raw p95 ms | aphex ops/s | aphex p50 ms | aphex p95 ms | ratio | stmts/op raw / aphex |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {:.0} | {} | {} | {:.0} | {} | {} | {:.2} | {:.1} / {:.1} |",
+            r.phase,
+            r.tasks,
+            r.aphex.latencies.len(),
+            r.raw.ops_per_sec(),
+            ms(r.raw.quantile(0.5)),
+            ms(r.raw.quantile(0.95)),
+            r.aphex.ops_per_sec(),
+            ms(r.aphex.quantile(0.5)),
+            ms(r.aphex.quantile(0.95)),
+            r.ratio(),
+            r.raw.statements_per_op(),
+            r.aphex.statements_per_op(),
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let started = Instant::now();
+    match run(Args::parse()).await {
+        Ok(rows) => {
+            report(&args, &rows);
+            eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("aphex-bench failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

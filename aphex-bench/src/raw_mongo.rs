@@ -1,0 +1,304 @@
+//! The raw MongoDB baseline: the commands the adapter sends (captured with `--show-sql`),
+//! issued straight through the `mongodb` crate — typed collections and serde, the way an
+//! application would use the driver without us.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::{self, Bson, DateTime, Document, doc};
+use mongodb::options::ReturnDocument;
+use mongodb::{Collection, Database};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use aphex_core::service::publish_hash;
+
+use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
+use crate::resolve::resolve;
+use crate::target::{BenchResult, Loaded, Target};
+
+/// The adapter's default version retention.
+const RETENTION: u64 = 25;
+
+/// A `cms_documents` record, as the adapter writes it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DocRecord {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(rename = "type")]
+    doc_type: String,
+    status: String,
+    draft_data: Option<Value>,
+    published_data: Option<Value>,
+    published_hash: Option<String>,
+    revision: i64,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+    published_at: Option<DateTime>,
+    created_at: DateTime,
+    updated_at: DateTime,
+}
+
+/// A `cms_document_versions` record.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionRecord {
+    #[serde(rename = "_id")]
+    id: String,
+    document_id: String,
+    version_number: i64,
+    event_type: String,
+    data: Value,
+    created_by: Option<String>,
+    created_at: DateTime,
+}
+
+/// The counter projection of the parent document.
+#[derive(Debug, Deserialize)]
+struct Counter {
+    #[serde(rename = "versionCount")]
+    version_count: i64,
+}
+
+impl TryFrom<DocRecord> for Loaded {
+    type Error = crate::target::BoxError;
+    fn try_from(r: DocRecord) -> BenchResult<Loaded> {
+        Ok(Loaded {
+            id: Uuid::parse_str(&r.id)?,
+            revision: r.revision,
+            data: r.draft_data.unwrap_or(Value::Null),
+        })
+    }
+}
+
+/// The raw side over one MongoDB database.
+pub struct RawMongo {
+    documents: Collection<DocRecord>,
+    versions: Collection<VersionRecord>,
+    statements: AtomicU64,
+}
+
+impl RawMongo {
+    /// The raw side on `db`.
+    pub fn new(db: Database) -> Self {
+        RawMongo {
+            documents: db.collection("cms_documents"),
+            versions: db.collection("cms_document_versions"),
+            statements: AtomicU64::new(0),
+        }
+    }
+
+    fn sent(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The findMany filter as the adapter's BSON compiler writes it (array guards, `$type`).
+    fn find_many_filter() -> Document {
+        doc! { "$and": [
+            { "$and": [
+                { "type": { "$not": { "$type": "array" } } },
+                { "type": { "$eq": "post", "$type": "string" } },
+            ] },
+            { "$and": [
+                { "draftData.views": { "$not": { "$type": "array" } } },
+                { "draftData.views": { "$gt": QUERY_VIEWS_ABOVE, "$type": "number" } },
+            ] },
+            { "draftData.tags": { "$elemMatch": { "$eq": QUERY_TAG, "$type": "string" } } },
+        ] }
+    }
+
+    /// The adapter's snapshot: next number from the parent's counter, insert, prune.
+    async fn snapshot(&self, id: &str, event: &str, data: &Value, at: DateTime) -> BenchResult<()> {
+        self.sent();
+        let counter: Collection<Counter> = self.documents.clone_with_type();
+        let number = counter
+            .find_one_and_update(
+                doc! { "_id": id },
+                doc! { "$inc": { "versionCount": 1_i64 } },
+            )
+            .projection(doc! { "versionCount": 1 })
+            .return_document(ReturnDocument::After)
+            .await?
+            .ok_or("parent document missing")?
+            .version_count;
+        self.sent();
+        self.versions
+            .insert_one(VersionRecord {
+                id: Uuid::new_v4().to_string(),
+                document_id: id.to_owned(),
+                version_number: number,
+                event_type: event.to_owned(),
+                data: data.clone(),
+                created_by: None,
+                created_at: at,
+            })
+            .await?;
+        self.sent();
+        let first_gone: Vec<VersionRecord> = self
+            .versions
+            .find(doc! { "documentId": id })
+            .sort(doc! { "versionNumber": -1 })
+            .skip(RETENTION)
+            .limit(1)
+            .await?
+            .try_collect()
+            .await?;
+        if let Some(v) = first_gone.first() {
+            self.sent();
+            self.versions
+                .delete_many(
+                    doc! { "documentId": id, "versionNumber": { "$lte": v.version_number } },
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn find_in(&self, ids: Vec<Uuid>) -> BenchResult<Vec<Loaded>> {
+        self.sent();
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let rows: Vec<DocRecord> = self
+            .documents
+            .find(doc! { "_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?;
+        rows.into_iter().map(Loaded::try_from).collect()
+    }
+}
+
+fn to_bson(value: &Value) -> BenchResult<Bson> {
+    Ok(bson::to_bson(value)?)
+}
+
+#[async_trait]
+impl Target for RawMongo {
+    fn side(&self) -> &'static str {
+        "raw"
+    }
+
+    async fn create(&self, doc: &SeedDoc) -> BenchResult<i64> {
+        let now = DateTime::now();
+        let id = doc.id.to_string();
+        let record = DocRecord {
+            id: id.clone(),
+            doc_type: doc.doc_type.to_owned(),
+            status: "draft".to_owned(),
+            draft_data: Some(doc.data.clone()),
+            published_data: None,
+            published_hash: None,
+            revision: 1,
+            created_by: None,
+            updated_by: None,
+            published_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.sent();
+        self.documents.insert_one(&record).await?;
+        self.snapshot(&id, "draft", &doc.data, now).await?;
+        Ok(record.revision)
+    }
+
+    async fn find_by_id(&self, id: Uuid) -> BenchResult<Option<Loaded>> {
+        self.sent();
+        let found = self
+            .documents
+            .find_one(doc! { "_id": id.to_string() })
+            .await?;
+        found.map(Loaded::try_from).transpose()
+    }
+
+    async fn find_depth2(&self, id: Uuid) -> BenchResult<Option<Loaded>> {
+        let Some(mut doc) = self.find_by_id(id).await? else {
+            return Ok(None);
+        };
+        resolve(&mut doc, 2, |ids| self.find_in(ids)).await?;
+        Ok(Some(doc))
+    }
+
+    async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)> {
+        let filter = Self::find_many_filter();
+        self.sent();
+        let total = self.documents.count_documents(filter.clone()).await?;
+        self.sent();
+        let rows: Vec<DocRecord> = self
+            .documents
+            .find(filter)
+            .sort(doc! { "updatedAt": -1, "_id": 1 })
+            .skip(0)
+            .limit(20)
+            .await?
+            .try_collect()
+            .await?;
+        let docs = rows
+            .into_iter()
+            .map(Loaded::try_from)
+            .collect::<BenchResult<_>>()?;
+        Ok((docs, total))
+    }
+
+    async fn update_draft(&self, id: Uuid, expected: i64, data: &Value) -> BenchResult<i64> {
+        let now = DateTime::now();
+        let key = id.to_string();
+        self.sent();
+        let updated = self
+            .documents
+            .find_one_and_update(
+                doc! { "_id": &key, "revision": expected },
+                doc! {
+                    "$set": { "draftData": to_bson(data)?, "updatedBy": Bson::Null, "updatedAt": now },
+                    "$inc": { "revision": 1_i64 },
+                },
+            )
+            .return_document(ReturnDocument::After)
+            .await?
+            .ok_or("revision conflict")?;
+        let updated = Loaded::try_from(updated)?;
+        self.snapshot(&key, "draft", &updated.data, now).await?;
+        Ok(updated.revision)
+    }
+
+    async fn publish(&self, id: Uuid) -> BenchResult<i64> {
+        let now = DateTime::now();
+        let key = id.to_string();
+        self.sent();
+        let current = self
+            .documents
+            .find_one(doc! { "_id": &key })
+            .await?
+            .ok_or("not found")?;
+        let data = current.draft_data.unwrap_or(Value::Null);
+        self.sent();
+        let published = self
+            .documents
+            .find_one_and_update(
+                doc! { "_id": &key, "revision": current.revision },
+                doc! { "$set": {
+                    "status": "published",
+                    "publishedData": to_bson(&data)?,
+                    "publishedHash": publish_hash(&data),
+                    "publishedAt": now,
+                    "updatedBy": Bson::Null,
+                    "updatedAt": now,
+                } },
+            )
+            .return_document(ReturnDocument::After)
+            .await?
+            .ok_or("revision conflict")?;
+        self.snapshot(&key, "publish", &data, now).await?;
+        Ok(published.revision)
+    }
+
+    async fn settle(&self) -> BenchResult<()> {
+        // MongoDB keeps no planner statistics to refresh; WiredTiger checkpoints on its own.
+        Ok(())
+    }
+
+    fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}

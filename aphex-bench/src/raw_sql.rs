@@ -1,0 +1,527 @@
+//! The raw SQL baseline: the statements the adapter sends (captured with `--show-sql`),
+//! written out by hand and issued straight through sqlx on a pool opened with the adapter's own
+//! connection settings. Same transactions, same parameters, rows decoded into the same shape.
+//! What is left out is everything the adapter adds: query building, value rewriting, the
+//! service layer (validation, publish hash is computed on both sides), error mapping.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sqlx::types::Json;
+use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Row, SqlitePool};
+use serde_json::Value;
+use uuid::Uuid;
+
+use aphex_core::service::publish_hash;
+
+use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
+use crate::resolve::resolve;
+use crate::setup::StatementLogs;
+use crate::target::{BenchResult, Loaded, Target};
+
+/// A raw pool of either SQL backend.
+pub enum RawPool {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// The statements, in each dialect's text, exactly as the adapter renders them.
+pub(crate) struct Statements {
+    begin: &'static str,
+    insert_document: &'static str,
+    select_document: &'static str,
+    /// Ends in `IN `; the placeholders are appended.
+    select_documents_in: &'static str,
+    count_many: &'static str,
+    select_many: &'static str,
+    update_draft: &'static str,
+    publish: &'static str,
+    max_version: &'static str,
+    insert_version: &'static str,
+    prune_versions: &'static str,
+}
+
+/// `SELECT <document columns> FROM "cms_documents" ` + tail; `$status` is the status column
+/// (PostgreSQL reads its enum as text).
+macro_rules! doc_select {
+    ($status:literal, $tail:literal) => {
+        concat!(
+            r#"SELECT "cms_documents"."id", "cms_documents"."type", "#,
+            $status,
+            r#", "cms_documents"."draft_data", "cms_documents"."published_data", "cms_documents"."published_hash", "cms_documents"."revision", "cms_documents"."created_by", "cms_documents"."updated_by", "cms_documents"."published_at", "cms_documents"."created_at", "cms_documents"."updated_at" FROM "cms_documents" "#,
+            $tail
+        )
+    };
+}
+
+/// The `RETURNING` list of document writes.
+macro_rules! doc_returning {
+    ($status:literal) => {
+        concat!(
+            r#" RETURNING "id", "type", "#,
+            $status,
+            r#", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at""#
+        )
+    };
+}
+
+const SQLITE_MAX_VERSION: &str = r#"SELECT MAX("cms_document_versions"."version_number") AS "latest" FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = ? LIMIT ?"#;
+const SQLITE_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id", "document_id", "version_number", "event_type", "data", "created_by", "created_at""#;
+const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = ? AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = ? ORDER BY "version_number" DESC LIMIT ?)"#;
+const PG_MAX_VERSION: &str = r#"SELECT MAX("cms_document_versions"."version_number") AS "latest" FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 LIMIT $2"#;
+const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING "id", "document_id", "version_number", "event_type", "data", "created_by", "created_at""#;
+const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $2 ORDER BY "version_number" DESC LIMIT $3)"#;
+
+/// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked).
+macro_rules! sqlite_find_many_where {
+    () => {
+        r#"WHERE "cms_documents"."type" = ? AND (CASE WHEN (json_type("cms_documents"."draft_data", ?) IN (?, ?)) THEN json_extract("cms_documents"."draft_data", ?) END) > ? AND (json_type("cms_documents"."draft_data", ?) = ? AND EXISTS(SELECT ? FROM json_each("cms_documents"."draft_data", ?) AS "aphex_el" WHERE (aphex_el.type) = ? AND (aphex_el.value) = ?))"#
+    };
+}
+
+/// The findMany filter as the PostgreSQL dialect compiles it (jsonb, containment for `all`).
+macro_rules! pg_find_many_where {
+    () => {
+        r#"WHERE "cms_documents"."type" = $1 AND (CASE WHEN (jsonb_typeof("cms_documents"."draft_data" -> $2) = $3) THEN CAST((("cms_documents"."draft_data" -> $4 #>> '{}')) AS numeric) END) > CAST($5 AS numeric) AND ("cms_documents"."draft_data" @> $6)"#
+    };
+}
+
+const SQLITE: Statements = Statements {
+    begin: "BEGIN IMMEDIATE",
+    insert_document: concat!(
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+        doc_returning!(r#""status""#)
+    ),
+    select_document: doc_select!(
+        r#""cms_documents"."status""#,
+        r#"WHERE "cms_documents"."id" = ? LIMIT ?"#
+    ),
+    select_documents_in: doc_select!(
+        r#""cms_documents"."status""#,
+        r#"WHERE "cms_documents"."id" IN "#
+    ),
+    count_many: concat!(
+        "SELECT COUNT(*) AS num_items FROM (",
+        doc_select!(r#""cms_documents"."status""#, ""),
+        sqlite_find_many_where!(),
+        r#") AS "sub_query""#
+    ),
+    select_many: concat!(
+        doc_select!(r#""cms_documents"."status""#, ""),
+        sqlite_find_many_where!(),
+        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" ASC NULLS FIRST LIMIT ? OFFSET ?"#
+    ),
+    update_draft: concat!(
+        r#"UPDATE "cms_documents" SET "draft_data" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
+        doc_returning!(r#""status""#)
+    ),
+    publish: concat!(
+        r#"UPDATE "cms_documents" SET "status" = ?, "published_data" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
+        doc_returning!(r#""status""#)
+    ),
+    max_version: SQLITE_MAX_VERSION,
+    insert_version: SQLITE_INSERT_VERSION,
+    prune_versions: SQLITE_PRUNE,
+};
+
+const POSTGRES: Statements = Statements {
+    begin: "BEGIN",
+    insert_document: concat!(
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at") VALUES ($1, $2, CAST($3 AS "document_status"), $4, $5, $6, $7, $8, $9, $10, $11, $12)"#,
+        doc_returning!(r#"CAST("status" AS "text")"#)
+    ),
+    select_document: doc_select!(
+        r#"CAST("cms_documents"."status" AS "text")"#,
+        r#"WHERE "cms_documents"."id" = $1 LIMIT $2"#
+    ),
+    select_documents_in: doc_select!(
+        r#"CAST("cms_documents"."status" AS "text")"#,
+        r#"WHERE "cms_documents"."id" IN "#
+    ),
+    count_many: concat!(
+        "SELECT COUNT(*) AS num_items FROM (",
+        doc_select!(r#"CAST("cms_documents"."status" AS "text")"#, ""),
+        pg_find_many_where!(),
+        r#") AS "sub_query""#
+    ),
+    select_many: concat!(
+        doc_select!(r#"CAST("cms_documents"."status" AS "text")"#, ""),
+        pg_find_many_where!(),
+        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" ASC NULLS FIRST LIMIT $7 OFFSET $8"#
+    ),
+    update_draft: concat!(
+        r#"UPDATE "cms_documents" SET "draft_data" = $1, "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + $4 WHERE "cms_documents"."id" = $5 AND "cms_documents"."revision" = $6"#,
+        doc_returning!(r#"CAST("status" AS "text")"#)
+    ),
+    publish: concat!(
+        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_data" = $2, "published_hash" = $3, "updated_by" = $4, "published_at" = $5, "updated_at" = $6 WHERE "cms_documents"."id" = $7 AND "cms_documents"."revision" = $8"#,
+        doc_returning!(r#"CAST("status" AS "text")"#)
+    ),
+    max_version: PG_MAX_VERSION,
+    insert_version: PG_INSERT_VERSION,
+    prune_versions: PG_PRUNE,
+};
+
+/// Runs `$body` with `$pool` bound to the concrete sqlx pool and `$db` to its database type —
+/// one body, compiled for both backends (the way sqlx's `Any` driver dispatches).
+macro_rules! on_pool {
+    ($self:ident, |$pool:ident, $db:ident| $body:expr) => {
+        match &$self.pool {
+            RawPool::Sqlite($pool) => {
+                type $db = sqlx::Sqlite;
+                $body
+            }
+            RawPool::Postgres($pool) => {
+                type $db = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+/// The raw side over one SQL pool.
+pub struct RawSql {
+    pool: RawPool,
+    settle: &'static [&'static str],
+    statements: AtomicU64,
+    logs: StatementLogs,
+}
+
+impl RawSql {
+    /// The raw side on `pool`; `settle` runs after loading.
+    pub fn new(pool: RawPool, settle: &'static [&'static str], logs: StatementLogs) -> Self {
+        RawSql {
+            pool,
+            settle,
+            statements: AtomicU64::new(0),
+            logs,
+        }
+    }
+
+    /// `SELECT … WHERE id IN (…)`: one level of reference resolution.
+    async fn find_in(&self, ids: Vec<Uuid>) -> BenchResult<Vec<Loaded>> {
+        on_pool!(self, |pool, Db| {
+            self.statements.fetch_add(1, Ordering::Relaxed);
+            let sql = format!(
+                "{}{}",
+                Db::SQL.select_documents_in,
+                Db::placeholders(ids.len())
+            );
+            self.logs.record("raw", || sql.clone());
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in &ids {
+                query = query.bind(Db::id(*id));
+            }
+            let rows = query.fetch_all(pool).await?;
+            rows.iter().map(document::<Db>).collect()
+        })
+    }
+
+    /// Counts and logs a statement, and hands its text to sqlx.
+    fn sent(&self, sql: &'static str) -> &'static str {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.logs.record("raw", || sql.to_owned());
+        sql
+    }
+}
+
+type Query<'q, DB> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>;
+
+/// What differs between the two SQL backends: the statement texts, ids and timestamps
+/// (SQLite stores both as text), placeholders, and the findMany parameters.
+trait Flavor: sqlx::Database {
+    const SQL: &'static Statements;
+    type Id: for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self> + Send;
+    type Ts: for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self> + Send;
+    fn id(id: Uuid) -> Self::Id;
+    fn ts(t: DateTime<Utc>) -> Self::Ts;
+    fn read_id(row: &Self::Row, column: usize) -> BenchResult<Uuid>;
+    /// `(?, ?, ?)` / `($1, $2, $3)` for `n` values.
+    fn placeholders(n: usize) -> String;
+    /// Binds the findMany filter's parameters, as the dialect's compiler binds them.
+    fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self>;
+}
+
+impl Flavor for sqlx::Sqlite {
+    const SQL: &'static Statements = &SQLITE;
+    type Id = String;
+    type Ts = String;
+    fn id(id: Uuid) -> String {
+        id.to_string()
+    }
+    fn ts(t: DateTime<Utc>) -> String {
+        aphex_core::model::to_iso_millis(&t)
+    }
+    fn read_id(row: &sqlx::sqlite::SqliteRow, column: usize) -> BenchResult<Uuid> {
+        Ok(Uuid::parse_str(&row.try_get::<String, _>(column)?)?)
+    }
+    fn placeholders(n: usize) -> String {
+        format!("({})", vec!["?"; n].join(", "))
+    }
+    fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self> {
+        query
+            .bind("post")
+            .bind(r#"$."views""#)
+            .bind("integer")
+            .bind("real")
+            .bind(r#"$."views""#)
+            .bind(QUERY_VIEWS_ABOVE)
+            .bind(r#"$."tags""#)
+            .bind("array")
+            .bind(1_i32)
+            .bind(r#"$."tags""#)
+            .bind("text")
+            .bind(QUERY_TAG)
+    }
+}
+
+impl Flavor for sqlx::Postgres {
+    const SQL: &'static Statements = &POSTGRES;
+    type Id = Uuid;
+    type Ts = DateTime<Utc>;
+    fn id(id: Uuid) -> Uuid {
+        id
+    }
+    fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
+        t
+    }
+    fn read_id(row: &sqlx::postgres::PgRow, column: usize) -> BenchResult<Uuid> {
+        Ok(row.try_get::<Uuid, _>(column)?)
+    }
+    fn placeholders(n: usize) -> String {
+        let list: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+        format!("({})", list.join(", "))
+    }
+    fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self> {
+        query
+            .bind("post")
+            .bind("views")
+            .bind("number")
+            .bind("views")
+            .bind(QUERY_VIEWS_ABOVE.to_string())
+            .bind(Json(serde_json::json!({ "tags": [QUERY_TAG] })))
+    }
+}
+
+/// A document row, decoded column by column into the types the adapter decodes.
+fn document<DB: Flavor>(row: &DB::Row) -> BenchResult<Loaded>
+where
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'r> Option<Json<Value>>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> Option<DateTime<Utc>>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+{
+    let id = DB::read_id(row, 0)?;
+    let _doc_type: String = row.try_get(1)?;
+    let _status: String = row.try_get(2)?;
+    let draft: Option<Json<Value>> = row.try_get(3)?;
+    let _published: Option<Json<Value>> = row.try_get(4)?;
+    let _hash: Option<String> = row.try_get(5)?;
+    let revision: i64 = row.try_get(6)?;
+    let _created_by: Option<String> = row.try_get(7)?;
+    let _updated_by: Option<String> = row.try_get(8)?;
+    let _published_at: Option<DateTime<Utc>> = row.try_get(9)?;
+    let _created_at: DateTime<Utc> = row.try_get(10)?;
+    let _updated_at: DateTime<Utc> = row.try_get(11)?;
+    Ok(Loaded {
+        id,
+        revision,
+        data: draft.map_or(Value::Null, |j| j.0),
+    })
+}
+
+/// A version row, decoded as the adapter decodes it.
+fn version<DB: Flavor>(row: &DB::Row) -> BenchResult<i64>
+where
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'r> Json<Value>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+{
+    let _id = DB::read_id(row, 0)?;
+    let _document_id = DB::read_id(row, 1)?;
+    let number: i64 = row.try_get(2)?;
+    let _event: String = row.try_get(3)?;
+    let _data: Json<Value> = row.try_get(4)?;
+    let _created_by: Option<String> = row.try_get(5)?;
+    let _created_at: DateTime<Utc> = row.try_get(6)?;
+    Ok(number)
+}
+
+/// Snapshot + retention inside the write's transaction: the adapter's `snapshot`, statement
+/// for statement (next number, insert, prune to the newest 25).
+macro_rules! snapshot {
+    ($self:ident, $tx:ident, $db:ident, $id:expr, $event:expr, $data:expr, $at:expr) => {{
+        let latest: Option<i64> = sqlx::query_scalar($self.sent($db::SQL.max_version))
+            .bind($db::id($id))
+            .bind(1_i64)
+            .fetch_one(&mut *$tx)
+            .await?;
+        let row = sqlx::query($self.sent($db::SQL.insert_version))
+            .bind($db::id(Uuid::new_v4()))
+            .bind($db::id($id))
+            .bind(latest.unwrap_or(0) + 1)
+            .bind($event)
+            .bind(Json($data))
+            .bind(None::<String>)
+            .bind($db::ts($at))
+            .fetch_one(&mut *$tx)
+            .await?;
+        version::<$db>(&row)?;
+        sqlx::query($self.sent($db::SQL.prune_versions))
+            .bind($db::id($id))
+            .bind($db::id($id))
+            .bind(RETENTION)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+/// The adapter's default version retention.
+const RETENTION: i64 = 25;
+
+#[async_trait]
+impl Target for RawSql {
+    fn side(&self) -> &'static str {
+        "raw"
+    }
+
+    async fn create(&self, doc: &SeedDoc) -> BenchResult<i64> {
+        let now = Utc::now();
+        on_pool!(self, |pool, Db| {
+            let mut tx = pool.begin_with(Db::SQL.begin).await?;
+            let row = sqlx::query(self.sent(Db::SQL.insert_document))
+                .bind(Db::id(doc.id))
+                .bind(doc.doc_type)
+                .bind("draft")
+                .bind(Json(&doc.data))
+                .bind(None::<Json<Value>>)
+                .bind(None::<String>)
+                .bind(1_i64)
+                .bind(None::<String>)
+                .bind(None::<String>)
+                .bind(None::<<Db as Flavor>::Ts>)
+                .bind(Db::ts(now))
+                .bind(Db::ts(now))
+                .fetch_one(&mut *tx)
+                .await?;
+            let created = document::<Db>(&row)?;
+            snapshot!(self, tx, Db, doc.id, "draft", &created.data, now);
+            tx.commit().await?;
+            Ok(created.revision)
+        })
+    }
+
+    async fn find_by_id(&self, id: Uuid) -> BenchResult<Option<Loaded>> {
+        on_pool!(self, |pool, Db| {
+            let row = sqlx::query(self.sent(Db::SQL.select_document))
+                .bind(Db::id(id))
+                .bind(1_i64)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(document::<Db>).transpose()
+        })
+    }
+
+    async fn find_depth2(&self, id: Uuid) -> BenchResult<Option<Loaded>> {
+        let Some(mut doc) = self.find_by_id(id).await? else {
+            return Ok(None);
+        };
+        resolve(&mut doc, 2, |ids| self.find_in(ids)).await?;
+        Ok(Some(doc))
+    }
+
+    async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)> {
+        on_pool!(self, |pool, Db| {
+            let total: i64 = Db::bind_find_many(sqlx::query(self.sent(Db::SQL.count_many)))
+                .fetch_one(pool)
+                .await?
+                .try_get(0)?;
+            let rows = Db::bind_find_many(sqlx::query(self.sent(Db::SQL.select_many)))
+                .bind(20_i64)
+                .bind(0_i64)
+                .fetch_all(pool)
+                .await?;
+            let docs = rows
+                .iter()
+                .map(document::<Db>)
+                .collect::<BenchResult<Vec<_>>>()?;
+            Ok((docs, u64::try_from(total)?))
+        })
+    }
+
+    async fn update_draft(&self, id: Uuid, expected: i64, data: &Value) -> BenchResult<i64> {
+        let now = Utc::now();
+        on_pool!(self, |pool, Db| {
+            let mut tx = pool.begin_with(Db::SQL.begin).await?;
+            let row = sqlx::query(self.sent(Db::SQL.update_draft))
+                .bind(Json(data))
+                .bind(None::<String>)
+                .bind(Db::ts(now))
+                .bind(1_i32)
+                .bind(Db::id(id))
+                .bind(expected)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or("revision conflict")?;
+            let updated = document::<Db>(&row)?;
+            snapshot!(self, tx, Db, id, "draft", &updated.data, now);
+            tx.commit().await?;
+            Ok(updated.revision)
+        })
+    }
+
+    async fn publish(&self, id: Uuid) -> BenchResult<i64> {
+        let now = Utc::now();
+        on_pool!(self, |pool, Db| {
+            let mut tx = pool.begin_with(Db::SQL.begin).await?;
+            let row = sqlx::query(self.sent(Db::SQL.select_document))
+                .bind(Db::id(id))
+                .bind(1_i64)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or("not found")?;
+            let current = document::<Db>(&row)?;
+            let hash = publish_hash(&current.data);
+            let row = sqlx::query(self.sent(Db::SQL.publish))
+                .bind("published")
+                .bind(Json(&current.data))
+                .bind(hash)
+                .bind(None::<String>)
+                .bind(Db::ts(now))
+                .bind(Db::ts(now))
+                .bind(Db::id(id))
+                .bind(current.revision)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or("revision conflict")?;
+            let published = document::<Db>(&row)?;
+            snapshot!(self, tx, Db, id, "publish", &current.data, now);
+            tx.commit().await?;
+            Ok(published.revision)
+        })
+    }
+
+    async fn settle(&self) -> BenchResult<()> {
+        for stmt in self.settle {
+            on_pool!(self, |pool, Db| {
+                sqlx::query::<Db>(AssertSqlSafe(*stmt))
+                    .execute(pool)
+                    .await?;
+            });
+        }
+        Ok(())
+    }
+
+    fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}

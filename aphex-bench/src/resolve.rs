@@ -1,0 +1,72 @@
+//! Reference resolution for the raw sides: the same breadth-first plan as the service (one
+//! fetch of all missing targets per level), written plainly.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use aphex_core::service::reference_target;
+
+use crate::target::{BenchResult, Loaded};
+
+fn collect_refs(value: &Value, out: &mut Vec<Uuid>) {
+    if let Some(id) = reference_target(value) {
+        out.push(id);
+        return;
+    }
+    match value {
+        Value::Object(map) => map.values().for_each(|v| collect_refs(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Replaces references by the target's data, `depth` levels deep.
+fn embed(value: &mut Value, known: &HashMap<Uuid, Loaded>, depth: u32) {
+    if depth == 0 {
+        return;
+    }
+    if let Some(id) = reference_target(value)
+        && let Some(target) = known.get(&id)
+    {
+        let mut data = target.data.clone();
+        embed(&mut data, known, depth - 1);
+        *value = data;
+        return;
+    }
+    match value {
+        Value::Object(map) => map.values_mut().for_each(|v| embed(v, known, depth)),
+        Value::Array(items) => items.iter_mut().for_each(|v| embed(v, known, depth)),
+        _ => {}
+    }
+}
+
+/// Resolves the references of `doc` to `depth` levels, fetching each level's targets with one
+/// call of `fetch`.
+pub async fn resolve<F, Fut>(doc: &mut Loaded, depth: u32, fetch: F) -> BenchResult<()>
+where
+    F: Fn(Vec<Uuid>) -> Fut,
+    Fut: Future<Output = BenchResult<Vec<Loaded>>>,
+{
+    let mut known = HashMap::new();
+    let mut frontier = Vec::new();
+    collect_refs(&doc.data, &mut frontier);
+    for _level in 0..depth {
+        let mut seen = HashSet::new();
+        let ids: Vec<Uuid> = frontier
+            .drain(..)
+            .filter(|id| !known.contains_key(id) && seen.insert(*id))
+            .collect();
+        if ids.is_empty() {
+            break;
+        }
+        for row in fetch(ids).await? {
+            collect_refs(&row.data, &mut frontier);
+            known.insert(row.id, row);
+        }
+    }
+    embed(&mut doc.data, &known, depth);
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! Fresh databases for both sides of a backend, schema from our own migrations (SQL) or
+//! `ensure_schema` (MongoDB), and the statement logs behind `--show-sql`.
+
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use mongodb::event::EventHandler;
+use mongodb::event::command::CommandEvent;
+use mongodb::options::ClientOptions;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use tempfile::TempDir;
+
+use aphex_mongo::MongoAdapter;
+use aphex_pg::{Postgres, PostgresOptions};
+use aphex_sea::{SeaAdapter, SeaBackend};
+use aphex_sqlite::{Sqlite, SqliteOptions};
+use migration::{Migrator, MigratorTrait};
+
+use crate::aphex_side::{AphexSide, Settle};
+use crate::raw_mongo::RawMongo;
+use crate::raw_sql::{RawPool, RawSql};
+use crate::target::{BenchResult, Target};
+use crate::{Args, Backend};
+
+/// The database names the bench owns on a server (dropped and recreated every run).
+pub const DATABASES: [&str; 2] = ["aphex_bench", "aphex_bench_raw"];
+
+/// What each side sent while its log was open (`--show-sql`).
+#[derive(Clone, Default)]
+pub struct StatementLogs {
+    raw: Arc<Mutex<Option<Vec<String>>>>,
+    aphex: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl StatementLogs {
+    fn slot(&self, side: &str) -> &Arc<Mutex<Option<Vec<String>>>> {
+        if side == "raw" {
+            &self.raw
+        } else {
+            &self.aphex
+        }
+    }
+
+    /// Starts recording `side`.
+    pub fn start(&self, side: &str) {
+        if let Ok(mut slot) = self.slot(side).lock() {
+            *slot = Some(Vec::new());
+        }
+    }
+
+    /// Stops recording `side` and returns what it sent.
+    pub fn take(&self, side: &str) -> Vec<String> {
+        self.slot(side)
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+            .unwrap_or_default()
+    }
+
+    /// Records a statement of `side`, when its log is open.
+    pub fn record(&self, side: &str, statement: impl FnOnce() -> String) {
+        if let Ok(mut slot) = self.slot(side).lock()
+            && let Some(log) = slot.as_mut()
+        {
+            log.push(statement());
+        }
+    }
+}
+
+/// Both sides, ready to load.
+pub struct Prepared {
+    /// The raw driver side.
+    pub raw: Arc<dyn Target>,
+    /// The adapter side.
+    pub aphex: Arc<dyn Target>,
+    /// `--show-sql` logs.
+    pub logs: StatementLogs,
+    /// Keeps the SQLite directory alive for the run.
+    pub _dir: Option<TempDir>,
+}
+
+/// `url` with its database (path) replaced by `name`.
+fn with_database(url: &str, name: &str) -> BenchResult<String> {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").ok_or("the URL has no `://`")? + 3;
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    Ok(out)
+}
+
+/// Opens a SeaORM pool of backend `B`, migrated, with a statement log when asked.
+async fn sea_pool<B: SeaBackend>(
+    url: &str,
+    options: &B::Options,
+    logs: Option<(StatementLogs, &'static str)>,
+) -> BenchResult<DatabaseConnection> {
+    let mut conn = B::open(url, options).await?;
+    Migrator::up(&conn, None).await?;
+    if let Some((logs, side)) = logs {
+        conn.set_metric_callback(move |info| {
+            logs.record(side, || {
+                format!("{} -- {:?}", info.statement.sql, info.statement.values)
+            })
+        });
+    }
+    Ok(conn)
+}
+
+/// `ANALYZE` (and for SQLite a WAL checkpoint) on `conn`.
+fn sql_settle(conn: DatabaseConnection, statements: &'static [&'static str]) -> Settle {
+    Box::new(move || {
+        let conn = conn.clone();
+        async move {
+            for stmt in statements {
+                conn.execute_unprepared(stmt).await?;
+            }
+            Ok(())
+        }
+        .boxed()
+    })
+}
+
+const SQLITE_SETTLE: &[&str] = &["ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"];
+const POSTGRES_SETTLE: &[&str] = &["ANALYZE"];
+
+/// A MongoDB client for `url`, logging commands to `side` when asked.
+async fn mongo_client(
+    url: &str,
+    logs: Option<(StatementLogs, &'static str)>,
+) -> BenchResult<mongodb::Client> {
+    let mut options = ClientOptions::parse(url).await?;
+    if let Some((logs, side)) = logs {
+        options.command_event_handler = Some(EventHandler::callback(move |ev| {
+            if let CommandEvent::Started(started) = ev {
+                logs.record(side, || started.command.to_string());
+            }
+        }));
+    }
+    Ok(mongodb::Client::with_options(options)?)
+}
+
+/// Creates both sides' databases and connects both sides.
+pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
+    let logs = StatementLogs::default();
+    let log = |side: &'static str| args.show_sql.then(|| (logs.clone(), side));
+    match args.backend {
+        Backend::Sqlite => {
+            let (dir, path) = match &args.dir {
+                Some(path) => (None, path.clone()),
+                None => {
+                    let dir = tempfile::tempdir()?;
+                    let path = dir.path().to_path_buf();
+                    (Some(dir), path)
+                }
+            };
+            let url = |name: &str| {
+                let file = path.join(format!("{name}.db"));
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                }
+                format!("sqlite://{}?mode=rwc", file.display())
+            };
+            let options = SqliteOptions::default();
+            let aphex = sea_pool::<Sqlite>(&url(DATABASES[0]), &options, log("aphex")).await?;
+            let raw = sea_pool::<Sqlite>(&url(DATABASES[1]), &options, None).await?;
+            let aphex_side = AphexSide::new(
+                Arc::new(SeaAdapter::<Sqlite>::new(aphex.clone())?),
+                Some(sql_settle(aphex, SQLITE_SETTLE)),
+            )
+            .await?;
+            let raw_side = RawSql::new(
+                RawPool::Sqlite(raw.get_sqlite_connection_pool().clone()),
+                SQLITE_SETTLE,
+                logs.clone(),
+            );
+            Ok(Prepared {
+                raw: Arc::new(raw_side),
+                aphex: Arc::new(aphex_side),
+                logs,
+                _dir: dir,
+            })
+        }
+        Backend::Postgres => {
+            let url = args
+                .url
+                .as_deref()
+                .ok_or("--url (or APHEX_BENCH_URL) names the PostgreSQL server")?;
+            let admin = Postgres::open(url, &PostgresOptions::default()).await?;
+            for name in DATABASES {
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+            }
+            admin.close().await?;
+            let options = PostgresOptions::default();
+            let aphex =
+                sea_pool::<Postgres>(&with_database(url, DATABASES[0])?, &options, log("aphex"))
+                    .await?;
+            let raw =
+                sea_pool::<Postgres>(&with_database(url, DATABASES[1])?, &options, None).await?;
+            let aphex_side = AphexSide::new(
+                Arc::new(SeaAdapter::<Postgres>::new(aphex.clone())?),
+                Some(sql_settle(aphex, POSTGRES_SETTLE)),
+            )
+            .await?;
+            let raw_side = RawSql::new(
+                RawPool::Postgres(raw.get_postgres_connection_pool().clone()),
+                POSTGRES_SETTLE,
+                logs.clone(),
+            );
+            Ok(Prepared {
+                raw: Arc::new(raw_side),
+                aphex: Arc::new(aphex_side),
+                logs,
+                _dir: None,
+            })
+        }
+        Backend::Mongodb => {
+            let url = args
+                .url
+                .as_deref()
+                .ok_or("--url (or APHEX_BENCH_URL) names the MongoDB server")?;
+            let aphex_client = mongo_client(url, log("aphex")).await?;
+            let raw_client = mongo_client(url, log("raw")).await?;
+            let mut dbs = Vec::new();
+            for (client, name) in [(&aphex_client, DATABASES[0]), (&raw_client, DATABASES[1])] {
+                let db = client.database(name);
+                db.drop().await?;
+                MongoAdapter::new(db.clone()).await?.ensure_schema().await?;
+                dbs.push(db);
+            }
+            let aphex = MongoAdapter::new(dbs[0].clone()).await?;
+            let aphex_side = AphexSide::new(Arc::new(aphex), None).await?;
+            let raw_side = RawMongo::new(dbs[1].clone());
+            Ok(Prepared {
+                raw: Arc::new(raw_side),
+                aphex: Arc::new(aphex_side),
+                logs,
+                _dir: None,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_in_url_is_replaced() {
+        let cases = [
+            ("postgres://u@h:5/postgres", "postgres://u@h:5/x"),
+            ("postgres://u@h:5", "postgres://u@h:5/x"),
+            (
+                "mongodb://h:1/?directConnection=true",
+                "mongodb://h:1/x?directConnection=true",
+            ),
+        ];
+        for (url, want) in cases {
+            assert_eq!(with_database(url, "x").ok().as_deref(), Some(want));
+        }
+    }
+}
