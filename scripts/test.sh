@@ -12,6 +12,7 @@
 #
 # - S3: moto's server from PyPI (tools/s3-test-server, pinned requirements in a venv) for the
 #   S3-compatible asset storage. Set APHEX_TEST_S3_ENDPOINT to use another S3-compatible server.
+# - Benchmark smoke run: aphex-bench --docs 200 on each backend above (docs/BENCHMARKS.md).
 # - Better Auth interop: the pinned npm packages in interop/better-auth (`npm ci` through its
 #   setup.sh; compiles better-sqlite3 from source the first time).
 #
@@ -178,4 +179,17 @@ fi
 if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     log "quickstart on MongoDB"
     DATABASE_URL="${APHEX_TEST_MONGODB_URL%/}/aphex_quickstart_$$" cargo run -q -p quickstart --features mongodb
+fi
+
+# The benchmark is not a test: CI only checks that it runs, on a tiny corpus, on every backend
+# (it still checks every answer and fails on a wrong one). Numbers: docs/BENCHMARKS.md.
+log "benchmark smoke run on SQLite"
+cargo run -q -p aphex-bench -- --backend sqlite --docs 200
+if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
+    log "benchmark smoke run on PostgreSQL"
+    cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200
+fi
+if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
+    log "benchmark smoke run on MongoDB"
+    cargo run -q -p aphex-bench -- --backend mongodb --url "$APHEX_TEST_MONGODB_URL" --docs 200
 fi

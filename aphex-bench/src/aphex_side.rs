@@ -87,11 +87,11 @@ impl Target for AphexSide {
         "aphex"
     }
 
-    async fn create(&self, doc: &SeedDoc) -> BenchResult<i64> {
+    async fn create(&self, doc: SeedDoc) -> BenchResult<i64> {
         let created = self
             .cms
             .documents()
-            .create(CreateDocument::new(doc.doc_type, doc.data.clone()).id(doc.id))
+            .create(CreateDocument::new(doc.doc_type, doc.data).id(doc.id))
             .await?;
         Ok(created.revision)
     }
@@ -126,15 +126,11 @@ impl Target for AphexSide {
         ))
     }
 
-    async fn update_draft(&self, id: Uuid, expected: i64, data: &Value) -> BenchResult<i64> {
+    async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64> {
         let doc = self
             .cms
             .documents()
-            .update_draft(
-                id,
-                data.clone(),
-                WriteOptions::default().expect_revision(expected),
-            )
+            .update_draft(id, data, WriteOptions::default().expect_revision(expected))
             .await?;
         Ok(doc.revision)
     }

@@ -180,14 +180,14 @@ impl Target for RawMongo {
         "raw"
     }
 
-    async fn create(&self, doc: &SeedDoc) -> BenchResult<i64> {
+    async fn create(&self, doc: SeedDoc) -> BenchResult<i64> {
         let now = DateTime::now();
         let id = doc.id.to_string();
         let record = DocRecord {
             id: id.clone(),
             doc_type: doc.doc_type.to_owned(),
             status: "draft".to_owned(),
-            draft_data: Some(doc.data.clone()),
+            draft_data: Some(doc.data),
             published_data: None,
             published_hash: None,
             revision: 1,
@@ -199,7 +199,8 @@ impl Target for RawMongo {
         };
         self.sent();
         self.documents.insert_one(&record).await?;
-        self.snapshot(&id, "draft", &doc.data, now).await?;
+        let data = record.draft_data.as_ref().unwrap_or(&Value::Null);
+        self.snapshot(&id, "draft", data, now).await?;
         Ok(record.revision)
     }
 
@@ -241,7 +242,7 @@ impl Target for RawMongo {
         Ok((docs, total))
     }
 
-    async fn update_draft(&self, id: Uuid, expected: i64, data: &Value) -> BenchResult<i64> {
+    async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64> {
         let now = DateTime::now();
         let key = id.to_string();
         self.sent();
@@ -250,7 +251,7 @@ impl Target for RawMongo {
             .find_one_and_update(
                 doc! { "_id": &key, "revision": expected },
                 doc! {
-                    "$set": { "draftData": to_bson(data)?, "updatedBy": Bson::Null, "updatedAt": now },
+                    "$set": { "draftData": to_bson(&data)?, "updatedBy": Bson::Null, "updatedAt": now },
                     "$inc": { "revision": 1_i64 },
                 },
             )

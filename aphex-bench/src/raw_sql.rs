@@ -39,7 +39,6 @@ pub(crate) struct Statements {
     select_many: &'static str,
     update_draft: &'static str,
     publish: &'static str,
-    max_version: &'static str,
     insert_version: &'static str,
     prune_versions: &'static str,
 }
@@ -68,11 +67,9 @@ macro_rules! doc_returning {
     };
 }
 
-const SQLITE_MAX_VERSION: &str = r#"SELECT MAX("cms_document_versions"."version_number") AS "latest" FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = ? LIMIT ?"#;
-const SQLITE_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id", "document_id", "version_number", "event_type", "data", "created_by", "created_at""#;
+const SQLITE_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT ?, ?, COALESCE(MAX("version_number"), ?) + ?, ?, ?, ?, ? FROM "cms_document_versions" WHERE "document_id" = ? RETURNING *"#;
 const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = ? AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = ? ORDER BY "version_number" DESC LIMIT ?)"#;
-const PG_MAX_VERSION: &str = r#"SELECT MAX("cms_document_versions"."version_number") AS "latest" FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 LIMIT $2"#;
-const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING "id", "document_id", "version_number", "event_type", "data", "created_by", "created_at""#;
+const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, $6, $7, $8 FROM "cms_document_versions" WHERE "document_id" = $9 RETURNING *"#;
 const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $2 ORDER BY "version_number" DESC LIMIT $3)"#;
 
 /// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked).
@@ -122,7 +119,6 @@ const SQLITE: Statements = Statements {
         r#"UPDATE "cms_documents" SET "status" = ?, "published_data" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
-    max_version: SQLITE_MAX_VERSION,
     insert_version: SQLITE_INSERT_VERSION,
     prune_versions: SQLITE_PRUNE,
 };
@@ -160,7 +156,6 @@ const POSTGRES: Statements = Statements {
         r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_data" = $2, "published_hash" = $3, "updated_by" = $4, "published_at" = $5, "updated_at" = $6 WHERE "cms_documents"."id" = $7 AND "cms_documents"."revision" = $8"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
-    max_version: PG_MAX_VERSION,
     insert_version: PG_INSERT_VERSION,
     prune_versions: PG_PRUNE,
 };
@@ -357,22 +352,19 @@ where
 }
 
 /// Snapshot + retention inside the write's transaction: the adapter's `snapshot`, statement
-/// for statement (next number, insert, prune to the newest 25).
+/// for statement (insert with the next number, prune to the newest 25).
 macro_rules! snapshot {
     ($self:ident, $tx:ident, $db:ident, $id:expr, $event:expr, $data:expr, $at:expr) => {{
-        let latest: Option<i64> = sqlx::query_scalar($self.sent($db::SQL.max_version))
-            .bind($db::id($id))
-            .bind(1_i64)
-            .fetch_one(&mut *$tx)
-            .await?;
         let row = sqlx::query($self.sent($db::SQL.insert_version))
             .bind($db::id(Uuid::new_v4()))
             .bind($db::id($id))
-            .bind(latest.unwrap_or(0) + 1)
+            .bind(0_i64)
+            .bind(1_i64)
             .bind($event)
             .bind(Json($data))
             .bind(None::<String>)
             .bind($db::ts($at))
+            .bind($db::id($id))
             .fetch_one(&mut *$tx)
             .await?;
         version::<$db>(&row)?;
@@ -394,7 +386,7 @@ impl Target for RawSql {
         "raw"
     }
 
-    async fn create(&self, doc: &SeedDoc) -> BenchResult<i64> {
+    async fn create(&self, doc: SeedDoc) -> BenchResult<i64> {
         let now = Utc::now();
         on_pool!(self, |pool, Db| {
             let mut tx = pool.begin_with(Db::SQL.begin).await?;
@@ -458,12 +450,12 @@ impl Target for RawSql {
         })
     }
 
-    async fn update_draft(&self, id: Uuid, expected: i64, data: &Value) -> BenchResult<i64> {
+    async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64> {
         let now = Utc::now();
         on_pool!(self, |pool, Db| {
             let mut tx = pool.begin_with(Db::SQL.begin).await?;
             let row = sqlx::query(self.sent(Db::SQL.update_draft))
-                .bind(Json(data))
+                .bind(Json(&data))
                 .bind(None::<String>)
                 .bind(Db::ts(now))
                 .bind(1_i32)

@@ -30,7 +30,7 @@ pub trait Target: Send + Sync {
     /// `aphex` or `raw`.
     fn side(&self) -> &'static str;
     /// Creates a draft document (with its first version snapshot); returns its revision.
-    async fn create(&self, doc: &SeedDoc) -> BenchResult<i64>;
+    async fn create(&self, doc: SeedDoc) -> BenchResult<i64>;
     /// Reads a document by id (draft perspective).
     async fn find_by_id(&self, id: Uuid) -> BenchResult<Option<Loaded>>;
     /// Reads a document by id with references resolved two levels deep.
@@ -39,7 +39,7 @@ pub trait Target: Send + Sync {
     /// 20 of them, plus how many match.
     async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)>;
     /// Replaces the draft if the document is at `expected`; returns the new revision.
-    async fn update_draft(&self, id: Uuid, expected: i64, data: &Value) -> BenchResult<i64>;
+    async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64>;
     /// Publishes the current draft; returns the revision.
     async fn publish(&self, id: Uuid) -> BenchResult<i64>;
     /// Refreshes planner statistics and checkpoints after loading (`ANALYZE`, WAL checkpoint).

@@ -59,7 +59,7 @@ pub trait DocumentStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken.
-    async fn insert_document(&self, doc: &NewDocument) -> Result<Document>;
+    async fn insert_document(&self, doc: NewDocument) -> Result<Document>;
 
     /// The document with this id, whatever its status.
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>>;
@@ -85,13 +85,13 @@ pub trait DocumentStore: Send + Sync {
     /// [`Error::NotFound`](crate::Error::NotFound) when the document does not exist;
     /// [`Error::RevisionConflict`](crate::Error::RevisionConflict) with the current revision when
     /// the guard fails. Nothing is written in either case.
-    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document>;
+    async fn update_draft(&self, update: DraftUpdate) -> Result<Document>;
 
     /// Publishes or unpublishes, as ONE write guarded by `expected_revision`.
     ///
     /// # Errors
     /// As [`update_draft`](Self::update_draft).
-    async fn update_publish_state(&self, update: &PublishUpdate) -> Result<Document>;
+    async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document>;
 
     /// Deletes the document and (by cascade) its versions. `false` when it did not exist.
     async fn delete_document(&self, id: Uuid) -> Result<bool>;

@@ -9,11 +9,14 @@ use crate::query::Page;
 #[async_trait]
 pub trait VersionStore: Send + Sync {
     /// Inserts a snapshot with the next `version_number` for its document (1 for the first).
-    /// Concurrent inserts for one document never get the same number.
+    /// Concurrent inserts for one document never get the same number. Takes the snapshot by
+    /// value: its data goes into the statement without a copy.
     ///
     /// # Errors
-    /// [`Error::NotFound`](crate::Error::NotFound) when the document does not exist.
-    async fn insert_version(&self, version: &NewVersion) -> Result<DocumentVersion>;
+    /// [`Error::NotFound`](crate::Error::NotFound) when the document does not exist;
+    /// [`Error::Conflict`](crate::Error::Conflict) when a concurrent insert outside the
+    /// document's unit of work took the number (the services never race like that).
+    async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion>;
 
     /// A page of a document's snapshots, newest first, plus the total.
     async fn list_versions(

@@ -139,7 +139,7 @@ impl DocumentService {
         };
         let work = Work::begin(&*self.db).await?;
         let result = async {
-            let doc = work.stores().insert_document(&new).await?;
+            let doc = work.stores().insert_document(new).await?;
             self.snapshot(work.stores(), &doc, VersionEvent::Draft, doc.created_at)
                 .await?;
             Ok(doc)
@@ -231,10 +231,11 @@ impl DocumentService {
             updated_by: options.user,
             updated_at: now(),
         };
+        let at = update.updated_at;
         let work = Work::begin(&*self.db).await?;
         let result = async {
-            let doc = work.stores().update_draft(&update).await?;
-            self.snapshot(work.stores(), &doc, VersionEvent::Draft, update.updated_at)
+            let doc = work.stores().update_draft(update).await?;
+            self.snapshot(work.stores(), &doc, VersionEvent::Draft, at)
                 .await?;
             Ok(doc)
         }
@@ -274,8 +275,9 @@ impl DocumentService {
                 updated_by: options.user.clone(),
                 at: now(),
             };
-            let doc = work.stores().update_publish_state(&update).await?;
-            self.snapshot(work.stores(), &doc, VersionEvent::Publish, update.at)
+            let at = update.at;
+            let doc = work.stores().update_publish_state(update).await?;
+            self.snapshot(work.stores(), &doc, VersionEvent::Publish, at)
                 .await?;
             Ok(doc)
         }
@@ -304,7 +306,7 @@ impl DocumentService {
             updated_by: options.user.clone(),
             at: now(),
         };
-        self.db.update_publish_state(&update).await
+        self.db.update_publish_state(update).await
     }
 
     /// Deletes a document and its versions.
@@ -379,7 +381,7 @@ impl DocumentService {
             VersionEvent::Publish => doc.published_data.clone(),
         };
         stores
-            .insert_version(&NewVersion {
+            .insert_version(NewVersion {
                 id: Uuid::new_v4(),
                 document_id: doc.id,
                 event_type,

@@ -72,7 +72,7 @@ impl<S: SessionMode> MongoStore<S> {
 
 #[async_trait]
 impl<S: SessionMode> DocumentStore for MongoStore<S> {
-    async fn insert_document(&self, doc: &NewDocument) -> Result<CmsDocument> {
+    async fn insert_document(&self, doc: NewDocument) -> Result<CmsDocument> {
         let record = doc! {
             "_id": doc.id.to_string(),
             "type": &doc.doc_type,
@@ -143,7 +143,7 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         self.counts_by(DOCUMENTS, "type").await
     }
 
-    async fn update_draft(&self, update: &DraftUpdate) -> Result<CmsDocument> {
+    async fn update_draft(&self, update: DraftUpdate) -> Result<CmsDocument> {
         let change = doc! {
             "$set": {
                 "draftData": to_bson(&update.data),
@@ -156,7 +156,7 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
             .await
     }
 
-    async fn update_publish_state(&self, update: &PublishUpdate) -> Result<CmsDocument> {
+    async fn update_publish_state(&self, update: PublishUpdate) -> Result<CmsDocument> {
         let mut set = match &update.change {
             PublishChange::Publish { data, hash } => doc! {
                 "status": DocumentStatus::Published.as_str(),

@@ -34,7 +34,7 @@ fn to_core(d: &Document) -> Result<DocumentVersion> {
 
 #[async_trait]
 impl<S: SessionMode> VersionStore for MongoStore<S> {
-    async fn insert_version(&self, version: &NewVersion) -> Result<DocumentVersion> {
+    async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion> {
         let document_id = version.document_id.to_string();
         // Numbers come from an atomic counter on the parent document, so concurrent snapshots
         // get distinct numbers without a transaction (and a missing parent is noticed here).

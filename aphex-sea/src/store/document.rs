@@ -76,17 +76,17 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
 
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B> {
-    async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
+    async fn insert_document(&self, doc: NewDocument) -> Result<Document> {
         let model = ActiveModel {
             id: Set(DbUuid(doc.id)),
-            doc_type: Set(doc.doc_type.clone()),
+            doc_type: Set(doc.doc_type),
             status: Set(DocumentStatus::Draft),
-            draft_data: Set(Some(doc.draft_data.clone())),
+            draft_data: Set(Some(doc.draft_data)),
             published_data: Set(None),
             published_hash: Set(None),
             revision: Set(1),
             created_by: Set(doc.created_by.clone()),
-            updated_by: Set(doc.created_by.clone()),
+            updated_by: Set(doc.created_by),
             published_at: Set(None),
             created_at: Set(doc.created_at),
             updated_at: Set(doc.created_at),
@@ -127,10 +127,10 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         self.counts_by::<Entity>(Column::DocType, ENTITY).await
     }
 
-    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document> {
+    async fn update_draft(&self, update: DraftUpdate) -> Result<Document> {
         let values = ActiveModel {
-            draft_data: Set(Some(update.data.clone())),
-            updated_by: Set(update.updated_by.clone()),
+            draft_data: Set(Some(update.data)),
+            updated_by: Set(update.updated_by),
             updated_at: Set(update.updated_at),
             ..Default::default()
         };
@@ -141,12 +141,12 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             .await
     }
 
-    async fn update_publish_state(&self, update: &PublishUpdate) -> Result<Document> {
-        let values = match &update.change {
+    async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document> {
+        let values = match update.change {
             PublishChange::Publish { data, hash } => ActiveModel {
                 status: Set(DocumentStatus::Published),
-                published_data: Set(Some(data.clone())),
-                published_hash: Set(Some(hash.clone())),
+                published_data: Set(Some(data)),
+                published_hash: Set(Some(hash)),
                 published_at: Set(Some(update.at)),
                 ..Default::default()
             },
@@ -159,7 +159,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             },
         };
         let values = ActiveModel {
-            updated_by: Set(update.updated_by.clone()),
+            updated_by: Set(update.updated_by),
             updated_at: Set(update.at),
             ..values
         };

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -12,13 +12,10 @@ use aphex_core::query::Page;
 use aphex_core::{Error, Result};
 
 use super::SeaStore;
-use crate::entity::document_version::{ActiveModel, Column, Entity, Model};
+use crate::entity::document_version::{Column, Entity, Model};
 use crate::value::DbUuid;
 
 const ENTITY: &str = "version";
-
-/// Attempts at the next version number when a concurrent writer took the same one.
-const NUMBER_RETRIES: usize = 5;
 
 fn to_core(m: Model) -> Result<DocumentVersion> {
     let event_type = VersionEvent::parse(&m.event_type).ok_or_else(|| {
@@ -43,35 +40,50 @@ fn to_core(m: Model) -> Result<DocumentVersion> {
 
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore<C, B> {
-    async fn insert_version(&self, version: &NewVersion) -> Result<DocumentVersion> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let latest: Option<Option<i64>> = Entity::find()
-                .select_only()
-                .column_as(Column::VersionNumber.max(), "latest")
-                .filter(Column::DocumentId.eq(DbUuid(version.document_id)))
-                .into_tuple()
-                .one(&self.conn)
-                .await
-                .map_err(self.err(ENTITY))?;
-            let model = ActiveModel {
-                id: Set(DbUuid(version.id)),
-                document_id: Set(DbUuid(version.document_id)),
-                version_number: Set(latest.flatten().unwrap_or(0) + 1),
-                event_type: Set(version.event_type.as_str().to_owned()),
-                data: Set(version.data.clone()),
-                created_by: Set(version.created_by.clone()),
-                created_at: Set(version.created_at),
-            };
-            match model.insert(&self.conn).await.map_err(self.err(ENTITY)) {
-                Ok(row) => return to_core(row),
-                Err(Error::Conflict { .. }) if attempt < NUMBER_RETRIES => continue,
-                Err(Error::NotFound { .. }) => {
-                    return Err(Error::not_found("document", version.document_id));
-                }
-                Err(e) => return Err(e),
-            }
+    async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion> {
+        // One statement: `INSERT … SELECT <values>, COALESCE(MAX(version_number), 0) + 1 FROM
+        // cms_document_versions WHERE document_id = ? RETURNING *`. The services call it after
+        // writing the document row in the same transaction, which serialises snapshots of one
+        // document; the unique (document_id, version_number) index backs that up.
+        let document_id = version.document_id;
+        let next_number =
+            Func::coalesce([Expr::col(Column::VersionNumber).max(), Expr::val(0_i64)]);
+        let values = Query::select()
+            .expr(Expr::val(DbUuid(version.id)))
+            .expr(Expr::val(DbUuid(document_id)))
+            .expr(Expr::expr(next_number).add(1_i64))
+            .expr(Expr::val(version.event_type.as_str()))
+            .expr(Expr::val(version.data))
+            .expr(Expr::val(version.created_by))
+            .expr(Expr::val(version.created_at))
+            .from(Entity)
+            .and_where(Expr::col(Column::DocumentId).eq(DbUuid(document_id)))
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(Entity)
+            .columns([
+                Column::Id,
+                Column::DocumentId,
+                Column::VersionNumber,
+                Column::EventType,
+                Column::Data,
+                Column::CreatedBy,
+                Column::CreatedAt,
+            ])
+            .select_from(values)
+            .map_err(|e| Error::backend("sql", e))?
+            .returning_all()
+            .to_owned();
+        let stmt = self.conn.get_database_backend().build(&insert);
+        let row = Model::find_by_statement(stmt)
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY));
+        match row {
+            Ok(Some(row)) => to_core(row),
+            Ok(None) => Err(Error::backend("sql", "INSERT … RETURNING returned no row")),
+            Err(Error::NotFound { .. }) => Err(Error::not_found("document", document_id)),
+            Err(e) => Err(e),
         }
     }
 
