@@ -83,6 +83,9 @@ pub struct Args {
     pub show_sql: bool,
 }
 
+/// How many alternating slices a phase is cut into.
+const SLICES: usize = 10;
+
 /// One operation of a phase.
 /// Writes carry their data owned, made before the timing starts (an application hands its
 /// value over; neither side pays for a copy).
@@ -259,14 +262,37 @@ struct Bench {
 }
 
 impl Bench {
-    /// Runs a phase on both sides (raw first), records a row.
+    /// Runs a phase on both sides and records a row. The operations are cut into slices that
+    /// alternate between the sides (raw first, then adapter first, …), so a drift in machine
+    /// speed during the phase falls on both sides alike.
     async fn phase(&mut self, phase: &'static str, mut lanes: Vec<Vec<Op>>) -> BenchResult<()> {
         let tasks = lanes.len();
         if self.show_sql {
             self.show_statements(phase, &mut lanes).await?;
         }
-        let raw = measure(&self.raw, &self.raw_book, lanes.clone()).await?;
-        let aphex = measure(&self.aphex, &self.aphex_book, lanes).await?;
+        let longest = lanes.iter().map(Vec::len).max().unwrap_or(0);
+        let slices = SLICES.min(longest).max(1);
+        let mut raw = Measured::default();
+        let mut aphex = Measured::default();
+        for slice in 0..slices {
+            let part: Vec<Vec<Op>> = lanes
+                .iter()
+                .map(|lane| {
+                    let (from, to) = (
+                        lane.len() * slice / slices,
+                        lane.len() * (slice + 1) / slices,
+                    );
+                    lane[from..to].to_vec()
+                })
+                .collect();
+            if slice % 2 == 0 {
+                raw.add(measure(&self.raw, &self.raw_book, part.clone()).await?);
+                aphex.add(measure(&self.aphex, &self.aphex_book, part).await?);
+            } else {
+                aphex.add(measure(&self.aphex, &self.aphex_book, part.clone()).await?);
+                raw.add(measure(&self.raw, &self.raw_book, part).await?);
+            }
+        }
         let row = Row {
             phase,
             tasks,

@@ -116,7 +116,7 @@ const SQLITE: Statements = Statements {
         doc_returning!(r#""status""#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = ?, "published_data" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
+        r#"UPDATE "cms_documents" SET "status" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ?, "published_data" = ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
     insert_version: SQLITE_INSERT_VERSION,
@@ -153,7 +153,7 @@ const POSTGRES: Statements = Statements {
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_data" = $2, "published_hash" = $3, "updated_by" = $4, "published_at" = $5, "updated_at" = $6 WHERE "cms_documents"."id" = $7 AND "cms_documents"."revision" = $8"#,
+        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_hash" = $2, "updated_by" = $3, "published_at" = $4, "updated_at" = $5, "published_data" = $6 WHERE "cms_documents"."id" = $7 AND "cms_documents"."revision" = $8"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     insert_version: PG_INSERT_VERSION,
@@ -485,11 +485,11 @@ impl Target for RawSql {
             let hash = publish_hash(&current.data);
             let row = sqlx::query(self.sent(Db::SQL.publish))
                 .bind("published")
-                .bind(Json(&current.data))
                 .bind(hash)
                 .bind(None::<String>)
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
+                .bind(Json(&current.data))
                 .bind(Db::id(id))
                 .bind(current.revision)
                 .fetch_optional(&mut *tx)

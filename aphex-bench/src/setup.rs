@@ -105,11 +105,7 @@ async fn sea_pool<B: SeaBackend>(
     let mut conn = B::open(url, options).await?;
     Migrator::up(&conn, None).await?;
     if let Some((logs, side)) = logs {
-        conn.set_metric_callback(move |info| {
-            logs.record(side, || {
-                format!("{} -- {:?}", info.statement.sql, info.statement.values)
-            })
-        });
+        conn.set_metric_callback(move |info| logs.record(side, || info.statement.sql.clone()));
     }
     Ok(conn)
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// What one side measured in one phase.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Measured {
     /// Per-operation latencies.
     pub latencies: Vec<Duration>,
@@ -14,6 +14,13 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// Adds another slice of the same phase.
+    pub fn add(&mut self, slice: Measured) {
+        self.latencies.extend(slice.latencies);
+        self.wall += slice.wall;
+        self.statements += slice.statements;
+    }
+
     /// Operations per second over the phase's wall time.
     pub fn ops_per_sec(&self) -> f64 {
         self.latencies.len() as f64 / self.wall.as_secs_f64().max(f64::EPSILON)

@@ -26,6 +26,11 @@ pub enum Dialect {
 }
 
 /// The SQLite ISO timestamp form (what Better Auth and `Date.prototype.toISOString` write).
+/// JSON as text (serialising a `serde_json::Value` cannot fail: its keys are strings).
+fn json_text(j: &serde_json::Value) -> String {
+    j.to_string()
+}
+
 fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
     to_iso_millis(t)
 }
@@ -56,7 +61,10 @@ impl Dialect {
 
     /// Rewrites bound values into the form the column stores: on SQLite, UUIDs become lowercase
     /// hyphenated text and timestamps `2026-11-24T19:13:38.694Z` (so text order is time order
-    /// and Better Auth reads them back). PostgreSQL binds them natively.
+    /// and Better Auth reads them back), and JSON its text — exactly what sqlx's `Json` encoder
+    /// would write, but done here once: SeaORM copies every bound value before handing it to
+    /// sqlx, and copying a string is far cheaper than copying a JSON tree (see
+    /// `docs/BENCHMARKS.md`). PostgreSQL binds them natively.
     pub fn bind(self, mut stmt: Statement) -> Statement {
         if self == Dialect::Sqlite
             && let Some(values) = stmt.values.as_mut()
@@ -65,6 +73,7 @@ impl Dialect {
                 match v {
                     Value::Uuid(u) => *v = Value::String(u.map(|u| u.to_string())),
                     Value::ChronoDateTimeUtc(t) => *v = Value::String(t.as_ref().map(iso)),
+                    Value::Json(j) => *v = Value::String(j.as_deref().map(json_text)),
                     _ => {}
                 }
             }

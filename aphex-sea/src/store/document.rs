@@ -129,12 +129,13 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
 
     async fn update_draft(&self, update: DraftUpdate) -> Result<Document> {
         let values = ActiveModel {
-            draft_data: Set(Some(update.data)),
             updated_by: Set(update.updated_by),
             updated_at: Set(update.updated_at),
             ..Default::default()
         };
+        // JSON goes in by `col_expr`, moved: `set` copies every value out of the model.
         let write = Entity::update_many()
+            .col_expr(Column::DraftData, Expr::val(update.data))
             .set(values)
             .col_expr(Column::Revision, Expr::col(Column::Revision).add(1));
         self.guarded_update(update.id, update.expected_revision, write)
@@ -142,28 +143,35 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document> {
-        let values = match update.change {
-            PublishChange::Publish { data, hash } => ActiveModel {
-                status: Set(DocumentStatus::Published),
-                published_data: Set(Some(data)),
-                published_hash: Set(Some(hash)),
-                published_at: Set(Some(update.at)),
-                ..Default::default()
-            },
-            PublishChange::Unpublish => ActiveModel {
-                status: Set(DocumentStatus::Unpublished),
-                published_data: Set(None),
-                published_hash: Set(None),
-                published_at: Set(None),
-                ..Default::default()
-            },
+        let (values, published_data) = match update.change {
+            PublishChange::Publish { data, hash } => (
+                ActiveModel {
+                    status: Set(DocumentStatus::Published),
+                    published_hash: Set(Some(hash)),
+                    published_at: Set(Some(update.at)),
+                    ..Default::default()
+                },
+                Some(data),
+            ),
+            PublishChange::Unpublish => (
+                ActiveModel {
+                    status: Set(DocumentStatus::Unpublished),
+                    published_hash: Set(None),
+                    published_at: Set(None),
+                    ..Default::default()
+                },
+                None,
+            ),
         };
         let values = ActiveModel {
             updated_by: Set(update.updated_by),
             updated_at: Set(update.at),
             ..values
         };
-        let write = Entity::update_many().set(values);
+        // As in `update_draft`: the JSON is moved in, not copied out of a model.
+        let write = Entity::update_many()
+            .set(values)
+            .col_expr(Column::PublishedData, Expr::val(published_data));
         self.guarded_update(update.id, Some(update.expected_revision), write)
             .await
     }

@@ -48,7 +48,9 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
         let document_id = version.document_id;
         let next_number =
             Func::coalesce([Expr::col(Column::VersionNumber).max(), Expr::val(0_i64)]);
-        let values = Query::select()
+        // Built in place and never `to_owned()`: a copy would copy the JSON.
+        let mut values = Query::select();
+        values
             .expr(Expr::val(DbUuid(version.id)))
             .expr(Expr::val(DbUuid(document_id)))
             .expr(Expr::expr(next_number).add(1_i64))
@@ -57,9 +59,9 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .expr(Expr::val(version.created_by))
             .expr(Expr::val(version.created_at))
             .from(Entity)
-            .and_where(Expr::col(Column::DocumentId).eq(DbUuid(document_id)))
-            .to_owned();
-        let insert = Query::insert()
+            .and_where(Expr::col(Column::DocumentId).eq(DbUuid(document_id)));
+        let mut insert = Query::insert();
+        insert
             .into_table(Entity)
             .columns([
                 Column::Id,
@@ -72,8 +74,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             ])
             .select_from(values)
             .map_err(|e| Error::backend("sql", e))?
-            .returning_all()
-            .to_owned();
+            .returning_all();
         let stmt = self.conn.get_database_backend().build(&insert);
         let row = Model::find_by_statement(stmt)
             .one(&self.conn)
