@@ -1,6 +1,7 @@
 //! The raw SQL baseline: the statements the adapter sends (captured with `--show-sql`),
 //! written out by hand and issued straight through sqlx on a pool opened with the adapter's own
-//! connection settings. Same transactions, same parameters, rows decoded into the same shape.
+//! connection settings. Same transactions, same parameters (JSON documents as their text, as the
+//! adapter binds them), rows decoded into the same shape.
 //! What is left out is everything the adapter adds: query building, value rewriting, the
 //! service layer (validation, publish hash is computed on both sides), error mapping.
 
@@ -69,7 +70,7 @@ macro_rules! doc_returning {
 
 const SQLITE_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT ?, ?, COALESCE(MAX("version_number"), ?) + ?, ?, ?, ?, ? FROM "cms_document_versions" WHERE "document_id" = ? RETURNING *"#;
 const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = ? AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = ? ORDER BY "version_number" DESC LIMIT ?)"#;
-const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, $6, $7, $8 FROM "cms_document_versions" WHERE "document_id" = $9 RETURNING *"#;
+const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, CAST($6 AS jsonb), $7, $8 FROM "cms_document_versions" WHERE "document_id" = $9 RETURNING *"#;
 const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $2 ORDER BY "version_number" DESC LIMIT $3)"#;
 
 /// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked).
@@ -149,11 +150,11 @@ const POSTGRES: Statements = Statements {
         r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" ASC NULLS FIRST LIMIT $7 OFFSET $8"#
     ),
     update_draft: concat!(
-        r#"UPDATE "cms_documents" SET "draft_data" = $1, "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + $4 WHERE "cms_documents"."id" = $5 AND "cms_documents"."revision" = $6"#,
+        r#"UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + $4 WHERE "cms_documents"."id" = $5 AND "cms_documents"."revision" = $6"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_hash" = $2, "updated_by" = $3, "published_at" = $4, "updated_at" = $5, "published_data" = $6 WHERE "cms_documents"."id" = $7 AND "cms_documents"."revision" = $8"#,
+        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_hash" = $2, "updated_by" = $3, "published_at" = $4, "updated_at" = $5, "published_data" = CAST($6 AS jsonb) WHERE "cms_documents"."id" = $7 AND "cms_documents"."revision" = $8"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     insert_version: PG_INSERT_VERSION,
@@ -361,7 +362,7 @@ macro_rules! snapshot {
             .bind(0_i64)
             .bind(1_i64)
             .bind($event)
-            .bind(Json($data))
+            .bind($data.to_string())
             .bind(None::<String>)
             .bind($db::ts($at))
             .bind($db::id($id))
@@ -455,7 +456,7 @@ impl Target for RawSql {
         on_pool!(self, |pool, Db| {
             let mut tx = pool.begin_with(Db::SQL.begin).await?;
             let row = sqlx::query(self.sent(Db::SQL.update_draft))
-                .bind(Json(&data))
+                .bind(data.to_string())
                 .bind(None::<String>)
                 .bind(Db::ts(now))
                 .bind(1_i32)
@@ -489,7 +490,7 @@ impl Target for RawSql {
                 .bind(None::<String>)
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
-                .bind(Json(&current.data))
+                .bind(current.data.to_string())
                 .bind(Db::id(id))
                 .bind(current.revision)
                 .fetch_optional(&mut *tx)

@@ -81,6 +81,17 @@ impl Dialect {
         stmt
     }
 
+    /// A JSON document to write into a JSON column, bound as its text (PostgreSQL casts it to
+    /// `jsonb`). Serialised once, here: a `serde_json::Value` parameter would be copied as a
+    /// whole tree by the query builder and again by SeaORM before sqlx serialises it anyway.
+    pub(crate) fn json_param(self, value: &serde_json::Value) -> Expr {
+        let text = Expr::val(json_text(value));
+        match self {
+            Dialect::Postgres => text.cast_as("jsonb"),
+            Dialect::Sqlite => text,
+        }
+    }
+
     /// A value inside a JSON column.
     pub(crate) fn json(self, column: Expr, path: &[String]) -> JsonPath {
         JsonPath {

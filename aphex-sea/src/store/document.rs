@@ -133,9 +133,9 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             updated_at: Set(update.updated_at),
             ..Default::default()
         };
-        // JSON goes in by `col_expr`, moved: `set` copies every value out of the model.
+        // The JSON goes in as text (`Dialect::json_param`), not as a tree to be copied.
         let write = Entity::update_many()
-            .col_expr(Column::DraftData, Expr::val(update.data))
+            .col_expr(Column::DraftData, self.dialect().json_param(&update.data))
             .set(values)
             .col_expr(Column::Revision, Expr::col(Column::Revision).add(1));
         self.guarded_update(update.id, update.expected_revision, write)
@@ -168,10 +168,14 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             updated_at: Set(update.at),
             ..values
         };
-        // As in `update_draft`: the JSON is moved in, not copied out of a model.
+        // As in `update_draft`: the JSON goes in as text.
+        let published_data = match published_data {
+            Some(data) => self.dialect().json_param(&data),
+            None => Expr::val(Option::<serde_json::Value>::None),
+        };
         let write = Entity::update_many()
             .set(values)
-            .col_expr(Column::PublishedData, Expr::val(published_data));
+            .col_expr(Column::PublishedData, published_data);
         self.guarded_update(update.id, Some(update.expected_revision), write)
             .await
     }

@@ -48,14 +48,13 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
         let document_id = version.document_id;
         let next_number =
             Func::coalesce([Expr::col(Column::VersionNumber).max(), Expr::val(0_i64)]);
-        // Built in place and never `to_owned()`: a copy would copy the JSON.
         let mut values = Query::select();
         values
             .expr(Expr::val(DbUuid(version.id)))
             .expr(Expr::val(DbUuid(document_id)))
             .expr(Expr::expr(next_number).add(1_i64))
             .expr(Expr::val(version.event_type.as_str()))
-            .expr(Expr::val(version.data))
+            .expr(self.dialect().json_param(&version.data))
             .expr(Expr::val(version.created_by))
             .expr(Expr::val(version.created_at))
             .from(Entity)
