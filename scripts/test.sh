@@ -182,14 +182,15 @@ if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
 fi
 
 # The benchmark is not a test: CI only checks that it runs, on a tiny corpus, on every backend
-# (it still checks every answer and fails on a wrong one). Numbers: docs/BENCHMARKS.md.
+# (it still checks every answer, and with --show-sql that the raw baseline sends exactly the
+# adapter's statements). Numbers: docs/BENCHMARKS.md.
 log "benchmark smoke run on SQLite"
-cargo run -q -p aphex-bench -- --backend sqlite --docs 200
+cargo run -q -p aphex-bench -- --backend sqlite --docs 200 --show-sql
 if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
     log "benchmark smoke run on PostgreSQL"
-    cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200
+    cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200 --show-sql
 fi
 if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     log "benchmark smoke run on MongoDB"
-    cargo run -q -p aphex-bench -- --backend mongodb --url "$APHEX_TEST_MONGODB_URL" --docs 200
+    cargo run -q -p aphex-bench -- --backend mongodb --url "$APHEX_TEST_MONGODB_URL" --docs 200 --show-sql
 fi

@@ -78,7 +78,8 @@ pub struct Args {
     /// Seed of the corpus and of the id choices.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Print the statements each side sent for one operation of every phase.
+    /// Print the statements each side sent for one operation of every phase, and fail when
+    /// the raw side's differ from the adapter's.
     #[arg(long)]
     pub show_sql: bool,
 }
@@ -310,12 +311,14 @@ impl Bench {
     }
 
     /// Runs the phase's first operation on each side with the statement logs open, prints
-    /// what each sent, and takes that operation out of the timed lanes.
+    /// what each sent, fails when the raw side did not send what the adapter sent, and takes
+    /// that operation out of the timed lanes.
     async fn show_statements(&self, phase: &str, lanes: &mut [Vec<Op>]) -> BenchResult<()> {
         let Some(lane) = lanes.first_mut().filter(|l| !l.is_empty()) else {
             return Ok(());
         };
         let op = lane.remove(0);
+        let mut sent = Vec::new();
         for (side, target, book) in [
             ("raw", &self.raw, &self.raw_book),
             ("aphex", &self.aphex, &self.aphex_book),
@@ -323,11 +326,33 @@ impl Bench {
             self.sql_logs.start(side);
             run_op(&**target, book, op.clone()).await?;
             println!("-- {phase}, {side}:");
-            for stmt in self.sql_logs.take(side) {
+            let statements = self.sql_logs.take(side);
+            for stmt in &statements {
                 println!("   {stmt}");
             }
+            sent.push(
+                statements
+                    .iter()
+                    .map(|s| statement_shape(s).to_owned())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        if sent[0] != sent[1] {
+            return Err(mismatch(format!(
+                "{phase}: the raw baseline no longer sends the adapter's statements"
+            )));
         }
         Ok(())
+    }
+}
+
+/// What must match between the sides: the whole SQL text, or a MongoDB command's name and
+/// collection (its session id and values differ by nature).
+fn statement_shape(statement: &str) -> &str {
+    if statement.starts_with('{') {
+        statement.split(',').next().unwrap_or(statement)
+    } else {
+        statement
     }
 }
 

@@ -90,7 +90,7 @@ macro_rules! pg_find_many_where {
 const SQLITE: Statements = Statements {
     begin: "BEGIN IMMEDIATE",
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
         doc_returning!(r#""status""#)
     ),
     select_document: doc_select!(
@@ -127,7 +127,7 @@ const SQLITE: Statements = Statements {
 const POSTGRES: Statements = Statements {
     begin: "BEGIN",
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at") VALUES ($1, $2, CAST($3 AS "document_status"), $4, $5, $6, $7, $8, $9, $10, $11, $12)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9)"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     select_document: doc_select!(
@@ -395,13 +395,10 @@ impl Target for RawSql {
                 .bind(Db::id(doc.id))
                 .bind(doc.doc_type)
                 .bind("draft")
-                .bind(Json(&doc.data))
-                .bind(None::<Json<Value>>)
-                .bind(None::<String>)
+                .bind(doc.data.to_string())
                 .bind(1_i64)
                 .bind(None::<String>)
                 .bind(None::<String>)
-                .bind(None::<<Db as Flavor>::Ts>)
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
                 .fetch_one(&mut *tx)

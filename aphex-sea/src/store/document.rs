@@ -1,9 +1,10 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -77,22 +78,42 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B> {
     async fn insert_document(&self, doc: NewDocument) -> Result<Document> {
-        let model = ActiveModel {
-            id: Set(DbUuid(doc.id)),
-            doc_type: Set(doc.doc_type),
-            status: Set(DocumentStatus::Draft),
-            draft_data: Set(Some(doc.draft_data)),
-            published_data: Set(None),
-            published_hash: Set(None),
-            revision: Set(1),
-            created_by: Set(doc.created_by.clone()),
-            updated_by: Set(doc.created_by),
-            published_at: Set(None),
-            created_at: Set(doc.created_at),
-            updated_at: Set(doc.created_at),
-        };
-        let row = model.insert(&self.conn).await.map_err(self.err(ENTITY))?;
-        Ok(to_core(row))
+        // Built with sea-query rather than an ActiveModel so the draft goes in as text
+        // (`Dialect::json_param`) instead of as a JSON tree that SeaORM would copy twice.
+        let mut insert = Query::insert();
+        insert
+            .into_table(Entity)
+            .columns([
+                Column::Id,
+                Column::DocType,
+                Column::Status,
+                Column::DraftData,
+                Column::Revision,
+                Column::CreatedBy,
+                Column::UpdatedBy,
+                Column::CreatedAt,
+                Column::UpdatedAt,
+            ])
+            .values([
+                Expr::val(DbUuid(doc.id)),
+                Expr::val(doc.doc_type),
+                Column::Status.save_as(Expr::val(DocumentStatus::Draft.to_value())),
+                self.dialect().json_param(&doc.draft_data),
+                Expr::val(1_i64),
+                Expr::val(doc.created_by.clone()),
+                Expr::val(doc.created_by),
+                Expr::val(doc.created_at),
+                Expr::val(doc.created_at),
+            ])
+            .map_err(|e| Error::backend("sql", e))?
+            .returning(Query::returning().exprs(Column::iter().map(|c| c.select_as(Expr::col(c)))));
+        let stmt = self.conn.get_database_backend().build(&insert);
+        Model::find_by_statement(stmt)
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?
+            .map(to_core)
+            .ok_or_else(|| Error::backend("sql", "INSERT … RETURNING returned no row"))
     }
 
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {
