@@ -214,11 +214,8 @@ impl Target for RawMongo {
     }
 
     async fn find_depth2(&self, id: Uuid) -> BenchResult<Option<Loaded>> {
-        let Some(mut doc) = self.find_by_id(id).await? else {
-            return Ok(None);
-        };
-        resolve(&mut doc, 2, |ids| self.find_in(ids)).await?;
-        Ok(Some(doc))
+        let doc = self.find_by_id(id).await?;
+        resolve(doc, 2, |ids| self.find_in(ids)).await
     }
 
     async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)> {

@@ -43,13 +43,20 @@ fn embed(value: &mut Value, known: &HashMap<Uuid, Loaded>, depth: u32) {
     }
 }
 
-/// Resolves the references of `doc` to `depth` levels, fetching each level's targets with one
-/// call of `fetch`.
-pub async fn resolve<F, Fut>(doc: &mut Loaded, depth: u32, fetch: F) -> BenchResult<()>
+/// Resolves the references of `doc` (when there is one) to `depth` levels, fetching each
+/// level's targets with one call of `fetch`.
+pub async fn resolve<F, Fut>(
+    doc: Option<Loaded>,
+    depth: u32,
+    fetch: F,
+) -> BenchResult<Option<Loaded>>
 where
     F: Fn(Vec<Uuid>) -> Fut,
     Fut: Future<Output = BenchResult<Vec<Loaded>>>,
 {
+    let Some(mut doc) = doc else {
+        return Ok(None);
+    };
     let mut known = HashMap::new();
     let mut frontier = Vec::new();
     collect_refs(&doc.data, &mut frontier);
@@ -68,5 +75,5 @@ where
         }
     }
     embed(&mut doc.data, &known, depth);
-    Ok(())
+    Ok(Some(doc))
 }

@@ -13,7 +13,7 @@ use tempfile::TempDir;
 use aphex_mongo::MongoAdapter;
 use aphex_pg::{Postgres, PostgresOptions};
 use aphex_sea::{SeaAdapter, SeaBackend};
-use aphex_sqlite::{Sqlite, SqliteOptions};
+use aphex_sqlite::Sqlite;
 use migration::{Migrator, MigratorTrait};
 
 use crate::aphex_side::{AphexSide, Settle};
@@ -127,6 +127,33 @@ fn sql_settle(conn: DatabaseConnection, statements: &'static [&'static str]) -> 
 const SQLITE_SETTLE: &[&str] = &["ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"];
 const POSTGRES_SETTLE: &[&str] = &["ANALYZE"];
 
+/// Both sides of a SQL backend: the adapter on `urls[0]`, the raw pool (opened by the same
+/// `SeaBackend::open`, so with the same settings) on `urls[1]`.
+async fn sea_sides<B: SeaBackend>(
+    urls: [&str; 2],
+    settle: &'static [&'static str],
+    raw_pool: fn(&DatabaseConnection) -> RawPool,
+    logs: StatementLogs,
+    show_sql: bool,
+    dir: Option<TempDir>,
+) -> BenchResult<Prepared> {
+    let options = B::Options::default();
+    let aphex = sea_pool::<B>(urls[0], &options, show_sql.then(|| (logs.clone(), "aphex"))).await?;
+    let raw = sea_pool::<B>(urls[1], &options, None).await?;
+    let aphex_side = AphexSide::new(
+        Arc::new(SeaAdapter::<B>::new(aphex.clone())?),
+        Some(sql_settle(aphex, settle)),
+    )
+    .await?;
+    let raw_side = RawSql::new(raw_pool(&raw), settle, logs.clone());
+    Ok(Prepared {
+        raw: Arc::new(raw_side),
+        aphex: Arc::new(aphex_side),
+        logs,
+        _dir: dir,
+    })
+}
+
 /// A MongoDB client for `url`, logging commands to `side` when asked.
 async fn mongo_client(
     url: &str,
@@ -164,25 +191,15 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
                 }
                 format!("sqlite://{}?mode=rwc", file.display())
             };
-            let options = SqliteOptions::default();
-            let aphex = sea_pool::<Sqlite>(&url(DATABASES[0]), &options, log("aphex")).await?;
-            let raw = sea_pool::<Sqlite>(&url(DATABASES[1]), &options, None).await?;
-            let aphex_side = AphexSide::new(
-                Arc::new(SeaAdapter::<Sqlite>::new(aphex.clone())?),
-                Some(sql_settle(aphex, SQLITE_SETTLE)),
-            )
-            .await?;
-            let raw_side = RawSql::new(
-                RawPool::Sqlite(raw.get_sqlite_connection_pool().clone()),
+            sea_sides::<Sqlite>(
+                [&url(DATABASES[0]), &url(DATABASES[1])],
                 SQLITE_SETTLE,
-                logs.clone(),
-            );
-            Ok(Prepared {
-                raw: Arc::new(raw_side),
-                aphex: Arc::new(aphex_side),
+                |c| RawPool::Sqlite(c.get_sqlite_connection_pool().clone()),
                 logs,
-                _dir: dir,
-            })
+                args.show_sql,
+                dir,
+            )
+            .await
         }
         Backend::Postgres => {
             let url = args
@@ -199,28 +216,18 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
                     .await?;
             }
             admin.close().await?;
-            let options = PostgresOptions::default();
-            let aphex =
-                sea_pool::<Postgres>(&with_database(url, DATABASES[0])?, &options, log("aphex"))
-                    .await?;
-            let raw =
-                sea_pool::<Postgres>(&with_database(url, DATABASES[1])?, &options, None).await?;
-            let aphex_side = AphexSide::new(
-                Arc::new(SeaAdapter::<Postgres>::new(aphex.clone())?),
-                Some(sql_settle(aphex, POSTGRES_SETTLE)),
-            )
-            .await?;
-            let raw_side = RawSql::new(
-                RawPool::Postgres(raw.get_postgres_connection_pool().clone()),
+            sea_sides::<Postgres>(
+                [
+                    &with_database(url, DATABASES[0])?,
+                    &with_database(url, DATABASES[1])?,
+                ],
                 POSTGRES_SETTLE,
-                logs.clone(),
-            );
-            Ok(Prepared {
-                raw: Arc::new(raw_side),
-                aphex: Arc::new(aphex_side),
+                |c| RawPool::Postgres(c.get_postgres_connection_pool().clone()),
                 logs,
-                _dir: None,
-            })
+                args.show_sql,
+                None,
+            )
+            .await
         }
         Backend::Mongodb => {
             let url = args
