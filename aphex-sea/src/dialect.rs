@@ -26,13 +26,13 @@ pub enum Dialect {
 }
 
 /// The SQLite ISO timestamp form (what Better Auth and `Date.prototype.toISOString` write).
+fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
+    to_iso_millis(t)
+}
+
 /// JSON as text (serialising a `serde_json::Value` cannot fail: its keys are strings).
 fn json_text(j: &serde_json::Value) -> String {
     j.to_string()
-}
-
-fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
-    to_iso_millis(t)
 }
 
 impl Dialect {
