@@ -33,7 +33,7 @@ pub mod versions;
 
 mod harness;
 
-pub use harness::{TestDb, require_backend};
+pub use harness::{TestDb, require_backend, with_database};
 
 #[doc(hidden)]
 pub use tokio;

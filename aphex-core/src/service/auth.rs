@@ -267,6 +267,26 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|e| Error::backend("auth", e.to_string()))?
 }
 
+/// A user's email-and-password account (Better Auth's `credential` provider, whose account id is
+/// the user id) holding the scrypt `hash`.
+fn credential_account(user_id: &str, hash: String, at: Timestamp) -> Account {
+    Account {
+        id: random::id(),
+        account_id: user_id.to_owned(),
+        provider_id: CREDENTIAL_PROVIDER.into(),
+        user_id: user_id.to_owned(),
+        access_token: None,
+        refresh_token: None,
+        id_token: None,
+        access_token_expires_at: None,
+        refresh_token_expires_at: None,
+        scope: None,
+        password: Some(hash),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     let valid = email.split_once('@').is_some_and(|(local, domain)| {
@@ -352,21 +372,7 @@ impl AuthService {
             created_at: at,
             updated_at: at,
         };
-        let account = Account {
-            id: random::id(),
-            account_id: user.id.clone(),
-            provider_id: CREDENTIAL_PROVIDER.into(),
-            user_id: user.id.clone(),
-            access_token: None,
-            refresh_token: None,
-            id_token: None,
-            access_token_expires_at: None,
-            refresh_token_expires_at: None,
-            scope: None,
-            password: Some(hash),
-            created_at: at,
-            updated_at: at,
-        };
+        let account = credential_account(&user.id, hash, at);
         let session = self.new_session(&user.id, &input.client, at);
         let work = Work::begin(&*self.db).await?;
         let result = async {
@@ -612,21 +618,7 @@ impl AuthService {
             }
             None => {
                 self.db
-                    .insert_account(&Account {
-                        id: random::id(),
-                        account_id: user_id.clone(),
-                        provider_id: CREDENTIAL_PROVIDER.into(),
-                        user_id: user_id.clone(),
-                        access_token: None,
-                        refresh_token: None,
-                        id_token: None,
-                        access_token_expires_at: None,
-                        refresh_token_expires_at: None,
-                        scope: None,
-                        password: Some(hash),
-                        created_at: at,
-                        updated_at: at,
-                    })
+                    .insert_account(&credential_account(&user_id, hash, at))
                     .await?;
             }
         }

@@ -195,25 +195,6 @@ impl Drop for Studio {
     }
 }
 
-/// `url` with its database name (the path) replaced by `db`; the query string is kept.
-pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_end = base
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| base[start..].find('/').map(|j| start + j))
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{db}", &base[..authority_end]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
 /// Runs `work` to completion on a runtime of its own, on a thread of its own (for `Drop`, which
 /// runs inside the test's runtime).
 #[cfg(any(feature = "postgres", feature = "mongodb"))]
@@ -257,7 +238,7 @@ impl PgDb {
             .await
             .expect("create a test database");
         admin.close().await.expect("close the admin connection");
-        let url = with_database(&admin_url, &name);
+        let url = aphex_conformance::with_database(&admin_url, &name);
         Some(PgDb {
             admin_url,
             name,
@@ -303,7 +284,7 @@ impl MongoDb {
         let server = aphex_conformance::require_backend("APHEX_TEST_MONGODB_URL")?;
         let name = format!("aphex_e2e_{}", uuid::Uuid::new_v4().simple());
         Some(MongoDb {
-            url: with_database(&server, &name),
+            url: aphex_conformance::with_database(&server, &name),
         })
     }
 }
@@ -322,18 +303,4 @@ impl Drop for MongoDb {
             eprintln!("warning: could not drop test database {}: {e}", self.url);
         }
     }
-}
-
-#[test]
-fn database_names_are_replaced_in_urls() {
-    assert_eq!(
-        with_database("postgres://u@h:5/postgres", "x"),
-        "postgres://u@h:5/x"
-    );
-    assert_eq!(with_database("mongodb://h:5/", "x"), "mongodb://h:5/x");
-    assert_eq!(with_database("mongodb://h:5", "x"), "mongodb://h:5/x");
-    assert_eq!(
-        with_database("postgres://u@h/db?sslmode=disable", "x"),
-        "postgres://u@h/x?sslmode=disable"
-    );
 }
