@@ -43,6 +43,7 @@ pub fn schema_types() -> [SchemaTypeDef; 2] {
 /// The findMany phase's options.
 pub fn find_many_options() -> FindOptions {
     FindOptions::new()
+        .doc_type("post")
         .filter(Where::and([
             Where::path("views").greater_than(QUERY_VIEWS_ABOVE),
             Where::path("tags").all([QUERY_TAG]),
@@ -65,7 +66,7 @@ impl AphexSide {
     /// A `Cms` over `db` with the corpus's schema types.
     pub async fn new(db: Arc<dyn DatabaseAdapter>, settle: Option<Settle>) -> BenchResult<Self> {
         let cms = Cms::builder()
-            .database_arc(db.clone())
+            .database(db.clone())
             .schema_types(schema_types())
             .build()
             .await?;
@@ -115,11 +116,7 @@ impl Target for AphexSide {
     }
 
     async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)> {
-        let found = self
-            .cms
-            .documents()
-            .find(Some("post"), &find_many_options())
-            .await?;
+        let found = self.cms.documents().find(&find_many_options()).await?;
         Ok((
             found.docs.into_iter().map(loaded).collect(),
             found.total_docs,

@@ -203,38 +203,43 @@ pub async fn convenience_filters(db: &TestDb) {
             .docs
     };
 
-    let images = find(AssetFilter {
-        asset_type: Some("image".into()),
-        ..Default::default()
+    let images = find({
+        let mut v = AssetFilter::new();
+        v.asset_type = Some("image".into());
+        v
     })
     .await;
     assert_eq!(
         sorted_filenames(&images),
         vec!["avatar.webp", "logo.png", "sunset.jpg"]
     );
-    let png = find(AssetFilter {
-        mime_type: Some("image/png".into()),
-        ..Default::default()
+    let png = find({
+        let mut v = AssetFilter::new();
+        v.mime_type = Some("image/png".into());
+        v
     })
     .await;
     assert_eq!(filenames(&png), vec!["logo.png"]);
-    let none = find(AssetFilter {
-        mime_type: Some("IMAGE/PNG".into()),
-        ..Default::default()
+    let none = find({
+        let mut v = AssetFilter::new();
+        v.mime_type = Some("IMAGE/PNG".into());
+        v
     })
     .await;
     assert!(none.is_empty(), "mime type is an exact match");
-    let both = find(AssetFilter {
-        asset_type: Some("file".into()),
-        mime_type: Some("image/png".into()),
-        ..Default::default()
+    let both = find({
+        let mut v = AssetFilter::new();
+        v.asset_type = Some("file".into());
+        v.mime_type = Some("image/png".into());
+        v
     })
     .await;
     assert!(both.is_empty(), "filters are ANDed");
-    let files_with_a = find(AssetFilter {
-        asset_type: Some("file".into()),
-        search: Some("DATA".into()),
-        ..Default::default()
+    let files_with_a = find({
+        let mut v = AssetFilter::new();
+        v.asset_type = Some("file".into());
+        v.search = Some("DATA".into());
+        v
     })
     .await;
     assert_eq!(filenames(&files_with_a), vec!["data_2024.csv"]);
@@ -249,16 +254,20 @@ pub async fn search_is_case_insensitive_and_literal(db: &TestDb) {
     let assets = cms.assets();
     seed(assets).await;
     let search = |text: &'static str| async move {
-        let filter = AssetFilter {
-            search: Some(text.into()),
-            ..Default::default()
+        let filter = {
+            let mut v = AssetFilter::new();
+            v.search = Some(text.into());
+            v
         };
         let found = assets
             .find(&filter, &FindOptions::new())
             .await
             .expect("find")
             .docs;
-        let count = assets.count(&filter, None).await.expect("count");
+        let count = assets
+            .count(&filter, &crate::fixtures::filtered(None))
+            .await
+            .expect("count");
         assert_eq!(
             count,
             found.len() as u64,
@@ -351,9 +360,10 @@ pub async fn where_on_asset_columns_and_metadata_with_sort(db: &TestDb) {
     // The convenience filter and the where clause are ANDed.
     let files = assets
         .find(
-            &AssetFilter {
-                asset_type: Some("file".into()),
-                ..Default::default()
+            &{
+                let mut v = AssetFilter::new();
+                v.asset_type = Some("file".into());
+                v
             },
             &FindOptions::new().filter(Where::path("size").greater_than(1000)),
         )
@@ -404,9 +414,10 @@ pub async fn paging_metadata(db: &TestDb) {
 
     let filtered = assets
         .find(
-            &AssetFilter {
-                asset_type: Some("image".into()),
-                ..Default::default()
+            &{
+                let mut v = AssetFilter::new();
+                v.asset_type = Some("image".into());
+                v
             },
             &FindOptions::new().limit(1).sort("-size"),
         )
@@ -423,26 +434,31 @@ pub async fn count_with_filter_and_where(db: &TestDb) {
     let assets = cms.assets();
     assert_eq!(
         assets
-            .count(&AssetFilter::default(), None)
+            .count(&AssetFilter::default(), &crate::fixtures::filtered(None))
             .await
             .expect("count"),
         0
     );
     seed(assets).await;
-    let images = AssetFilter {
-        asset_type: Some("image".into()),
-        ..Default::default()
+    let images = {
+        let mut v = AssetFilter::new();
+        v.asset_type = Some("image".into());
+        v
     };
     let count = |filter: AssetFilter, w: Option<Where>| async move {
-        assets.count(&filter, w.as_ref()).await.expect("count")
+        assets
+            .count(&filter, &crate::fixtures::filtered(w.as_ref()))
+            .await
+            .expect("count")
     };
     assert_eq!(count(AssetFilter::default(), None).await, 5);
     assert_eq!(count(images.clone(), None).await, 3);
     assert_eq!(
         count(
-            AssetFilter {
-                search: Some("_".into()),
-                ..Default::default()
+            {
+                let mut v = AssetFilter::new();
+                v.search = Some("_".into());
+                v
             },
             None
         )
@@ -664,7 +680,7 @@ pub async fn delete_then_not_found(db: &TestDb) {
     );
     assert_eq!(
         assets
-            .count(&AssetFilter::default(), None)
+            .count(&AssetFilter::default(), &crate::fixtures::filtered(None))
             .await
             .expect("count"),
         4

@@ -37,17 +37,11 @@ fn auth(cms: &Cms) -> &AuthService {
 }
 
 fn sign_up(name: &str, email: &str, pw: &str) -> SignUp {
-    SignUp {
-        name: name.into(),
-        email: email.into(),
-        password: pw.into(),
-        image: None,
-        role: None,
-        client: ClientInfo {
-            ip_address: Some("203.0.113.7".into()),
-            user_agent: Some("conformance".into()),
-        },
-    }
+    SignUp::new(name, email, pw).client(
+        ClientInfo::new()
+            .ip_address("203.0.113.7")
+            .user_agent("conformance"),
+    )
 }
 
 async fn signed_up(cms: &Cms, email: &str) -> SignedIn {
@@ -420,16 +414,14 @@ pub async fn api_keys_are_stored_hashed_and_verify(db: &TestDb) {
     let a = auth(&cms);
     let up = signed_up(&cms, "ida@example.com").await;
     let created = a
-        .create_api_key(
-            &up.user.id,
-            CreateApiKey {
-                name: Some("ci".into()),
-                prefix: Some("aphex_".into()),
-                metadata: Some(serde_json::json!({"team": "docs"})),
-                permissions: Some(serde_json::json!({"documents": ["read"]})),
-                ..Default::default()
-            },
-        )
+        .create_api_key(&up.user.id, {
+            let mut v = CreateApiKey::new();
+            v.name = Some("ci".into());
+            v.prefix = Some("aphex_".into());
+            v.metadata = Some(serde_json::json!({"team": "docs"}));
+            v.permissions = Some(serde_json::json!({"documents": ["read"]}));
+            v
+        })
         .await
         .expect("create");
     let key = &created.key;
@@ -470,17 +462,15 @@ pub async fn api_keys_are_stored_hashed_and_verify(db: &TestDb) {
     );
     assert_eq!(a.list_api_keys(&up.user.id).await.expect("list").len(), 1);
     let bad = a
-        .create_api_key(
-            &up.user.id,
-            CreateApiKey {
-                name: Some("x".repeat(33)),
-                prefix: Some("bad prefix".into()),
-                expires_in: Some(TimeDelta::hours(1)),
-                refill_amount: Some(5),
-                metadata: Some(serde_json::json!([1])),
-                ..Default::default()
-            },
-        )
+        .create_api_key(&up.user.id, {
+            let mut v = CreateApiKey::new();
+            v.name = Some("x".repeat(33));
+            v.prefix = Some("bad prefix".into());
+            v.expires_in = Some(TimeDelta::hours(1));
+            v.refill_amount = Some(5);
+            v.metadata = Some(serde_json::json!([1]));
+            v
+        })
         .await
         .expect_err("invalid");
     let Error::Validation(e) = bad else {
@@ -515,9 +505,10 @@ pub async fn api_key_expiry_usage_refill_and_rate_limit(db: &TestDb) {
         })
     ));
 
-    let k = new(CreateApiKey {
-        expires_in: Some(TimeDelta::days(1)),
-        ..Default::default()
+    let k = new({
+        let mut v = CreateApiKey::new();
+        v.expires_in = Some(TimeDelta::days(1));
+        v
     })
     .await;
     let past = ApiKeyPatch {
@@ -543,10 +534,11 @@ pub async fn api_key_expiry_usage_refill_and_rate_limit(db: &TestDb) {
         "deleted"
     );
 
-    let k = new(CreateApiKey {
-        remaining: Some(2),
-        rate_limit_enabled: Some(false),
-        ..Default::default()
+    let k = new({
+        let mut v = CreateApiKey::new();
+        v.remaining = Some(2);
+        v.rate_limit_enabled = Some(false);
+        v
     })
     .await;
     assert_eq!(
@@ -577,11 +569,12 @@ pub async fn api_key_expiry_usage_refill_and_rate_limit(db: &TestDb) {
         "deleted"
     );
 
-    let k = new(CreateApiKey {
-        refill_amount: Some(2),
-        refill_interval_ms: Some(150),
-        rate_limit_enabled: Some(false),
-        ..Default::default()
+    let k = new({
+        let mut v = CreateApiKey::new();
+        v.refill_amount = Some(2);
+        v.refill_interval_ms = Some(150);
+        v.rate_limit_enabled = Some(false);
+        v
     })
     .await;
     assert_eq!(
@@ -615,10 +608,11 @@ pub async fn api_key_expiry_usage_refill_and_rate_limit(db: &TestDb) {
     assert_eq!(refilled.remaining, Some(1));
     assert!(refilled.last_refill_at.is_some());
 
-    let k = new(CreateApiKey {
-        rate_limit_max: Some(3),
-        rate_limit_time_window_ms: Some(60_000),
-        ..Default::default()
+    let k = new({
+        let mut v = CreateApiKey::new();
+        v.rate_limit_max = Some(3);
+        v.rate_limit_time_window_ms = Some(60_000);
+        v
     })
     .await;
     for n in 1..=3 {
@@ -715,14 +709,12 @@ pub async fn concurrent_verifications_admit_exactly_the_limit(db: &TestDb) {
     let cms = db.cms_with_auth().await;
     let up = signed_up(&cms, "max@example.com").await;
     let k = auth(&cms)
-        .create_api_key(
-            &up.user.id,
-            CreateApiKey {
-                rate_limit_max: Some(10),
-                rate_limit_time_window_ms: Some(3_600_000),
-                ..Default::default()
-            },
-        )
+        .create_api_key(&up.user.id, {
+            let mut v = CreateApiKey::new();
+            v.rate_limit_max = Some(10);
+            v.rate_limit_time_window_ms = Some(3_600_000);
+            v
+        })
         .await
         .expect("create");
     let (admitted, refused) = race(&cms, &k.key, 100).await;
@@ -752,14 +744,12 @@ pub async fn concurrent_verifications_never_overspend_remaining(db: &TestDb) {
     let cms = db.cms_with_auth().await;
     let up = signed_up(&cms, "rem@example.com").await;
     let k = auth(&cms)
-        .create_api_key(
-            &up.user.id,
-            CreateApiKey {
-                remaining: Some(10),
-                rate_limit_enabled: Some(false),
-                ..Default::default()
-            },
-        )
+        .create_api_key(&up.user.id, {
+            let mut v = CreateApiKey::new();
+            v.remaining = Some(10);
+            v.rate_limit_enabled = Some(false);
+            v
+        })
         .await
         .expect("create");
     let (admitted, refused) = race(&cms, &k.key, 100).await;

@@ -84,13 +84,13 @@ async fn snapshot(cms: &Cms, known: Uuid) -> Snapshot {
             .await
             .expect("read the known document"),
         known_versions: docs
-            .versions(known, 1000, 0)
+            .versions(known, crate::fixtures::paging(1000, 0))
             .await
             .expect("versions")
             .total_docs,
         assets: cms
             .assets()
-            .count(&AssetFilter::default(), None)
+            .count(&AssetFilter::default(), &crate::fixtures::filtered(None))
             .await
             .expect("count assets"),
         schema_types: cms.schema_types().list().await.expect("schema types"),
@@ -129,13 +129,23 @@ async fn refused(db: &TestDb, cms: &Cms, opts: &FindOptions, path: &str) {
     let before = db.statements();
     let docs = cms.documents();
     let what = format!("find {opts:?}");
-    assert_invalid_query(docs.find(Some("post"), opts).await, path, &what);
-    assert_invalid_query(docs.find(None, opts).await, path, &what);
-    let published = FindOptions {
-        perspective: Perspective::Published,
-        ..opts.clone()
-    };
-    assert_invalid_query(docs.find(Some("post"), &published).await, path, &what);
+    assert_invalid_query(
+        docs.find(&crate::fixtures::typed(Some("post"), opts)).await,
+        path,
+        &what,
+    );
+    assert_invalid_query(
+        docs.find(&crate::fixtures::typed(None, opts)).await,
+        path,
+        &what,
+    );
+    let published = opts.clone().perspective(Perspective::Published);
+    assert_invalid_query(
+        docs.find(&crate::fixtures::typed(Some("post"), &published))
+            .await,
+        path,
+        &what,
+    );
     assert_eq!(db.statements(), before, "{what}: nothing was sent");
 }
 
@@ -146,7 +156,11 @@ async fn refused_where(db: &TestDb, cms: &Cms, w: Where, path: &str) {
     for perspective in [Perspective::Draft, Perspective::Published] {
         assert_invalid_query(
             cms.documents()
-                .count(Some("post"), Some(&w), perspective)
+                .count(&crate::fixtures::counting(
+                    Some("post"),
+                    Some(&w),
+                    perspective,
+                ))
                 .await,
             path,
             &what,
@@ -286,10 +300,10 @@ pub async fn illegal_paths_are_refused(db: &TestDb) {
     for path in [longest.as_str(), "a_b-c.d1", "_meta.createdAt", "-x"] {
         let found = cms
             .documents()
-            .find(
+            .find(&crate::fixtures::typed(
                 Some("post"),
                 &FindOptions::new().filter(Where::path(path).exists(true)),
-            )
+            ))
             .await;
         assert!(found.is_ok(), "path {path} is legal: {found:?}");
     }
@@ -303,13 +317,16 @@ pub async fn nesting_deeper_than_16_is_refused(db: &TestDb) {
     let ok = FindOptions::from_json(&json!({"where": nested_json(16)})).expect("16 levels parse");
     let found = cms
         .documents()
-        .find(Some("post"), &ok)
+        .find(&crate::fixtures::typed(Some("post"), &ok))
         .await
         .expect("16 levels run");
     assert_eq!(titles(&found), vec!["Known v2"]);
     let found = cms
         .documents()
-        .find(Some("post"), &FindOptions::new().filter(nested_where(16)))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &FindOptions::new().filter(nested_where(16)),
+        ))
         .await
         .expect("16 levels run");
     assert_eq!(titles(&found), vec!["Known v2"]);
@@ -335,14 +352,18 @@ pub async fn more_than_1000_values_are_refused(db: &TestDb) {
     };
     let ok = FindOptions::from_json(&json!({"where": {"title": {"in": values(1000)}}}))
         .expect("1000 values parse");
-    let found = cms.documents().find(Some("post"), &ok).await.expect("runs");
+    let found = cms
+        .documents()
+        .find(&crate::fixtures::typed(Some("post"), &ok))
+        .await
+        .expect("runs");
     assert_eq!(titles(&found), vec!["Known v2"]);
     let found = cms
         .documents()
-        .find(
+        .find(&crate::fixtures::typed(
             Some("post"),
             &FindOptions::new().filter(Where::path("title").not_in(values(1000))),
-        )
+        ))
         .await
         .expect("runs");
     assert_eq!(titles(&found), Vec::<String>::new());
@@ -430,7 +451,10 @@ pub async fn limit_out_of_range_is_refused(db: &TestDb) {
     }
     let found = cms
         .documents()
-        .find(Some("post"), &FindOptions::new().limit(1000))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &FindOptions::new().limit(1000),
+        ))
         .await
         .expect("limit 1000 is accepted");
     assert_eq!(found.limit, 1000);
@@ -458,7 +482,10 @@ pub async fn depth_above_10_is_refused(db: &TestDb) {
     }
     assert_eq!(db.statements(), before, "nothing was sent");
     cms.documents()
-        .find(Some("post"), &FindOptions::new().depth(10))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &FindOptions::new().depth(10),
+        ))
         .await
         .expect("depth 10 is accepted");
     cms.documents()
@@ -504,7 +531,7 @@ pub async fn bad_find_options_are_refused(db: &TestDb) {
     refused(db, &cms, &nine, "sort").await;
     let eight = (0..8).fold(FindOptions::new(), |o, i| o.sort(format!("k{i}")));
     cms.documents()
-        .find(Some("post"), &eight)
+        .find(&crate::fixtures::typed(Some("post"), &eight))
         .await
         .expect("8 sort keys are accepted");
     assert_eq!(snapshot(&cms, known).await, before_state);
@@ -535,7 +562,13 @@ pub async fn asset_query_errors_send_nothing(db: &TestDb) {
             path,
             &what,
         );
-        assert_invalid_query(assets.count(&none, Some(&w)).await, path, &what);
+        assert_invalid_query(
+            assets
+                .count(&none, &crate::fixtures::filtered(Some(&w)))
+                .await,
+            path,
+            &what,
+        );
     }
     for (opts, path) in [
         (FindOptions::new().limit(0), "limit"),
@@ -990,7 +1023,7 @@ pub async fn sql_injection_text_matches_nothing_and_changes_nothing(db: &TestDb)
     assert_eq!(snapshot(&cms, known).await, before_state);
     let tables_intact = cms
         .documents()
-        .count(None, None, Perspective::Draft)
+        .count(&crate::fixtures::counting(None, None, Perspective::Draft))
         .await
         .expect("count");
     assert_eq!(tables_intact, 2);

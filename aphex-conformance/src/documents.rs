@@ -325,7 +325,7 @@ pub async fn reserved_json_keys_round_trip(db: &TestDb) {
     );
     let versions = cms
         .documents()
-        .versions(doc.id, 10, 0)
+        .versions(doc.id, crate::fixtures::paging(10, 0))
         .await
         .expect("versions");
     assert!(
@@ -335,11 +335,11 @@ pub async fn reserved_json_keys_round_trip(db: &TestDb) {
     // Matched literally: the value "$where" is a string, `$gt` is a field name.
     let found = cms
         .documents()
-        .find(
+        .find(&crate::fixtures::typed(
             Some("post"),
             &aphex_core::query::FindOptions::new()
                 .filter(aphex_core::query::Where::path("title").equals("$where")),
-        )
+        ))
         .await
         .expect("query");
     assert_eq!(found.total_docs, 1);

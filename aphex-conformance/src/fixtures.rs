@@ -66,3 +66,44 @@ pub fn user(name: &str, email: &str) -> aphex_core::model::User {
         updated_at: at,
     }
 }
+
+/// `options` restricted to documents of `doc_type` (all types for `None`).
+pub fn typed(
+    doc_type: Option<&str>,
+    options: &aphex_core::query::FindOptions,
+) -> aphex_core::query::FindOptions {
+    let mut options = options.clone();
+    options.doc_type = doc_type.map(str::to_owned);
+    options
+}
+
+/// The options that count documents of `doc_type` matching `w` in `perspective`.
+pub fn counting(
+    doc_type: Option<&str>,
+    w: Option<&aphex_core::query::Where>,
+    perspective: aphex_core::query::Perspective,
+) -> aphex_core::query::FindOptions {
+    let mut options = aphex_core::query::FindOptions::new().perspective(perspective);
+    options.doc_type = doc_type.map(str::to_owned);
+    options.where_clause = w.cloned();
+    options
+}
+
+/// The options with just this `where` (assets).
+pub fn filtered(w: Option<&aphex_core::query::Where>) -> aphex_core::query::FindOptions {
+    let mut options = aphex_core::query::FindOptions::new();
+    options.where_clause = w.cloned();
+    options
+}
+
+/// A page of `limit` rows after `offset`, which the caller knows to be valid.
+pub fn paging(limit: u64, offset: u64) -> aphex_core::query::Paging {
+    aphex_core::query::Paging::new(limit, offset).expect("a valid page")
+}
+
+/// Keep the newest `n` (non-zero) versions.
+pub fn keep(n: u32) -> aphex_core::service::VersionRetention {
+    aphex_core::service::VersionRetention::Latest(
+        std::num::NonZeroU32::new(n).expect("a non-zero retention"),
+    )
+}

@@ -29,7 +29,7 @@ impl TestDb {
     pub async fn cms(&self) -> Cms {
         self.cms_with(
             fixtures::schema_types(),
-            aphex_core::service::DEFAULT_VERSION_RETENTION,
+            aphex_core::service::VersionRetention::default(),
         )
         .await
     }
@@ -38,10 +38,10 @@ impl TestDb {
     pub async fn cms_with(
         &self,
         types: Vec<aphex_core::schema::SchemaTypeDef>,
-        retention: u64,
+        retention: aphex_core::service::VersionRetention,
     ) -> Cms {
         Cms::builder()
-            .database_arc(self.adapter.clone())
+            .database(self.adapter.clone())
             .schema_types(types)
             .version_retention(retention)
             .build()
@@ -52,7 +52,7 @@ impl TestDb {
     /// A [`Cms`] with authentication enabled ([`fixtures::AUTH_SECRET`], Better Auth defaults).
     pub async fn cms_with_auth(&self) -> Cms {
         Cms::builder()
-            .database_arc(self.adapter.clone())
+            .database(self.adapter.clone())
             .schema_types(fixtures::schema_types())
             .auth(aphex_core::service::AuthConfig::new(fixtures::AUTH_SECRET))
             .build()

@@ -154,12 +154,16 @@ pub(crate) async fn matching_in(
         .limit(1000);
     let found = cms
         .documents()
-        .find(doc_type, &opts)
+        .find(&crate::fixtures::typed(doc_type, &opts))
         .await
         .unwrap_or_else(|e| panic!("find with where {w} failed: {e:?}"));
     let counted = cms
         .documents()
-        .count(doc_type, Some(&parsed), perspective)
+        .count(&crate::fixtures::counting(
+            doc_type,
+            Some(&parsed),
+            perspective,
+        ))
         .await
         .unwrap_or_else(|e| panic!("count with where {w} failed: {e:?}"));
     assert_eq!(
@@ -198,7 +202,7 @@ pub(crate) async fn expect(cms: &Cms, w: Value, expected: &[&str]) {
 async fn order(cms: &Cms, opts: FindOptions) -> Vec<String> {
     let perspective = opts.perspective;
     cms.documents()
-        .find(Some("post"), &opts)
+        .find(&crate::fixtures::typed(Some("post"), &opts))
         .await
         .unwrap_or_else(|e| panic!("find {opts:?} failed: {e:?}"))
         .docs
@@ -1670,7 +1674,10 @@ pub async fn nested_and_or(db: &TestDb) {
     ]);
     let found = cms
         .documents()
-        .find(Some("post"), &FindOptions::new().filter(built))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &FindOptions::new().filter(built),
+        ))
         .await
         .expect("find");
     let mut labels: Vec<String> = found
@@ -2009,7 +2016,7 @@ struct PageMeta {
 async fn expect_page(cms: &Cms, opts: FindOptions, want: PageMeta) {
     let r = cms
         .documents()
-        .find(Some("post"), &opts)
+        .find(&crate::fixtures::typed(Some("post"), &opts))
         .await
         .unwrap_or_else(|e| panic!("find {opts:?} failed: {e:?}"));
     let labels: Vec<String> = r
@@ -2194,7 +2201,10 @@ pub async fn page_and_offset_together_are_refused(db: &TestDb) {
     let before = db.statements();
     let err = cms
         .documents()
-        .find(Some("post"), &FindOptions::new().page(2).offset(3))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &FindOptions::new().page(2).offset(3),
+        ))
         .await
         .expect_err("page and offset together");
     assert!(
@@ -2302,7 +2312,7 @@ pub async fn published_perspective_shows_only_published_documents(db: &TestDb) {
     .await;
     let unfiltered = cms
         .documents()
-        .count(Some("post"), None, published)
+        .count(&crate::fixtures::counting(Some("post"), None, published))
         .await
         .expect("count");
     assert_eq!(unfiltered, 2);
@@ -2400,41 +2410,62 @@ pub async fn count_and_counts_by_type(db: &TestDb) {
     let cms = db.cms().await;
     let docs = cms.documents();
     let draft = Perspective::Draft;
-    assert_eq!(docs.count(None, None, draft).await.expect("count"), 0);
+    assert_eq!(
+        docs.count(&crate::fixtures::counting(None, None, draft))
+            .await
+            .expect("count"),
+        0
+    );
     assert_eq!(
         docs.counts_by_type().await.expect("counts"),
         BTreeMap::new()
     );
     catalog(&cms).await;
-    assert_eq!(docs.count(None, None, draft).await.expect("count"), 10);
     assert_eq!(
-        docs.count(Some("post"), None, draft).await.expect("count"),
+        docs.count(&crate::fixtures::counting(None, None, draft))
+            .await
+            .expect("count"),
+        10
+    );
+    assert_eq!(
+        docs.count(&crate::fixtures::counting(Some("post"), None, draft))
+            .await
+            .expect("count"),
         8
     );
     assert_eq!(
-        docs.count(Some("author"), None, draft)
+        docs.count(&crate::fixtures::counting(Some("author"), None, draft))
             .await
             .expect("count"),
         2
     );
     let w = Where::path("views").greater_than(5);
     assert_eq!(
-        docs.count(Some("post"), Some(&w), draft)
+        docs.count(&crate::fixtures::counting(Some("post"), Some(&w), draft))
             .await
             .expect("count"),
         3
     );
-    assert_eq!(docs.count(None, Some(&w), draft).await.expect("count"), 3);
     assert_eq!(
-        docs.count(Some("author"), Some(&w), draft)
+        docs.count(&crate::fixtures::counting(None, Some(&w), draft))
+            .await
+            .expect("count"),
+        3
+    );
+    assert_eq!(
+        docs.count(&crate::fixtures::counting(Some("author"), Some(&w), draft))
             .await
             .expect("count"),
         0
     );
     assert_eq!(
-        docs.count(None, None, Perspective::Published)
-            .await
-            .expect("count"),
+        docs.count(&crate::fixtures::counting(
+            None,
+            None,
+            Perspective::Published
+        ))
+        .await
+        .expect("count"),
         0
     );
     let expected: BTreeMap<String, u64> = [("author".to_string(), 2), ("post".to_string(), 8)]
@@ -2442,10 +2473,10 @@ pub async fn count_and_counts_by_type(db: &TestDb) {
         .collect();
     assert_eq!(docs.counts_by_type().await.expect("counts"), expected);
     let gamma = docs
-        .find(
+        .find(&crate::fixtures::typed(
             Some("post"),
             &FindOptions::new().filter(Where::path("title").equals("Gamma")),
-        )
+        ))
         .await
         .expect("find")
         .docs
@@ -2489,12 +2520,12 @@ pub async fn find_options_from_json_match_the_builder(db: &TestDb) {
     assert_eq!(via_serde, built);
     let a = cms
         .documents()
-        .find(Some("post"), &from_json)
+        .find(&crate::fixtures::typed(Some("post"), &from_json))
         .await
         .expect("find");
     let b = cms
         .documents()
-        .find(Some("post"), &built)
+        .find(&crate::fixtures::typed(Some("post"), &built))
         .await
         .expect("find");
     assert_eq!(a, b);
@@ -2527,28 +2558,28 @@ pub async fn find_options_from_json_match_the_builder(db: &TestDb) {
         .perspective(Perspective::Published);
     let a = cms
         .documents()
-        .find(Some("post"), &from_json)
+        .find(&crate::fixtures::typed(Some("post"), &from_json))
         .await
         .expect("find");
     let b = cms
         .documents()
-        .find(Some("post"), &built)
+        .find(&crate::fixtures::typed(Some("post"), &built))
         .await
         .expect("find");
     assert_eq!(a, b);
     assert_eq!(a.total_docs, 0, "nothing is published");
-    let draft_json = FindOptions {
-        perspective: Perspective::Draft,
-        ..from_json
-    };
+    let draft_json = from_json.perspective(Perspective::Draft);
     let a = cms
         .documents()
-        .find(Some("post"), &draft_json)
+        .find(&crate::fixtures::typed(Some("post"), &draft_json))
         .await
         .expect("find");
     let b = cms
         .documents()
-        .find(Some("post"), &built.perspective(Perspective::Draft))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &built.perspective(Perspective::Draft),
+        ))
         .await
         .expect("find");
     assert_eq!(a, b);
@@ -2582,12 +2613,19 @@ pub async fn long_lists_and_wide_filters_work(db: &TestDb) {
         async move {
             let found = cms
                 .documents()
-                .find(Some("post"), &FindOptions::new().filter(w.clone()))
+                .find(&crate::fixtures::typed(
+                    Some("post"),
+                    &FindOptions::new().filter(w.clone()),
+                ))
                 .await
                 .expect("a long filter runs");
             let count = cms
                 .documents()
-                .count(Some("post"), Some(&w), Perspective::Draft)
+                .count(&crate::fixtures::counting(
+                    Some("post"),
+                    Some(&w),
+                    Perspective::Draft,
+                ))
                 .await
                 .expect("a long filter counts");
             assert_eq!(count, found.total_docs);

@@ -248,7 +248,7 @@ pub async fn a_list_resolves_references_in_one_batch(db: &TestDb) {
     let before = db.statements();
     let flat = cms
         .documents()
-        .find(Some("post"), &options)
+        .find(&crate::fixtures::typed(Some("post"), &options))
         .await
         .expect("find depth 0");
     let list_statements = db.statements() - before;
@@ -258,7 +258,10 @@ pub async fn a_list_resolves_references_in_one_batch(db: &TestDb) {
     let before = db.statements();
     let found = cms
         .documents()
-        .find(Some("post"), &options.clone().depth(1))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &options.clone().depth(1),
+        ))
         .await
         .expect("find depth 1");
     assert_eq!(
@@ -329,7 +332,10 @@ pub async fn cycles_terminate_and_never_expand_a_document_inside_itself(db: &Tes
     // already in the result, so nothing more is fetched.
     let options = FindOptions::new().sort("title").depth(2);
     let before = db.statements();
-    let found = docs.find(Some("post"), &options).await.expect("find");
+    let found = docs
+        .find(&crate::fixtures::typed(Some("post"), &options))
+        .await
+        .expect("find");
     assert!(db.statements() - before <= 2 + 2);
     assert_eq!(found.docs.len(), 2);
     assert_eq!(
@@ -491,18 +497,18 @@ pub async fn published_perspective_resolves_published_data_only(db: &TestDb) {
         "unpublished targets stay references at every level"
     );
     assert_eq!(
-        published.draft_data, post.draft_data,
-        "only the perspective's data is resolved"
+        published.draft_data, None,
+        "a published read carries no draft"
     );
 
     let found = docs
-        .find(
+        .find(&crate::fixtures::typed(
             Some("post"),
             &FindOptions::new()
                 .filter(Where::path("title").equals("Post"))
                 .perspective(Perspective::Published)
                 .depth(2),
-        )
+        ))
         .await
         .expect("find published");
     assert_eq!(found.docs.len(), 1);
@@ -539,7 +545,10 @@ pub async fn depth_above_ten_is_refused(db: &TestDb) {
     );
     let err = cms
         .documents()
-        .find(Some("post"), &FindOptions::new().depth(11))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &FindOptions::new().depth(11),
+        ))
         .await
         .expect_err("find depth 11");
     assert!(
@@ -563,7 +572,10 @@ pub async fn depth_above_ten_is_refused(db: &TestDb) {
     let read = read(&cms, post.id, Perspective::Draft, 10).await;
     assert_eq!(read.draft_data, Some(json!({"title": "P"})));
     cms.documents()
-        .find(Some("post"), &FindOptions::new().depth(10))
+        .find(&crate::fixtures::typed(
+            Some("post"),
+            &FindOptions::new().depth(10),
+        ))
         .await
         .expect("depth 10 is fine");
 }

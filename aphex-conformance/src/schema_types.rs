@@ -8,7 +8,7 @@ use aphex_core::Error;
 use aphex_core::model::{DocumentStatus, SchemaKind, SchemaType};
 use aphex_core::query::Perspective;
 use aphex_core::schema::{FieldDef, FieldType, SchemaTypeDef};
-use aphex_core::service::{CreateDocument, SyncReport, WriteOptions};
+use aphex_core::service::{CreateDocument, WriteOptions};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ macro_rules! __schema_types_cases {
     ($factory:ident) => {
         $crate::__cases!($factory; schema_types {
             build_syncs_the_fixture_types,
-            a_smaller_set_deletes_removed_types_and_keeps_ids,
+            smaller_sets_keep_types_unless_the_sync_is_exact,
             register_adds_and_replaces_one_type,
             delete_removes_one_type,
             stored_schema_round_trips,
@@ -80,10 +80,11 @@ pub async fn build_syncs_the_fixture_types(db: &TestDb) {
     );
 }
 
-/// Syncing a smaller set deletes the types no longer defined (listed in the report), keeps the
-/// ids and creation times of the others, and the registry follows: documents of a removed type
-/// can no longer be created.
-pub async fn a_smaller_set_deletes_removed_types_and_keeps_ids(db: &TestDb) {
+/// Building with a smaller set keeps the other stored types (the additive default, safe while
+/// two versions of an app run side by side); an exact sync deletes the types no longer defined
+/// (listed in the report), keeps the ids and creation times of the others, and the registry
+/// follows: documents of a removed type can no longer be created.
+pub async fn smaller_sets_keep_types_unless_the_sync_is_exact(db: &TestDb) {
     let cms = db.cms().await;
     let before: HashMap<String, SchemaType> = cms
         .schema_types()
@@ -105,8 +106,20 @@ pub async fn a_smaller_set_deletes_removed_types_and_keeps_ids(db: &TestDb) {
         assert_eq!(stored.created_at, before[&stored.name].created_at);
     }
 
-    // Building with a smaller set deletes the rest.
-    let smaller = db.cms_with(vec![def("author")], 25).await;
+    // Building with a smaller set keeps the rest by default (rolling deploys)...
+    let additive = db
+        .cms_with(vec![def("author")], crate::fixtures::keep(25))
+        .await;
+    let kept = additive.schema_types().list().await.expect("list");
+    assert_eq!(names(&kept), vec!["author", "post", "seo"]);
+    // ...and with `SchemaSync::Exact` deletes them.
+    let smaller = aphex_core::Cms::builder()
+        .database(db.adapter.clone())
+        .schema_type(def("author"))
+        .schema_sync(aphex_core::service::SchemaSync::Exact)
+        .build()
+        .await
+        .expect("exact sync");
     let left = smaller.schema_types().list().await.expect("list");
     assert_eq!(names(&left), vec!["author"]);
     assert_eq!(left[0].id, before["author"].id);
@@ -128,13 +141,8 @@ pub async fn a_smaller_set_deletes_removed_types_and_keeps_ids(db: &TestDb) {
         .sync(fixtures::schema_types())
         .await
         .expect("sync back");
-    assert_eq!(
-        report,
-        SyncReport {
-            upserted: vec!["author".into(), "post".into(), "seo".into()],
-            deleted: vec![],
-        }
-    );
+    assert_eq!(report.upserted, ["author", "post", "seo"]);
+    assert!(report.deleted.is_empty());
     let restored = smaller.schema_types().list().await.expect("list");
     assert_eq!(names(&restored), vec!["author", "post", "seo"]);
     assert_eq!(restored[0].id, before["author"].id);
@@ -143,13 +151,8 @@ pub async fn a_smaller_set_deletes_removed_types_and_keeps_ids(db: &TestDb) {
         .sync(vec![def("author")])
         .await
         .expect("sync down");
-    assert_eq!(
-        report,
-        SyncReport {
-            upserted: vec!["author".into()],
-            deleted: vec!["post".into(), "seo".into()],
-        }
-    );
+    assert_eq!(report.upserted, ["author"]);
+    assert_eq!(report.deleted, ["post", "seo"]);
     assert_eq!(
         names(&smaller.schema_types().list().await.expect("list")),
         vec!["author"]
@@ -391,7 +394,7 @@ pub async fn publish_validates_and_lists_every_failing_field(db: &TestDb) {
     assert_eq!(stored.published_hash, None);
     assert_eq!(stored.published_at, None);
     assert_eq!(
-        docs.versions(doc.id, 10, 0)
+        docs.versions(doc.id, crate::fixtures::paging(10, 0))
             .await
             .expect("versions")
             .total_docs,
@@ -434,7 +437,7 @@ pub async fn publish_validates_and_lists_every_failing_field(db: &TestDb) {
         "views": 2,
         "tags": ["ok"],
         "author": reference(author.id),
-        "related": [reference(author.id)],
+        "related": [reference(doc.id)],
         "seo": {"metaTitle": "x".repeat(60)},
         "publishedAt": "2026-01-02T03:04:05.678Z",
     });
@@ -470,7 +473,7 @@ pub async fn documents_of_unknown_or_object_types_are_refused(db: &TestDb) {
         assert_eq!(paths, vec!["type"], "{doc_type:?}");
     }
     assert_eq!(
-        docs.count(None, None, Perspective::Draft)
+        docs.count(&crate::fixtures::counting(None, None, Perspective::Draft))
             .await
             .expect("count"),
         0

@@ -4,7 +4,7 @@
 use aphex_core::Error;
 use aphex_core::model::{DocumentStatus, VersionEvent};
 use aphex_core::query::Perspective;
-use aphex_core::service::{CreateDocument, DocumentService, WriteOptions};
+use aphex_core::service::{CreateDocument, DocumentService, VersionRetention, WriteOptions};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -33,7 +33,7 @@ macro_rules! __versions_cases {
 
 /// Version numbers of a document, newest first (first page of 1000).
 async fn numbers(docs: &DocumentService, id: Uuid) -> Vec<i64> {
-    docs.versions(id, 1000, 0)
+    docs.versions(id, crate::fixtures::paging(1000, 0))
         .await
         .expect("versions")
         .docs
@@ -69,7 +69,10 @@ pub async fn every_save_and_publish_adds_a_snapshot(db: &TestDb) {
         .create(CreateDocument::new("post", json!({"title": "one"})).created_by("u1"))
         .await
         .expect("create");
-    let list = docs.versions(doc.id, 10, 0).await.expect("versions");
+    let list = docs
+        .versions(doc.id, crate::fixtures::paging(10, 0))
+        .await
+        .expect("versions");
     assert_eq!(list.total_docs, 1);
     let v1 = &list.docs[0];
     assert_eq!(v1.version_number, 1);
@@ -95,7 +98,10 @@ pub async fn every_save_and_publish_adds_a_snapshot(db: &TestDb) {
         .await
         .expect("save after publish");
 
-    let list = docs.versions(doc.id, 10, 0).await.expect("versions");
+    let list = docs
+        .versions(doc.id, crate::fixtures::paging(10, 0))
+        .await
+        .expect("versions");
     assert_eq!(list.total_docs, 4);
     let summary: Vec<_> = list
         .docs
@@ -133,7 +139,10 @@ pub async fn list_is_newest_first_with_paging_metadata(db: &TestDb) {
     let docs = cms.documents();
     let id = post_with_versions(docs, 6).await;
 
-    let first = docs.versions(id, 3, 0).await.expect("page 1");
+    let first = docs
+        .versions(id, crate::fixtures::paging(3, 0))
+        .await
+        .expect("page 1");
     let nums: Vec<_> = first.docs.iter().map(|v| v.version_number).collect();
     assert_eq!(nums, vec![7, 6, 5]);
     assert_eq!(first.docs[0].data, json!({"title": "v7"}));
@@ -145,35 +154,44 @@ pub async fn list_is_newest_first_with_paging_metadata(db: &TestDb) {
     assert!(first.has_next_page);
     assert!(!first.has_prev_page);
 
-    let second = docs.versions(id, 3, 3).await.expect("page 2");
+    let second = docs
+        .versions(id, crate::fixtures::paging(3, 3))
+        .await
+        .expect("page 2");
     let nums: Vec<_> = second.docs.iter().map(|v| v.version_number).collect();
     assert_eq!(nums, vec![4, 3, 2]);
     assert_eq!((second.page, second.offset, second.total_docs), (2, 3, 7));
     assert!(second.has_next_page);
     assert!(second.has_prev_page);
 
-    let last = docs.versions(id, 3, 6).await.expect("page 3");
+    let last = docs
+        .versions(id, crate::fixtures::paging(3, 6))
+        .await
+        .expect("page 3");
     let nums: Vec<_> = last.docs.iter().map(|v| v.version_number).collect();
     assert_eq!(nums, vec![1]);
     assert_eq!(last.page, 3);
     assert!(!last.has_next_page);
     assert!(last.has_prev_page);
 
-    let beyond = docs.versions(id, 3, 30).await.expect("beyond the end");
+    let beyond = docs
+        .versions(id, crate::fixtures::paging(3, 30))
+        .await
+        .expect("beyond the end");
     assert!(beyond.docs.is_empty());
     assert_eq!(beyond.total_docs, 7);
     assert!(!beyond.has_next_page);
 
+    // Out-of-range pages cannot even be asked for: `Paging` refuses them, naming the number.
+    for (limit, offset, path) in [(0, 0, "limit"), (1001, 0, "limit"), (1, u64::MAX, "offset")] {
+        assert!(matches!(
+            aphex_core::query::Paging::new(limit, offset),
+            Err(Error::InvalidQuery { path: p, .. }) if p == path
+        ));
+    }
     assert!(matches!(
-        docs.versions(id, 0, 0).await,
-        Err(Error::InvalidQuery { .. })
-    ));
-    assert!(matches!(
-        docs.versions(id, 1001, 0).await,
-        Err(Error::InvalidQuery { .. })
-    ));
-    assert!(matches!(
-        docs.versions(Uuid::new_v4(), 10, 0).await,
+        docs.versions(Uuid::new_v4(), crate::fixtures::paging(10, 0))
+            .await,
         Err(Error::NotFound {
             entity: "document",
             ..
@@ -186,7 +204,10 @@ pub async fn get_by_number(db: &TestDb) {
     let cms = db.cms().await;
     let docs = cms.documents();
     let id = post_with_versions(docs, 3).await;
-    let listed = docs.versions(id, 10, 0).await.expect("versions");
+    let listed = docs
+        .versions(id, crate::fixtures::paging(10, 0))
+        .await
+        .expect("versions");
     for n in 1..=4 {
         let v = docs.version(id, n).await.expect("version").expect("exists");
         assert_eq!(v.version_number, n);
@@ -237,7 +258,10 @@ pub async fn restore_makes_a_snapshot_the_draft_again(db: &TestDb) {
         .expect("exists");
     assert_eq!(stored, restored);
 
-    let latest = docs.versions(id, 1, 0).await.expect("versions");
+    let latest = docs
+        .versions(id, crate::fixtures::paging(1, 0))
+        .await
+        .expect("versions");
     assert_eq!(latest.total_docs, 5);
     let v5 = &latest.docs[0];
     assert_eq!(v5.version_number, 5);
@@ -316,11 +340,16 @@ pub async fn restore_of_an_unknown_version_is_not_found(db: &TestDb) {
 /// With retention 3, after 10 snapshots exactly the newest 3 remain (8, 9, 10), and numbering
 /// continues from the newest: pruned numbers are never reused. Other documents are not affected.
 pub async fn retention_keeps_the_newest_and_never_reuses_numbers(db: &TestDb) {
-    let cms = db.cms_with(fixtures::schema_types(), 3).await;
+    let cms = db
+        .cms_with(fixtures::schema_types(), fixtures::keep(3))
+        .await;
     let docs = cms.documents();
     let other = post_with_versions(docs, 1).await;
     let id = post_with_versions(docs, 9).await;
-    let list = docs.versions(id, 100, 0).await.expect("versions");
+    let list = docs
+        .versions(id, crate::fixtures::paging(100, 0))
+        .await
+        .expect("versions");
     assert_eq!(list.total_docs, 3);
     let kept: Vec<_> = list
         .docs
@@ -336,7 +365,11 @@ pub async fn retention_keeps_the_newest_and_never_reuses_numbers(db: &TestDb) {
         ]
     );
     assert!(docs.version(id, 7).await.expect("v7").is_none());
-    let page = db.adapter.list_versions(id, 100, 0).await.expect("port");
+    let page = db
+        .adapter
+        .list_versions(id, crate::fixtures::paging(100, 0))
+        .await
+        .expect("port");
     assert_eq!(page.total, 3, "pruned rows are gone from the store");
 
     docs.publish(id, WriteOptions::default())
@@ -351,9 +384,9 @@ pub async fn retention_keeps_the_newest_and_never_reuses_numbers(db: &TestDb) {
 
 /// Without configuration 25 snapshots are kept.
 pub async fn default_retention_is_25(db: &TestDb) {
-    assert_eq!(aphex_core::service::DEFAULT_VERSION_RETENTION, 25);
+    assert_eq!(aphex_core::service::DEFAULT_VERSION_RETENTION.get(), 25);
     let cms = aphex_core::Cms::builder()
-        .database_arc(db.adapter.clone())
+        .database(db.adapter.clone())
         .schema_types(fixtures::schema_types())
         .build()
         .await
@@ -365,7 +398,9 @@ pub async fn default_retention_is_25(db: &TestDb) {
 
 /// Retention 0 keeps every snapshot.
 pub async fn retention_zero_keeps_everything(db: &TestDb) {
-    let cms = db.cms_with(fixtures::schema_types(), 0).await;
+    let cms = db
+        .cms_with(fixtures::schema_types(), VersionRetention::All)
+        .await;
     let docs = cms.documents();
     let id = post_with_versions(docs, 29).await;
     assert_eq!(numbers(docs, id).await, (1..=30).rev().collect::<Vec<_>>());
@@ -373,7 +408,9 @@ pub async fn retention_zero_keeps_everything(db: &TestDb) {
 
 /// Concurrent saves of one document each get their own version number, with no gaps.
 pub async fn concurrent_saves_get_distinct_numbers(db: &TestDb) {
-    let cms = db.cms_with(fixtures::schema_types(), 0).await;
+    let cms = db
+        .cms_with(fixtures::schema_types(), VersionRetention::All)
+        .await;
     let id = post_with_versions(cms.documents(), 0).await;
     let writers = (0..10).map(|i| {
         let docs = cms.documents().clone();
@@ -391,7 +428,7 @@ pub async fn concurrent_saves_get_distinct_numbers(db: &TestDb) {
     }
     let list = cms
         .documents()
-        .versions(id, 100, 0)
+        .versions(id, crate::fixtures::paging(100, 0))
         .await
         .expect("versions");
     let nums: Vec<_> = list.docs.iter().map(|v| v.version_number).collect();
@@ -439,7 +476,7 @@ pub async fn deleting_the_document_deletes_its_versions(db: &TestDb) {
     docs.delete(id).await.expect("delete");
 
     assert!(matches!(
-        docs.versions(id, 10, 0).await,
+        docs.versions(id, crate::fixtures::paging(10, 0)).await,
         Err(Error::NotFound {
             entity: "document",
             ..
@@ -447,7 +484,7 @@ pub async fn deleting_the_document_deletes_its_versions(db: &TestDb) {
     ));
     let page = db
         .adapter
-        .list_versions(id, 100, 0)
+        .list_versions(id, crate::fixtures::paging(100, 0))
         .await
         .expect("port list");
     assert_eq!(page.total, 0);

@@ -1,8 +1,10 @@
 //! The one public error type of aphex-rs.
 //!
 //! Every port and service returns [`Error`]. Backends map their driver errors into it in their own
-//! `error.rs` (unique violations become [`Error::Conflict`], everything else [`Error::Backend`]),
-//! so callers never see a driver type.
+//! `error.rs` (unique violations become [`Error::Conflict`] naming the portable constraint,
+//! transient failures [`Error::Unavailable`], everything else [`Error::Backend`]), so callers
+//! never see a driver type. A program decides what to do from [`Error::kind`] and
+//! [`Error::is_retryable`], which mean the same on every backend.
 
 use std::fmt;
 
@@ -30,7 +32,9 @@ pub enum Error {
     Conflict {
         /// The entity being written.
         entity: &'static str,
-        /// The constraint or field that is violated, as the backend reports it.
+        /// The violated unique key, named the same on every backend: `<table>.<column>`, with
+        /// the columns of a composite key joined by `,` (`user.email`, `cms_documents.id`,
+        /// `cms_document_versions.document_id,version_number`).
         constraint: String,
     },
 
@@ -94,6 +98,21 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// The database is unreachable or busy, or asked for the operation to be tried again
+    /// (pool acquire timeout, SQLite busy after the busy timeout, PostgreSQL serialization
+    /// failure, deadlock or lost connection, MongoDB transient transaction errors). Trying again
+    /// later can succeed: [`is_retryable`](Error::is_retryable) is true.
+    #[error("{backend} unavailable ({transient}): {source}")]
+    Unavailable {
+        /// The backend, e.g. `"postgres"`.
+        backend: &'static str,
+        /// Which transient condition it was.
+        transient: Transient,
+        /// The driver error.
+        #[source]
+        source: BoxError,
+    },
+
     /// The database or driver failed.
     #[error("{backend} error: {source}")]
     Backend {
@@ -105,7 +124,120 @@ pub enum Error {
     },
 }
 
+/// What kind of error an [`Error`] is: the portable classification a program branches on (like
+/// `sqlx::error::ErrorKind`). New kinds may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::NotFound`].
+    NotFound,
+    /// [`Error::Conflict`]: a unique key is taken.
+    Conflict,
+    /// [`Error::RevisionConflict`]: a compare-and-swap write saw another revision.
+    RevisionConflict,
+    /// [`Error::Validation`]: input data is invalid.
+    Validation,
+    /// [`Error::InvalidQuery`]: a query or paging argument is invalid.
+    InvalidQuery,
+    /// [`Error::Unauthorized`].
+    Unauthorized,
+    /// [`Error::Forbidden`].
+    Forbidden,
+    /// [`Error::RateLimited`].
+    RateLimited,
+    /// [`Error::Unsupported`]: a capability the backend does not have.
+    Unsupported,
+    /// [`Error::Unavailable`]: transient; trying again can succeed.
+    Unavailable,
+    /// [`Error::Backend`]: the database or driver failed in a way trying again will not fix.
+    Backend,
+}
+
+/// The transient condition behind an [`Error::Unavailable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transient {
+    /// No pooled connection became free within the acquire timeout.
+    PoolTimeout,
+    /// SQLite stayed busy (locked by another writer) past the busy timeout.
+    Busy,
+    /// The connection to the server was lost or could not be opened (server restart, network).
+    ConnectionLost,
+    /// The database aborted the transaction to resolve a conflict with a concurrent one
+    /// (PostgreSQL serialization failure or deadlock, MongoDB `TransientTransactionError`).
+    /// Nothing of it was committed, so running the whole unit of work again is safe; the
+    /// services do that themselves, a bounded number of times.
+    TransactionAborted,
+    /// A commit was sent but its outcome is unknown (MongoDB
+    /// `UnknownTransactionCommitResult`, after the adapter's own commit retries).
+    UnknownCommitResult,
+}
+
+impl Transient {
+    /// A short name: `pool timeout`, `busy`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transient::PoolTimeout => "pool timeout",
+            Transient::Busy => "busy",
+            Transient::ConnectionLost => "connection lost",
+            Transient::TransactionAborted => "transaction aborted",
+            Transient::UnknownCommitResult => "unknown commit result",
+        }
+    }
+}
+
+impl fmt::Display for Transient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Error {
+    /// The portable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Conflict { .. } => ErrorKind::Conflict,
+            Error::RevisionConflict { .. } => ErrorKind::RevisionConflict,
+            Error::Validation(_) => ErrorKind::Validation,
+            Error::InvalidQuery { .. } => ErrorKind::InvalidQuery,
+            Error::Unauthorized { .. } => ErrorKind::Unauthorized,
+            Error::Forbidden { .. } => ErrorKind::Forbidden,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::Unavailable { .. } => ErrorKind::Unavailable,
+            Error::Backend { .. } => ErrorKind::Backend,
+        }
+    }
+
+    /// Whether the same call can succeed when tried again later: true exactly for
+    /// [`Error::Unavailable`] (transient failures). A revision conflict is not retryable as is —
+    /// the caller must re-read and decide — and neither is bad input.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Unavailable { .. })
+    }
+
+    /// The transient condition, when this is [`Error::Unavailable`].
+    pub fn transient(&self) -> Option<Transient> {
+        match self {
+            Error::Unavailable { transient, .. } => Some(*transient),
+            _ => None,
+        }
+    }
+
+    /// Wraps a transient driver error as [`Error::Unavailable`].
+    pub fn unavailable(
+        backend: &'static str,
+        transient: Transient,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Error::Unavailable {
+            backend,
+            transient,
+            source: source.into(),
+        }
+    }
+
     /// A validation error for one field.
     pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(ValidationErrors(vec![FieldError::new(path, message)]))

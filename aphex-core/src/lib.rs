@@ -27,5 +27,5 @@ mod serde_util;
 pub mod service;
 pub mod storage;
 
-pub use error::{Error, FieldError, Result, ValidationErrors};
+pub use error::{Error, ErrorKind, FieldError, Result, Transient, ValidationErrors};
 pub use service::{Cms, CmsBuilder};

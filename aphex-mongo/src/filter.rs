@@ -194,7 +194,7 @@ impl<T: MongoTable> BsonCompiler<T> {
             Filter::And(items) => doc! { "$and": Self::list(items)? },
             Filter::Or(items) => doc! { "$or": Self::list(items)? },
             Filter::Not(inner) => doc! { "$nor": [Self::filter(inner)?] },
-            Filter::Cond(field, op) => Self::cond(&path::<T>(field)?, op),
+            Filter::Cond(field, op) => Self::cond(&path::<T>(field)?, op)?,
         })
     }
 
@@ -202,7 +202,7 @@ impl<T: MongoTable> BsonCompiler<T> {
         items.iter().map(Self::filter).collect()
     }
 
-    fn cond(p: &Path, op: &Op) -> Document {
+    fn cond(p: &Path, op: &Op) -> Result<Document> {
         let field = |spec: Document| doc! { p.full.clone(): spec };
         // Scalar comparisons: the value itself must not be an array either.
         let scalar = |spec: Document| Self::guarded(p, vec![field(not_array()), field(spec)]);
@@ -210,7 +210,7 @@ impl<T: MongoTable> BsonCompiler<T> {
             let (value, ty) = operand(o);
             scalar(doc! { op_name: value, "$type": ty })
         };
-        match op {
+        Ok(match op {
             Op::Eq(o) => typed("$eq", o),
             Op::In(list) => {
                 // One typed `$in` per operand type, ORed.
@@ -268,7 +268,13 @@ impl<T: MongoTable> BsonCompiler<T> {
                     .collect();
                 Self::guarded(p, each)
             }
-        }
+            _ => {
+                return Err(Error::Unsupported {
+                    backend: "mongodb",
+                    operation: "this `where` operator",
+                });
+            }
+        })
     }
 
     /// `conditions` ANDed with "no prefix of the path is an array".

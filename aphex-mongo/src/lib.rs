@@ -24,6 +24,8 @@
 
 mod error;
 mod filter;
+
+use crate::error::{map_err, map_error};
 mod repo;
 mod schema;
 mod value;
@@ -83,7 +85,7 @@ impl MongoAdapter {
         let hello = db
             .run_command(doc! { "hello": 1 })
             .await
-            .map_err(|e| Error::backend("mongodb", e))?;
+            .map_err(map_err("connection"))?;
         Ok(MongoStore {
             client: db.client().clone(),
             db,
@@ -122,8 +124,8 @@ async fn client(uri: &str) -> Result<Client> {
     }
     let options = ClientOptions::parse(uri)
         .await
-        .map_err(|e| Error::backend("mongodb", e))?;
-    Client::with_options(options).map_err(|e| Error::backend("mongodb", e))
+        .map_err(map_err("connection"))?;
+    Client::with_options(options).map_err(map_err("connection"))
 }
 
 /// A replica-set member (`setName`) or a mongos router (`msg: "isdbgrid"`) runs transactions.
@@ -147,7 +149,7 @@ impl DatabaseAdapter for MongoAdapter {
             .run_command(doc! { "ping": 1 })
             .await
             .map(|_| ())
-            .map_err(|e| Error::backend("mongodb", e))
+            .map_err(map_err("connection"))
     }
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
@@ -161,11 +163,11 @@ impl DatabaseAdapter for MongoAdapter {
             .client
             .start_session()
             .await
-            .map_err(|e| Error::backend("mongodb", e))?;
+            .map_err(map_err("connection"))?;
         session
             .start_transaction()
             .await
-            .map_err(|e| Error::backend("mongodb", e))?;
+            .map_err(map_err("transaction"))?;
         Ok(Box::new(MongoStore {
             client: self.client.clone(),
             db: self.db.clone(),
@@ -180,15 +182,33 @@ impl DatabaseAdapter for MongoAdapter {
     }
 }
 
+/// Most attempts at committing a transaction whose commit outcome is unknown.
+const COMMIT_ATTEMPTS: u32 = 3;
+
 #[async_trait]
 impl Transaction for MongoTransaction {
+    /// Commits; a commit whose outcome is unknown (`UnknownTransactionCommitResult`: the
+    /// connection failed after sending it) is sent again, as the driver's `with_transaction`
+    /// does — committing is idempotent. A commit that fails with `TransientTransactionError`
+    /// aborted the transaction: it is `Error::Unavailable` with `Transient::TransactionAborted`,
+    /// and the services run the unit of work again.
     async fn commit(self: Box<Self>) -> Result<()> {
-        self.mode
-            .0
-            .into_inner()
-            .commit_transaction()
-            .await
-            .map_err(|e| Error::backend("mongodb", e))
+        let mut session = self.mode.0.into_inner();
+        let mut attempt = 1;
+        loop {
+            match session.commit_transaction().await {
+                Ok(()) => return Ok(()),
+                Err(e)
+                    if e.contains_label(mongodb::error::UNKNOWN_TRANSACTION_COMMIT_RESULT)
+                        && attempt < COMMIT_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    tracing::debug!(attempt, error = %e, "commit outcome unknown; committing again");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Err(e) => return Err(map_error("transaction", e)),
+            }
+        }
     }
 
     async fn rollback(self: Box<Self>) -> Result<()> {
@@ -197,6 +217,6 @@ impl Transaction for MongoTransaction {
             .into_inner()
             .abort_transaction()
             .await
-            .map_err(|e| Error::backend("mongodb", e))
+            .map_err(map_err("transaction"))
     }
 }

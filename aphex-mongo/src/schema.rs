@@ -20,6 +20,36 @@ struct Index {
     unique: bool,
 }
 
+/// The unique keys, by collection and index name, with their portable names
+/// (`<table>.<column>[,<column>]`, as the SQL backends report them in `Error::Conflict`).
+const UNIQUE_KEYS: [(&str, &str, &str); 5] = [
+    (
+        VERSIONS,
+        "documentId_versionNumber",
+        "cms_document_versions.document_id,version_number",
+    ),
+    (SCHEMA_TYPES, "name_unique", "cms_schema_types.name"),
+    (USERS, "email_unique", "user.email"),
+    (SESSIONS, "token_unique", "session.token"),
+    (API_KEYS, "key_unique", "apikey.key"),
+];
+
+/// The portable name of a unique key: `_id_` is the table's primary key.
+pub(crate) fn unique_key(collection: &str, index: &str) -> Option<String> {
+    if index == "_id_" {
+        let pk = if collection == PROFILES {
+            "user_id"
+        } else {
+            "id"
+        };
+        return Some(format!("{collection}.{pk}"));
+    }
+    UNIQUE_KEYS
+        .iter()
+        .find(|(c, i, _)| *c == collection && *i == index)
+        .map(|(_, _, key)| (*key).to_owned())
+}
+
 fn indexes() -> Vec<Index> {
     let ix = |collection, name, keys, unique| Index {
         collection,

@@ -80,6 +80,6 @@ impl SeaBackend for Postgres {
         }
         Database::connect(opts)
             .await
-            .map_err(|e| Error::backend("postgres", e))
+            .map_err(|e| aphex_sea::map_db_err(Dialect::Postgres, "connection", e))
     }
 }

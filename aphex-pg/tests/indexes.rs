@@ -29,7 +29,7 @@ async fn json_equality_and_membership_use_the_gin_indexes() {
     let db = pg.migrated_adapter().await;
     // One real insert through the port, then bulk rows of the same shape, so the planner sees a
     // table where an index pays off.
-    db.insert_document(NewDocument {
+    db.insert_document(&NewDocument {
         id: Uuid::new_v4(),
         doc_type: "post".into(),
         draft_data: json!({"slug": "via-port", "views": -1, "tags": ["t-1"]}),

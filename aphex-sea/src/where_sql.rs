@@ -136,7 +136,7 @@ impl<T: QueryTable> SqlCompiler<T> {
                 Func::coalesce([self.expr(inner)?, self.dialect.bool_literal(false)]).not()
             }
             Filter::Cond(Field::Column(c), op) => self.column_cond(*c, op)?,
-            Filter::Cond(Field::Json(j), op) => self.json_cond(&self.json_path(j)?, op),
+            Filter::Cond(Field::Json(j), op) => self.json_cond(&self.json_path(j)?, op)?,
         })
     }
 
@@ -193,14 +193,23 @@ impl<T: QueryTable> SqlCompiler<T> {
             Op::EndsWith(s) => self.dialect.ilike(text(), format!("%{}", escape_like(s))),
             // Columns hold no arrays; resolution never produces these.
             Op::Contains(_) | Op::All(_) => self.dialect.bool_literal(false),
+            _ => return Err(self.unknown_operator()),
         })
+    }
+
+    /// An operator added to the language after this compiler was written.
+    fn unknown_operator(&self) -> Error {
+        Error::Unsupported {
+            backend: self.dialect.name(),
+            operation: "this `where` operator",
+        }
     }
 
     fn contains(&self, text: Expr, s: &str) -> Expr {
         self.dialect.ilike(text, format!("%{}%", escape_like(s)))
     }
 
-    fn json_cond(&self, j: &JsonPath, op: &Op) -> Expr {
+    fn json_cond(&self, j: &JsonPath, op: &Op) -> Result<Expr> {
         let cmp = |o: &Operand, f: fn(Expr, Expr) -> Expr| -> Expr {
             match o {
                 Operand::String(_) => {
@@ -210,7 +219,7 @@ impl<T: QueryTable> SqlCompiler<T> {
                 _ => self.dialect.bool_literal(false),
             }
         };
-        match op {
+        Ok(match op {
             Op::Eq(o) => j.equals(o),
             Op::In(list) => j.equals_any(list),
             Op::Exists => j.exists(),
@@ -232,7 +241,8 @@ impl<T: QueryTable> SqlCompiler<T> {
             }
             Op::Contains(o) => j.array_contains_all(std::slice::from_ref(o)),
             Op::All(list) => j.array_contains_all(list),
-        }
+            _ => return Err(self.unknown_operator()),
+        })
     }
 
     /// ORDER BY terms: each key (JSON keys expand to type rank + value), nulls first ascending

@@ -92,6 +92,6 @@ impl SeaBackend for Sqlite {
         });
         Database::connect(opts)
             .await
-            .map_err(|e| Error::backend("sqlite", e))
+            .map_err(|e| aphex_sea::map_db_err(Dialect::Sqlite, "connection", e))
     }
 }

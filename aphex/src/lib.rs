@@ -10,7 +10,7 @@
 //! ```no_run
 //! # async fn run() -> aphex::Result<()> {
 //! let db = aphex::connect("sqlite://./app.db?mode=rwc").await?;
-//! let cms = aphex::Cms::builder().database_arc(db).build().await?;
+//! let cms = aphex::Cms::builder().database(db).build().await?;
 //! # Ok(()) }
 //! ```
 

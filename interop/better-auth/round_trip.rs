@@ -123,14 +123,11 @@ pub async fn round_trip(cms: &Cms, ba: &BetterAuth) {
 
     // Rust signs up → Better Auth signs in with that password.
     let by_rust = auth
-        .sign_up_email(SignUp {
-            name: "Rust".into(),
-            email: "From-Rust@Example.com".into(),
-            password: "rust side pass 1".into(),
-            image: None,
-            role: None,
-            client: ClientInfo::default(),
-        })
+        .sign_up_email(SignUp::new(
+            "Rust",
+            "From-Rust@Example.com",
+            "rust side pass 1",
+        ))
         .await
         .expect("Rust sign-up");
     let ba_sign_in = ba.ok(
@@ -171,14 +168,12 @@ pub async fn round_trip(cms: &Cms, ba: &BetterAuth) {
 
     // API keys: Better Auth verifies Rust's key, Rust verifies Better Auth's.
     let rust_key = auth
-        .create_api_key(
-            &by_rust.user.id,
-            CreateApiKey {
-                name: Some("rust".into()),
-                prefix: Some("aphex_".into()),
-                ..Default::default()
-            },
-        )
+        .create_api_key(&by_rust.user.id, {
+            let mut v = CreateApiKey::new();
+            v.name = Some("rust".into());
+            v.prefix = Some("aphex_".into());
+            v
+        })
         .await
         .expect("Rust creates a key");
     let verified = ba.ok("verify-api-key", json!({"key": rust_key.key}));

@@ -50,7 +50,9 @@ pub struct Document {
     pub doc_type: String,
     /// Editorial status.
     pub status: DocumentStatus,
-    /// The working copy. Always a JSON object.
+    /// The working copy, a JSON object. `None` in a [published view](Document::published_view)
+    /// (and then absent from the JSON form, so a delivery client never sees a draft).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_data: Option<Value>,
     /// The live copy, set by publish and cleared by unpublish.
     pub published_data: Option<Value>,
@@ -71,6 +73,14 @@ pub struct Document {
 }
 
 impl Document {
+    /// The document as the published perspective shows it: the same row without its draft
+    /// (`draft_data: None`). Metadata (`revision`, timestamps, authors) stays: it is not
+    /// content. Every read in the published perspective returns documents in this form.
+    pub fn published_view(mut self) -> Document {
+        self.draft_data = None;
+        self
+    }
+
     /// The data seen in `perspective`: the draft, or the published copy.
     pub fn data(&self, perspective: crate::query::Perspective) -> Option<&Value> {
         match perspective {

@@ -62,8 +62,37 @@ pub trait DatabaseAdapter: Stores + std::fmt::Debug + 'static {
     async fn begin(&self) -> Result<Box<dyn Transaction>>;
 
     /// Statements (SQL) or commands (MongoDB) sent to the database since connecting, counted by
-    /// the driver's own instrumentation. For diagnostics, tests and benchmarks.
-    fn statement_count(&self) -> u64;
+    /// the driver's own instrumentation. For diagnostics, tests and benchmarks; 0 when the
+    /// backend does not count.
+    fn statement_count(&self) -> u64 {
+        0
+    }
+}
+
+/// Delegates to the shared adapter: `Cms::builder().database(arc)` takes an `Arc` as it takes
+/// an adapter.
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<T: DatabaseAdapter + ?Sized> DatabaseAdapter for std::sync::Arc<T> {
+    fn backend(&self) -> &'static str {
+        (**self).backend()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+
+    async fn health(&self) -> Result<()> {
+        (**self).health().await
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        (**self).begin().await
+    }
+
+    fn statement_count(&self) -> u64 {
+        (**self).statement_count()
+    }
 }
 
 /// A transaction: the stores, bound to one database transaction.

@@ -45,3 +45,45 @@ pub trait AssetStore: Send + Sync {
     /// Deletes the row. `false` when it did not exist.
     async fn delete_asset(&self, id: Uuid) -> Result<bool>;
 }
+
+/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<T: AssetStore + ?Sized> AssetStore for std::sync::Arc<T> {
+    async fn insert_asset(&self, asset: &Asset) -> Result<Asset> {
+        (**self).insert_asset(asset).await
+    }
+
+    async fn find_asset(&self, id: Uuid) -> Result<Option<Asset>> {
+        (**self).find_asset(id).await
+    }
+
+    async fn find_assets(&self, query: &ListQuery) -> Result<Page<Asset>> {
+        (**self).find_assets(query).await
+    }
+
+    async fn count_assets(&self, filter: &Filter) -> Result<u64> {
+        (**self).count_assets(filter).await
+    }
+
+    async fn count_assets_by_type(&self) -> Result<BTreeMap<String, u64>> {
+        (**self).count_assets_by_type().await
+    }
+
+    async fn total_asset_size(&self) -> Result<u64> {
+        (**self).total_asset_size().await
+    }
+
+    async fn update_asset(
+        &self,
+        id: Uuid,
+        patch: &AssetPatch,
+        updated_at: Timestamp,
+    ) -> Result<Asset> {
+        (**self).update_asset(id, patch, updated_at).await
+    }
+
+    async fn delete_asset(&self, id: Uuid) -> Result<bool> {
+        (**self).delete_asset(id).await
+    }
+}

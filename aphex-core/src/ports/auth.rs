@@ -103,3 +103,156 @@ pub trait AuthStore: Send + Sync {
         updated_at: Timestamp,
     ) -> Result<bool>;
 }
+
+/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<T: AuthStore + ?Sized> AuthStore for std::sync::Arc<T> {
+    async fn insert_user(&self, user: &User) -> Result<User> {
+        (**self).insert_user(user).await
+    }
+
+    async fn find_user(&self, id: &str) -> Result<Option<User>> {
+        (**self).find_user(id).await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        (**self).find_user_by_email(email).await
+    }
+
+    async fn update_user(
+        &self,
+        id: &str,
+        patch: &UserPatch,
+        updated_at: Timestamp,
+    ) -> Result<User> {
+        (**self).update_user(id, patch, updated_at).await
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<bool> {
+        (**self).delete_user(id).await
+    }
+
+    async fn count_users(&self) -> Result<u64> {
+        (**self).count_users().await
+    }
+
+    async fn insert_session(&self, session: &Session) -> Result<Session> {
+        (**self).insert_session(session).await
+    }
+
+    async fn find_session_by_token(&self, token: &str) -> Result<Option<Session>> {
+        (**self).find_session_by_token(token).await
+    }
+
+    async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>> {
+        (**self).list_sessions(user_id).await
+    }
+
+    async fn update_session(
+        &self,
+        token: &str,
+        patch: &SessionPatch,
+        updated_at: Timestamp,
+    ) -> Result<Session> {
+        (**self).update_session(token, patch, updated_at).await
+    }
+
+    async fn delete_session(&self, token: &str) -> Result<bool> {
+        (**self).delete_session(token).await
+    }
+
+    async fn delete_user_sessions(&self, user_id: &str) -> Result<u64> {
+        (**self).delete_user_sessions(user_id).await
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+        (**self).delete_expired_sessions(now).await
+    }
+
+    async fn insert_account(&self, account: &Account) -> Result<Account> {
+        (**self).insert_account(account).await
+    }
+
+    async fn find_account(&self, provider_id: &str, account_id: &str) -> Result<Option<Account>> {
+        (**self).find_account(provider_id, account_id).await
+    }
+
+    async fn list_accounts(&self, user_id: &str) -> Result<Vec<Account>> {
+        (**self).list_accounts(user_id).await
+    }
+
+    async fn update_account(
+        &self,
+        id: &str,
+        patch: &AccountPatch,
+        updated_at: Timestamp,
+    ) -> Result<Account> {
+        (**self).update_account(id, patch, updated_at).await
+    }
+
+    async fn delete_account(&self, id: &str) -> Result<bool> {
+        (**self).delete_account(id).await
+    }
+
+    async fn insert_verification(&self, verification: &Verification) -> Result<Verification> {
+        (**self).insert_verification(verification).await
+    }
+
+    async fn find_verification(&self, identifier: &str) -> Result<Option<Verification>> {
+        (**self).find_verification(identifier).await
+    }
+
+    async fn delete_verification(&self, id: &str) -> Result<bool> {
+        (**self).delete_verification(id).await
+    }
+
+    async fn delete_expired_verifications(&self, now: Timestamp) -> Result<u64> {
+        (**self).delete_expired_verifications(now).await
+    }
+
+    async fn insert_api_key(&self, key: &ApiKey) -> Result<ApiKey> {
+        (**self).insert_api_key(key).await
+    }
+
+    async fn find_api_key(&self, id: &str) -> Result<Option<ApiKey>> {
+        (**self).find_api_key(id).await
+    }
+
+    async fn find_api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>> {
+        (**self).find_api_key_by_hash(key_hash).await
+    }
+
+    async fn list_api_keys(&self, reference_id: &str) -> Result<Vec<ApiKey>> {
+        (**self).list_api_keys(reference_id).await
+    }
+
+    async fn update_api_key(
+        &self,
+        id: &str,
+        patch: &ApiKeyPatch,
+        updated_at: Timestamp,
+    ) -> Result<ApiKey> {
+        (**self).update_api_key(id, patch, updated_at).await
+    }
+
+    async fn delete_api_key(&self, id: &str) -> Result<bool> {
+        (**self).delete_api_key(id).await
+    }
+
+    async fn delete_expired_api_keys(&self, now: Timestamp) -> Result<u64> {
+        (**self).delete_expired_api_keys(now).await
+    }
+
+    async fn swap_api_key_usage(
+        &self,
+        id: &str,
+        expected: &ApiKeyUsage,
+        new: &ApiKeyUsage,
+        updated_at: Timestamp,
+    ) -> Result<bool> {
+        (**self)
+            .swap_api_key_usage(id, expected, new, updated_at)
+            .await
+    }
+}

@@ -59,7 +59,7 @@ pub trait DocumentStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken.
-    async fn insert_document(&self, doc: NewDocument) -> Result<Document>;
+    async fn insert_document(&self, doc: &NewDocument) -> Result<Document>;
 
     /// The document with this id, whatever its status.
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>>;
@@ -85,7 +85,7 @@ pub trait DocumentStore: Send + Sync {
     /// [`Error::NotFound`](crate::Error::NotFound) when the document does not exist;
     /// [`Error::RevisionConflict`](crate::Error::RevisionConflict) with the current revision when
     /// the guard fails. Nothing is written in either case.
-    async fn update_draft(&self, update: DraftUpdate) -> Result<Document>;
+    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document>;
 
     /// Publishes or unpublishes, as ONE write guarded by `expected_revision`.
     ///
@@ -95,4 +95,45 @@ pub trait DocumentStore: Send + Sync {
 
     /// Deletes the document and (by cascade) its versions. `false` when it did not exist.
     async fn delete_document(&self, id: Uuid) -> Result<bool>;
+}
+
+/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<T: DocumentStore + ?Sized> DocumentStore for std::sync::Arc<T> {
+    async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
+        (**self).insert_document(doc).await
+    }
+
+    async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {
+        (**self).find_document(id).await
+    }
+
+    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>> {
+        (**self).find_documents_by_ids(ids).await
+    }
+
+    async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
+        (**self).find_documents(query).await
+    }
+
+    async fn count_documents(&self, filter: &Filter) -> Result<u64> {
+        (**self).count_documents(filter).await
+    }
+
+    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>> {
+        (**self).count_documents_by_type().await
+    }
+
+    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document> {
+        (**self).update_draft(update).await
+    }
+
+    async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document> {
+        (**self).update_publish_state(update).await
+    }
+
+    async fn delete_document(&self, id: Uuid) -> Result<bool> {
+        (**self).delete_document(id).await
+    }
 }

@@ -30,3 +30,29 @@ pub trait UserProfileStore: Send + Sync {
     /// Deletes a profile. `false` when there was none.
     async fn delete_profile(&self, user_id: &str) -> Result<bool>;
 }
+
+/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<T: UserProfileStore + ?Sized> UserProfileStore for std::sync::Arc<T> {
+    async fn insert_profile(&self, profile: &NewUserProfile) -> Result<UserProfile> {
+        (**self).insert_profile(profile).await
+    }
+
+    async fn find_profile(&self, user_id: &str) -> Result<Option<UserProfile>> {
+        (**self).find_profile(user_id).await
+    }
+
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        patch: &UserProfilePatch,
+        updated_at: Timestamp,
+    ) -> Result<UserProfile> {
+        (**self).update_profile(user_id, patch, updated_at).await
+    }
+
+    async fn delete_profile(&self, user_id: &str) -> Result<bool> {
+        (**self).delete_profile(user_id).await
+    }
+}

@@ -18,3 +18,24 @@ pub trait SchemaTypeStore: Send + Sync {
     /// Deletes a type. `false` when it did not exist.
     async fn delete_schema_type(&self, name: &str) -> Result<bool>;
 }
+
+/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<T: SchemaTypeStore + ?Sized> SchemaTypeStore for std::sync::Arc<T> {
+    async fn upsert_schema_type(&self, schema_type: &SchemaType) -> Result<SchemaType> {
+        (**self).upsert_schema_type(schema_type).await
+    }
+
+    async fn find_schema_type(&self, name: &str) -> Result<Option<SchemaType>> {
+        (**self).find_schema_type(name).await
+    }
+
+    async fn list_schema_types(&self, kind: Option<SchemaKind>) -> Result<Vec<SchemaType>> {
+        (**self).list_schema_types(kind).await
+    }
+
+    async fn delete_schema_type(&self, name: &str) -> Result<bool> {
+        (**self).delete_schema_type(name).await
+    }
+}

@@ -1,9 +1,11 @@
+use std::num::NonZeroU32;
+
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::error::Result;
 use crate::model::{DocumentVersion, NewVersion};
-use crate::query::Page;
+use crate::query::{Page, Paging};
 
 /// Storage of `cms_document_versions`.
 #[async_trait]
@@ -22,8 +24,7 @@ pub trait VersionStore: Send + Sync {
     async fn list_versions(
         &self,
         document_id: Uuid,
-        limit: u64,
-        offset: u64,
+        paging: Paging,
     ) -> Result<Page<DocumentVersion>>;
 
     /// One snapshot.
@@ -34,5 +35,34 @@ pub trait VersionStore: Send + Sync {
     ) -> Result<Option<DocumentVersion>>;
 
     /// Deletes all but the newest `keep` snapshots of a document; returns how many were deleted.
-    async fn prune_versions(&self, document_id: Uuid, keep: u64) -> Result<u64>;
+    async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64>;
+}
+
+/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<T: VersionStore + ?Sized> VersionStore for std::sync::Arc<T> {
+    async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion> {
+        (**self).insert_version(version).await
+    }
+
+    async fn list_versions(
+        &self,
+        document_id: Uuid,
+        paging: Paging,
+    ) -> Result<Page<DocumentVersion>> {
+        (**self).list_versions(document_id, paging).await
+    }
+
+    async fn find_version(
+        &self,
+        document_id: Uuid,
+        version_number: i64,
+    ) -> Result<Option<DocumentVersion>> {
+        (**self).find_version(document_id, version_number).await
+    }
+
+    async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64> {
+        (**self).prune_versions(document_id, keep).await
+    }
 }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 /// A table column that can be filtered and sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Column {
     /// Primary key (documents, assets).
     Id,
@@ -195,6 +196,7 @@ impl Operand {
 
 /// A comparison. Negations are expressed with [`Filter::Not`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Op {
     /// Same type and equal.
     Eq(Operand),

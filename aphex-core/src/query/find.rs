@@ -3,15 +3,17 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::paging::Paging;
 use super::resolve::{ListQuery, Target};
 use super::where_clause::Where;
-use super::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT};
+use super::{DEFAULT_LIMIT, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::query::Filter;
 
 /// Which copy of a document a read sees.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Perspective {
     /// The working copy (`draft_data`); every document is visible.
     #[default]
@@ -31,14 +33,20 @@ impl Perspective {
     }
 }
 
-/// What to find: filter, order, page, perspective and reference depth.
+/// What to find (and count): document type, filter, order, page, perspective and reference
+/// depth. Finding and counting take the same options; counting ignores sort, page and depth.
 ///
-/// Build it in code (`FindOptions::new().filter(w).sort("-views").limit(20)`) or parse the JSON
-/// body form with [`FindOptions::from_json`]:
-/// `{"where": {...}, "sort": "-views" | ["-views", "title"], "limit": 20, "offset": 0 | "page": 1,
-///   "perspective": "draft" | "published", "depth": 0}`.
+/// Build it in code (`FindOptions::new().doc_type("post").filter(w).sort("-views").limit(20)`)
+/// or parse the JSON body form with [`FindOptions::from_json`]:
+/// `{"type": "post", "where": {...}, "sort": "-views" | ["-views", "title"], "limit": 20,
+///   "offset": 0 | "page": 1, "perspective": "draft" | "published", "depth": 0}`.
+/// Nothing is checked until the options are used ([`FindOptions::paging`],
+/// [`FindOptions::resolve`]); then every bad value is an [`Error::InvalidQuery`] naming it.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct FindOptions {
+    /// Only documents of this type; `None` means every type (ignored for assets).
+    pub doc_type: Option<String>,
     /// Filter; `None` matches everything.
     pub where_clause: Option<Where>,
     /// Sort keys, `-` prefix for descending. Empty means `-updatedAt`.
@@ -59,6 +67,12 @@ impl FindOptions {
     /// Everything, default order and page size.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Only documents of this type.
+    pub fn doc_type(mut self, doc_type: impl Into<String>) -> Self {
+        self.doc_type = Some(doc_type.into());
+        self
     }
 
     /// Sets the filter.
@@ -121,6 +135,13 @@ impl FindOptions {
                     .ok_or_else(|| Error::invalid_query(key, "expected a non-negative integer"))
             };
             match key.as_str() {
+                "type" => {
+                    opts.doc_type = match v {
+                        Value::Null => None,
+                        Value::String(t) => Some(t.clone()),
+                        _ => return Err(Error::invalid_query("type", "expected a string")),
+                    }
+                }
                 "where" => opts.where_clause = Some(Where::from_json(v)?),
                 "sort" => {
                     opts.sort = match v {
@@ -163,130 +184,76 @@ impl FindOptions {
         Ok(opts)
     }
 
+    /// The page asked for: `limit` (default 50) with `offset` or `page`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] naming `limit`, `offset` or `page`.
+    pub fn paging(&self) -> Result<Paging> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        match (self.offset, self.page) {
+            (Some(_), Some(_)) => Err(Error::invalid_query(
+                "page",
+                "give either `page` or `offset`",
+            )),
+            (Some(o), None) => Paging::new(limit, o),
+            (None, Some(p)) => Paging::page(limit, p),
+            (None, None) => Paging::new(limit, 0),
+        }
+    }
+
+    /// The reference depth, checked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] naming `depth` when it is above [`MAX_DEPTH`].
+    pub fn checked_depth(&self) -> Result<u32> {
+        check_depth(self.depth)
+    }
+
+    /// The filter alone (what counting uses): the options' `where` resolved against `target`,
+    /// ANDed with `extra`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] for bad paths or operators.
+    pub fn resolve_filter(&self, target: Target, mut extra: Vec<Filter>) -> Result<Filter> {
+        if let Some(w) = &self.where_clause {
+            extra.push(target.resolve(w)?);
+        }
+        Ok(Filter::and(extra))
+    }
+
     /// Checks the options and resolves them against `target`, ANDing `extra` (a type or status
     /// condition added by the service) into the filter.
     ///
     /// # Errors
     /// [`Error::InvalidQuery`] for bad paths, operators, sort keys, limit, offset, page or depth.
     pub fn resolve(&self, target: Target, extra: Vec<Filter>) -> Result<ListQuery> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(Error::invalid_query(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
-        let offset = match (self.offset, self.page) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid_query(
-                    "page",
-                    "give either `page` or `offset`",
-                ));
-            }
-            (Some(o), None) => o,
-            (None, Some(0)) => return Err(Error::invalid_query("page", "pages start at 1")),
-            (None, Some(p)) => (p - 1)
-                .checked_mul(limit)
-                .ok_or_else(|| Error::invalid_query("page", "too large"))?,
-            (None, None) => 0,
-        };
-        if offset > i64::MAX as u64 {
-            return Err(Error::invalid_query("offset", "too large"));
-        }
-        if self.depth > MAX_DEPTH {
-            return Err(Error::invalid_query(
-                "depth",
-                format!("must be at most {MAX_DEPTH}"),
-            ));
-        }
-        let mut filters = extra;
-        if let Some(w) = &self.where_clause {
-            filters.push(target.resolve(w)?);
-        }
+        let paging = self.paging()?;
+        self.checked_depth()?;
         Ok(ListQuery {
-            filter: Filter::and(filters),
+            filter: self.resolve_filter(target, extra)?,
             sort: target.sort(&self.sort)?,
-            limit,
-            offset,
+            paging,
         })
     }
+}
+
+/// `Ok(depth)` when it is at most [`MAX_DEPTH`].
+///
+/// # Errors
+/// [`Error::InvalidQuery`] naming `depth`.
+pub(crate) fn check_depth(depth: u32) -> Result<u32> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid_query(
+            "depth",
+            format!("must be at most {MAX_DEPTH}"),
+        ));
+    }
+    Ok(depth)
 }
 
 impl<'de> Deserialize<'de> for FindOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
         FindOptions::from_json(&value).map_err(serde::de::Error::custom)
-    }
-}
-
-/// Rows of one page plus the total, as the stores return them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
-    /// The rows.
-    pub rows: Vec<T>,
-    /// Rows matching the filter, ignoring limit and offset.
-    pub total: u64,
-}
-
-impl<T> Page<T> {
-    /// Maps the rows.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            rows: self.rows.into_iter().map(f).collect(),
-            total: self.total,
-        }
-    }
-}
-
-/// One page of results with Payload-style pagination metadata.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FindResult<T> {
-    /// The page.
-    pub docs: Vec<T>,
-    /// Matching rows in total.
-    pub total_docs: u64,
-    /// Page size.
-    pub limit: u64,
-    /// Rows skipped.
-    pub offset: u64,
-    /// 1-based page number (`offset / limit + 1`).
-    pub page: u64,
-    /// `ceil(total_docs / limit)`.
-    pub total_pages: u64,
-    /// More rows after this page.
-    pub has_next_page: bool,
-    /// Rows before this page.
-    pub has_prev_page: bool,
-}
-
-impl<T> FindResult<T> {
-    /// Builds the metadata for a page.
-    pub fn new(docs: Vec<T>, total_docs: u64, limit: u64, offset: u64) -> Self {
-        let shown = docs.len() as u64;
-        FindResult {
-            docs,
-            total_docs,
-            limit,
-            offset,
-            page: offset / limit + 1,
-            total_pages: total_docs.div_ceil(limit),
-            has_next_page: offset.saturating_add(shown) < total_docs,
-            has_prev_page: offset > 0,
-        }
-    }
-
-    /// Maps the rows.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> FindResult<U> {
-        FindResult {
-            docs: self.docs.into_iter().map(f).collect(),
-            total_docs: self.total_docs,
-            limit: self.limit,
-            offset: self.offset,
-            page: self.page,
-            total_pages: self.total_pages,
-            has_next_page: self.has_next_page,
-            has_prev_page: self.has_prev_page,
-        }
     }
 }

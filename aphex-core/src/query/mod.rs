@@ -10,11 +10,14 @@
 
 pub mod filter;
 mod find;
+mod paging;
 pub mod resolve;
 pub mod where_clause;
 
 pub use filter::{Column, ColumnKind, Field, Filter, JsonColumn, JsonField, Op, Operand, SortKey};
-pub use find::{FindOptions, FindResult, Page, Perspective};
+pub(crate) use find::check_depth;
+pub use find::{FindOptions, Perspective};
+pub use paging::{FindResult, MAX_OFFSET, Page, Paging};
 pub use resolve::{ListQuery, Target};
 pub use where_clause::{Operator, Scalar, Where};
 

@@ -2,14 +2,14 @@
 //! JSON paths, operands are coerced to the field's type, negations become [`Filter::Not`].
 //! Everything here runs before the database is contacted.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use super::filter::{
     Column, ColumnKind, Field, Filter, JsonColumn, JsonField, Op, Operand, SortKey,
 };
 use super::where_clause::{Operator, Scalar, Where};
-use super::{MAX_IN_VALUES, MAX_NESTING, MAX_PATH_LEN, MAX_SORT_KEYS, Perspective};
+use super::{MAX_IN_VALUES, MAX_NESTING, MAX_PATH_LEN, MAX_SORT_KEYS, Paging, Perspective};
 use crate::error::{Error, Result};
 use crate::model::{DocumentStatus, truncate_to_millis};
 
@@ -29,10 +29,8 @@ pub struct ListQuery {
     pub filter: Filter,
     /// Order; always ends with `id`.
     pub sort: Vec<SortKey>,
-    /// Page size (1..=1000).
-    pub limit: u64,
-    /// Rows to skip.
-    pub offset: u64,
+    /// The page.
+    pub paging: Paging,
 }
 
 impl Target {
@@ -191,28 +189,31 @@ fn split_path(path: &str) -> Result<Vec<&str>> {
 }
 
 fn resolve_condition(path: &str, field: Field, op: &Operator) -> Result<Filter> {
+    check_operands(path, op)?;
     let cond = |op: Op| Filter::Cond(field.clone(), op);
-    let coerce_one = |s: &Scalar| coerce(&field, s);
+    let coerce_one = |s: &Scalar| coerce(path, &field, s);
     Ok(match op {
         Operator::Equals(Scalar::Null) => Filter::negate(exists(&field)),
         Operator::NotEquals(Scalar::Null) => exists(&field),
-        Operator::Equals(s) => coerce_eq(&field, s).map_or(Filter::False, |o| cond(Op::Eq(o))),
+        Operator::Equals(s) => {
+            coerce_eq(path, &field, s)?.map_or(Filter::False, |o| cond(Op::Eq(o)))
+        }
         Operator::NotEquals(s) => {
-            Filter::negate(coerce_eq(&field, s).map_or(Filter::False, |o| cond(Op::Eq(o))))
+            Filter::negate(coerce_eq(path, &field, s)?.map_or(Filter::False, |o| cond(Op::Eq(o))))
         }
         Operator::In(list) => resolve_in(path, &field, list)?,
         Operator::NotIn(list) => Filter::negate(resolve_in(path, &field, list)?),
         Operator::Exists(true) => exists(&field),
         Operator::Exists(false) => Filter::negate(exists(&field)),
-        Operator::GreaterThan(s) => coerce_one(s).map_or(Filter::False, |o| cond(Op::Gt(o))),
-        Operator::GreaterThanEqual(s) => coerce_one(s).map_or(Filter::False, |o| cond(Op::Gte(o))),
-        Operator::LessThan(s) => coerce_one(s).map_or(Filter::False, |o| cond(Op::Lt(o))),
-        Operator::LessThanEqual(s) => coerce_one(s).map_or(Filter::False, |o| cond(Op::Lte(o))),
+        Operator::GreaterThan(s) => coerce_one(s)?.map_or(Filter::False, |o| cond(Op::Gt(o))),
+        Operator::GreaterThanEqual(s) => coerce_one(s)?.map_or(Filter::False, |o| cond(Op::Gte(o))),
+        Operator::LessThan(s) => coerce_one(s)?.map_or(Filter::False, |o| cond(Op::Lt(o))),
+        Operator::LessThanEqual(s) => coerce_one(s)?.map_or(Filter::False, |o| cond(Op::Lte(o))),
         Operator::Like(p) => text_op(&field, || Op::Like(p.clone())),
         Operator::StartsWith(p) => text_op(&field, || Op::StartsWith(p.clone())),
         Operator::EndsWith(p) => text_op(&field, || Op::EndsWith(p.clone())),
         Operator::Contains(s) => match (&field, s) {
-            (Field::Json(_), _) => coerce_one(s).map_or(Filter::False, |o| cond(Op::Contains(o))),
+            (Field::Json(_), _) => coerce_one(s)?.map_or(Filter::False, |o| cond(Op::Contains(o))),
             (Field::Column(_), Scalar::String(text)) => {
                 text_op(&field, || Op::Contains(Operand::String(text.clone())))
             }
@@ -225,12 +226,53 @@ fn resolve_condition(path: &str, field: Field, op: &Operator) -> Result<Filter> 
                 Field::Column(_) => Filter::False,
                 Field::Json(_) if list.is_empty() => Filter::False,
                 Field::Json(_) => {
-                    let operands: Option<Vec<Operand>> = list.iter().map(coerce_one).collect();
+                    let operands: Option<Vec<Operand>> = list
+                        .iter()
+                        .map(coerce_one)
+                        .collect::<Result<Vec<_>>>()?
+                        .into_iter()
+                        .collect();
                     operands.map_or(Filter::False, |ops| cond(Op::All(ops)))
                 }
             }
         }
     })
+}
+
+/// Operands no backend could bind identically are refused before anything else: strings with
+/// a NUL character (PostgreSQL cannot hold one in `text` or `jsonb`, so nothing stored can
+/// contain it) and numbers that are not finite (JSON has none; the builders could make one).
+fn check_operands(path: &str, op: &Operator) -> Result<()> {
+    let check = |s: &Scalar| match s {
+        Scalar::String(v) => check_text(path, v),
+        Scalar::Float(f) if !f.is_finite() => Err(Error::invalid_query(
+            path,
+            "numbers must be finite (no NaN or infinity)",
+        )),
+        _ => Ok(()),
+    };
+    match op {
+        Operator::Equals(s)
+        | Operator::NotEquals(s)
+        | Operator::GreaterThan(s)
+        | Operator::GreaterThanEqual(s)
+        | Operator::LessThan(s)
+        | Operator::LessThanEqual(s)
+        | Operator::Contains(s) => check(s),
+        Operator::In(l) | Operator::NotIn(l) | Operator::All(l) => l.iter().try_for_each(check),
+        Operator::Like(p) | Operator::StartsWith(p) | Operator::EndsWith(p) => check_text(path, p),
+        Operator::Exists(_) => Ok(()),
+    }
+}
+
+fn check_text(path: &str, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(Error::invalid_query(
+            path,
+            "strings must not contain a NUL character (U+0000)",
+        ));
+    }
+    Ok(())
 }
 
 fn check_list_len(path: &str, len: usize) -> Result<()> {
@@ -246,11 +288,12 @@ fn check_list_len(path: &str, len: usize) -> Result<()> {
 fn resolve_in(path: &str, field: &Field, list: &[Scalar]) -> Result<Filter> {
     check_list_len(path, list.len())?;
     let with_null = list.contains(&Scalar::Null);
-    let operands: Vec<Operand> = list
-        .iter()
-        .filter(|s| **s != Scalar::Null)
-        .filter_map(|s| coerce_eq(field, s))
-        .collect();
+    let mut operands = Vec::with_capacity(list.len());
+    for s in list.iter().filter(|s| **s != Scalar::Null) {
+        if let Some(o) = coerce_eq(path, field, s)? {
+            operands.push(o);
+        }
+    }
     let matches_values = if operands.is_empty() {
         Filter::False
     } else {
@@ -280,41 +323,56 @@ fn text_op(field: &Field, op: impl FnOnce() -> Op) -> Filter {
 
 /// Like [`coerce`], but an equality on `status` only accepts real statuses (PostgreSQL's enum
 /// type would reject any other string).
-fn coerce_eq(field: &Field, s: &Scalar) -> Option<Operand> {
+fn coerce_eq(path: &str, field: &Field, s: &Scalar) -> Result<Option<Operand>> {
     match (field, s) {
         (Field::Column(Column::Status), Scalar::String(v))
             if DocumentStatus::parse(v).is_none() =>
         {
-            None
+            Ok(None)
         }
-        _ => coerce(field, s),
+        _ => coerce(path, field, s),
     }
 }
 
-/// Coerces an operand to the field's type; `None` is a type mismatch (the condition is false).
-fn coerce(field: &Field, s: &Scalar) -> Option<Operand> {
+/// Coerces an operand to the field's type; `Ok(None)` is a type mismatch (the condition is
+/// false).
+///
+/// # Errors
+/// [`Error::InvalidQuery`] for a timestamp outside the years 1 to 9999, which not every
+/// backend can store or compare (PostgreSQL's range ends in 294276, ISO text order breaks
+/// beyond 9999).
+fn coerce(path: &str, field: &Field, s: &Scalar) -> Result<Option<Operand>> {
     let kind = match field {
         Field::Json(_) => {
-            return match s {
+            return Ok(match s {
                 Scalar::Null => None,
                 Scalar::Bool(b) => Some(Operand::Bool(*b)),
                 Scalar::Int(i) => Some(Operand::Int(*i)),
                 Scalar::Float(f) => Some(Operand::Float(*f)),
                 Scalar::String(v) => Some(Operand::String(v.clone())),
-            };
+            });
         }
         Field::Column(c) => c.kind(),
     };
-    match (kind, s) {
+    Ok(match (kind, s) {
         (ColumnKind::Text, Scalar::String(v)) => Some(Operand::String(v.clone())),
         (ColumnKind::Integer, Scalar::Int(i)) => Some(Operand::Int(*i)),
         (ColumnKind::Integer, Scalar::Float(f)) => Some(Operand::Float(*f)),
-        (ColumnKind::Timestamp, Scalar::String(v)) => {
-            parse_timestamp(v).map(|t| Operand::Timestamp(truncate_to_millis(t)))
-        }
+        (ColumnKind::Timestamp, Scalar::String(v)) => match parse_timestamp(v) {
+            Some(t) if (1..=9999).contains(&t.year()) => {
+                Some(Operand::Timestamp(truncate_to_millis(t)))
+            }
+            Some(_) => {
+                return Err(Error::invalid_query(
+                    path,
+                    "timestamps must be between the years 1 and 9999",
+                ));
+            }
+            None => None,
+        },
         (ColumnKind::Uuid, Scalar::String(v)) => Uuid::parse_str(v).ok().map(Operand::Uuid),
         _ => None,
-    }
+    })
 }
 
 /// Timestamps are stored with millisecond precision, so operands are truncated to milliseconds.

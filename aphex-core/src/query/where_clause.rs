@@ -66,6 +66,7 @@ scalar_from!(bool => Bool as bool, i32 => Int as i64, i64 => Int as i64, u32 => 
 
 /// One operator and its operand.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Operator {
     /// Same type and equal. `equals: null` means "missing or null".
     Equals(Scalar),

@@ -66,3 +66,4 @@ mod validate;
 
 pub use definition::{FieldDef, FieldType, Rules, SchemaTypeDef};
 pub use registry::SchemaRegistry;
+pub use validate::ReferenceField;

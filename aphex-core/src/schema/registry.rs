@@ -104,10 +104,25 @@ impl SchemaRegistry {
     /// [`Error::Validation`] listing every failing field (see the [module docs](super));
     /// an unknown type is one error at path `type`.
     pub fn validate(&self, type_name: &str, data: &Value) -> Result<()> {
+        self.validate_references(type_name, data).map(|_| ())
+    }
+
+    /// [`validate`](Self::validate), returning the references at reference fields, with the
+    /// document types each may point to (publishing checks them against the targets).
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate).
+    pub fn validate_references(
+        &self,
+        type_name: &str,
+        data: &Value,
+    ) -> Result<Vec<validate::ReferenceField>> {
         let def = self
             .get(type_name)
             .ok_or_else(|| Error::invalid("type", format!("unknown schema type `{type_name}`")))?;
-        validate::validate_data(self, def, data).into_result()
+        let (errors, references) = validate::validate_data(self, def, data);
+        errors.into_result()?;
+        Ok(references)
     }
 
     /// The compiled form of a `regex` rule; every rule of a registered type has one.

@@ -2,31 +2,48 @@
 //! rules). Every failing value is reported; nothing stops at the first error.
 
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use super::definition::{FieldDef, FieldType, Rules, SchemaTypeDef, index, join};
 use super::registry::SchemaRegistry;
 use crate::error::ValidationErrors;
 
-/// Validates `data` (which must be a JSON object) against `def`'s fields.
+/// Validates `data` (which must be a JSON object) against `def`'s fields, and lists the
+/// references found at reference fields (with the types they may point to).
 pub(super) fn validate_data(
     registry: &SchemaRegistry,
     def: &SchemaTypeDef,
     data: &Value,
-) -> ValidationErrors {
+) -> (ValidationErrors, Vec<ReferenceField>) {
     let mut validator = Validator {
         registry,
         errors: ValidationErrors::default(),
+        references: Vec::new(),
     };
     match data.as_object() {
         Some(obj) => validator.fields(&def.fields, obj, ""),
         None => validator.errors.push("", "data must be an object"),
     }
-    validator.errors
+    (validator.errors, validator.references)
+}
+
+/// A reference at a reference field of the data: where it is, the document it points to, and
+/// the document types the field allows (its `to`). Whether the target has one of them needs
+/// the database, so publishing checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceField {
+    /// Path of the reference object, e.g. `author` or `related[2]`.
+    pub path: String,
+    /// The referenced document.
+    pub target: Uuid,
+    /// Allowed document types.
+    pub to: Vec<String>,
 }
 
 struct Validator<'a> {
     registry: &'a SchemaRegistry,
     errors: ValidationErrors,
+    references: Vec<ReferenceField>,
 }
 
 impl Validator<'_> {
@@ -105,7 +122,15 @@ impl Validator<'_> {
                         .push(path, "expected a slug object with a string `current`"),
                 }
             }
-            FieldType::Reference { .. } => self.reference(path, value),
+            FieldType::Reference { to } => {
+                if let Some(target) = self.reference(path, value) {
+                    self.references.push(ReferenceField {
+                        path: path.to_owned(),
+                        target,
+                        to: to.clone(),
+                    });
+                }
+            }
             FieldType::Image | FieldType::File => match value.as_object() {
                 Some(obj) => {
                     self.check_type_tag(path, obj, field_type.type_name());
@@ -163,22 +188,25 @@ impl Validator<'_> {
         }
     }
 
-    /// `{"_type": "reference", "_ref": "<uuid>"}`; whether the target exists (and has an allowed
-    /// type) needs the database and is not checked here.
-    fn reference(&mut self, path: &str, value: &Value) {
+    /// `{"_type": "reference", "_ref": "<uuid>"}`; the target id when it is well-formed.
+    /// Whether the target exists (and has an allowed type) needs the database and is not
+    /// checked here.
+    fn reference(&mut self, path: &str, value: &Value) -> Option<Uuid> {
         let Some(obj) = value.as_object() else {
             self.errors.push(path, "expected a reference object");
-            return;
+            return None;
         };
         self.check_type_tag(path, obj, "reference");
-        if !obj
+        let target = obj
             .get("_ref")
             .and_then(Value::as_str)
-            .is_some_and(is_canonical_uuid)
-        {
+            .filter(|r| is_canonical_uuid(r))
+            .and_then(|r| Uuid::parse_str(r).ok());
+        if target.is_none() {
             self.errors
                 .push(join(path, "_ref"), "must be a lowercase hyphenated UUID");
         }
+        target
     }
 
     /// `_type`, when present, must name the expected type.

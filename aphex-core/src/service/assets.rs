@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::limits;
+use super::{limits, values};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{Asset, AssetPatch, NewAsset, now};
 use crate::ports::DatabaseAdapter;
-use crate::query::{Column, Field, Filter, FindOptions, FindResult, Op, Operand, Target, Where};
+use crate::query::{Column, Field, Filter, FindOptions, FindResult, Op, Operand, Target};
 use crate::storage::{StorageAdapter, sanitize_filename};
 
 /// The convenience filters of an asset listing, ANDed with `FindOptions::where_clause`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssetFilter {
     /// Only this asset type (`image`, `file`, ...).
     pub asset_type: Option<String>,
@@ -23,8 +24,34 @@ pub struct AssetFilter {
     pub search: Option<String>,
 }
 
+impl AssetFilter {
+    /// No filter: every asset.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only this asset type (`image`, `file`, ...).
+    pub fn asset_type(mut self, asset_type: impl Into<String>) -> Self {
+        self.asset_type = Some(asset_type.into());
+        self
+    }
+
+    /// Only this MIME type.
+    pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
+    }
+
+    /// Case-insensitive literal substring of `filename` or `original_filename`.
+    pub fn search(mut self, text: impl Into<String>) -> Self {
+        self.search = Some(text.into());
+        self
+    }
+}
+
 /// An uploaded file and the metadata given with it.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Upload {
     /// Name as uploaded (sanitised for storage, kept as `original_filename`).
     pub original_filename: String,
@@ -44,6 +71,46 @@ pub struct Upload {
     pub credit_line: Option<String>,
     /// Free-form metadata.
     pub metadata: Option<serde_json::Value>,
+}
+
+impl Upload {
+    /// A file named `original_filename`, of `mime_type`, holding `bytes`.
+    pub fn new(
+        original_filename: impl Into<String>,
+        mime_type: impl Into<String>,
+        bytes: Vec<u8>,
+    ) -> Self {
+        Upload {
+            original_filename: original_filename.into(),
+            mime_type: mime_type.into(),
+            bytes,
+            ..Default::default()
+        }
+    }
+
+    /// Records the uploader.
+    pub fn created_by(mut self, user_id: impl Into<String>) -> Self {
+        self.created_by = Some(user_id.into());
+        self
+    }
+
+    /// Sets the title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the alt text.
+    pub fn alt(mut self, alt: impl Into<String>) -> Self {
+        self.alt = Some(alt.into());
+        self
+    }
+
+    /// Sets free-form metadata (a JSON object).
+    pub fn metadata(mut self, metadata: serde_json::Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
 }
 
 /// Assets. Get it from [`Cms::assets`](crate::Cms::assets).
@@ -182,26 +249,18 @@ impl AssetService {
         filter: &AssetFilter,
         options: &FindOptions,
     ) -> Result<FindResult<Asset>> {
-        let query = options.resolve(Target::Assets, convenience_filters(filter))?;
+        let query = options.resolve(Target::Assets, convenience_filters(filter)?)?;
         let page = self.db.find_assets(&query).await?;
-        Ok(FindResult::new(
-            page.rows,
-            page.total,
-            query.limit,
-            query.offset,
-        ))
+        Ok(FindResult::new(page.rows, page.total, query.paging))
     }
 
-    /// How many assets match.
+    /// How many assets match `filter` and `options` (its `where`; sort and page do not apply).
     ///
     /// # Errors
     /// [`Error::InvalidQuery`].
-    pub async fn count(&self, filter: &AssetFilter, where_clause: Option<&Where>) -> Result<u64> {
-        let mut filters = convenience_filters(filter);
-        if let Some(w) = where_clause {
-            filters.push(Target::Assets.resolve(w)?);
-        }
-        self.db.count_assets(&Filter::and(filters)).await
+    pub async fn count(&self, filter: &AssetFilter, options: &FindOptions) -> Result<u64> {
+        let filter = options.resolve_filter(Target::Assets, convenience_filters(filter)?)?;
+        self.db.count_assets(&filter).await
     }
 
     /// Number of assets per asset type.
@@ -222,6 +281,17 @@ impl AssetService {
         let mut errors = ValidationErrors::default();
         if let Some(title) = &patch.title {
             limits::check_max(&mut errors, "title", title.as_deref(), limits::ASSET_TITLE);
+        }
+        for (path, value) in [
+            ("title", &patch.title),
+            ("description", &patch.description),
+            ("alt", &patch.alt),
+            ("creditLine", &patch.credit_line),
+        ] {
+            values::check_opt_text(&mut errors, path, value.as_ref().and_then(Option::as_deref));
+        }
+        if let Some(Some(metadata)) = &patch.metadata {
+            values::check_json(&mut errors, "metadata", metadata);
         }
         errors.into_result()?;
         self.db.update_asset(id, patch, now()).await
@@ -270,6 +340,25 @@ fn check_new_asset(input: &NewAsset) -> Result<()> {
         input.title.as_deref(),
         limits::ASSET_TITLE,
     );
+    for (path, value) in [
+        ("assetType", Some(input.asset_type.as_str())),
+        ("filename", Some(input.filename.as_str())),
+        ("originalFilename", Some(input.original_filename.as_str())),
+        ("mimeType", Some(input.mime_type.as_str())),
+        ("url", Some(input.url.as_str())),
+        ("path", Some(input.path.as_str())),
+        ("storageAdapter", input.storage_adapter.as_deref()),
+        ("title", input.title.as_deref()),
+        ("description", input.description.as_deref()),
+        ("alt", input.alt.as_deref()),
+        ("creditLine", input.credit_line.as_deref()),
+        ("createdBy", input.created_by.as_deref()),
+    ] {
+        values::check_opt_text(&mut errors, path, value);
+    }
+    if let Some(metadata) = &input.metadata {
+        values::check_json(&mut errors, "metadata", metadata);
+    }
     if input.size < 0 {
         errors.push("size", "must not be negative");
     }
@@ -281,7 +370,19 @@ fn check_new_asset(input: &NewAsset) -> Result<()> {
     errors.into_result()
 }
 
-fn convenience_filters(filter: &AssetFilter) -> Vec<Filter> {
+fn convenience_filters(filter: &AssetFilter) -> Result<Vec<Filter>> {
+    for (path, value) in [
+        ("assetType", &filter.asset_type),
+        ("mimeType", &filter.mime_type),
+        ("search", &filter.search),
+    ] {
+        if value.as_deref().is_some_and(|v| !values::storable(v)) {
+            return Err(Error::invalid_query(
+                path,
+                "strings must not contain a NUL character (U+0000)",
+            ));
+        }
+    }
     let eq = |column, value: &String| {
         Filter::Cond(
             Field::Column(column),
@@ -307,5 +408,5 @@ fn convenience_filters(filter: &AssetFilter) -> Vec<Filter> {
             contains(Column::OriginalFilename),
         ]));
     }
-    filters
+    Ok(filters)
 }

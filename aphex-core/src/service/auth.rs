@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use serde_json::Value;
 
-use super::work::Work;
+use super::values::{self, storable};
+use super::work::unit_of_work;
 use crate::auth::{api_key, cookie, password, random};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{
@@ -25,8 +26,16 @@ const RESET_PASSWORD: &str = "reset-password:";
 /// Most compare-and-swap attempts of one API-key verification under contention.
 const USAGE_ATTEMPTS: usize = 64;
 
+/// Longest accepted lifetime setting (ten years): keeps every `now + lifetime` far from the end
+/// of the representable time range.
+const MAX_LIFETIME: TimeDelta = TimeDelta::days(3650);
+
 /// Settings of the auth service. Defaults are Better Auth's (and the seed's API-key limits).
+///
+/// `AuthConfig::new(secret).default_role(Role::Viewer).session_expires_in(TimeDelta::days(30))`;
+/// the settings are checked when the [`Cms`](crate::Cms) is built.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AuthConfig {
     /// Signs session cookies; the same `BETTER_AUTH_SECRET` a Better Auth app uses. At least 32
     /// characters.
@@ -49,6 +58,7 @@ pub struct AuthConfig {
 
 /// Defaults of new API keys.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiKeyDefaults {
     /// Prefix when the caller gives none.
     pub prefix: Option<String>,
@@ -71,7 +81,61 @@ impl Default for ApiKeyDefaults {
     }
 }
 
+impl ApiKeyDefaults {
+    /// The prefix of new keys when the caller gives none.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Rate limiting of new keys: on or off, the window in milliseconds and the requests per
+    /// window.
+    pub fn rate_limit(mut self, enabled: bool, time_window_ms: i32, max: i32) -> Self {
+        self.rate_limit_enabled = enabled;
+        self.rate_limit_time_window_ms = time_window_ms;
+        self.rate_limit_max = max;
+        self
+    }
+}
+
 impl AuthConfig {
+    /// Session lifetime.
+    pub fn session_expires_in(mut self, lifetime: TimeDelta) -> Self {
+        self.session_expires_in = lifetime;
+        self
+    }
+
+    /// Age after which a session is extended when used.
+    pub fn session_update_age(mut self, age: TimeDelta) -> Self {
+        self.session_update_age = age;
+        self
+    }
+
+    /// Shortest and longest accepted password, in characters.
+    pub fn password_length(mut self, min: usize, max: usize) -> Self {
+        self.min_password_length = min;
+        self.max_password_length = max;
+        self
+    }
+
+    /// Role of users signing up after the first.
+    pub fn default_role(mut self, role: Role) -> Self {
+        self.default_role = role;
+        self
+    }
+
+    /// Lifetime of password-reset tokens.
+    pub fn reset_password_expires_in(mut self, lifetime: TimeDelta) -> Self {
+        self.reset_password_expires_in = lifetime;
+        self
+    }
+
+    /// Defaults of new API keys.
+    pub fn api_keys(mut self, defaults: ApiKeyDefaults) -> Self {
+        self.api_keys = defaults;
+        self
+    }
+
     /// Better Auth's defaults with this secret.
     pub fn new(secret: impl Into<String>) -> Self {
         AuthConfig {
@@ -87,18 +151,39 @@ impl AuthConfig {
     }
 
     pub(crate) fn check(&self) -> Result<()> {
+        let mut errors = ValidationErrors::default();
         if self.secret.chars().count() < 32 {
-            return Err(Error::invalid(
-                "auth.secret",
-                "must be at least 32 characters",
-            ));
+            errors.push("auth.secret", "must be at least 32 characters");
         }
-        Ok(())
+        for (path, lifetime) in [
+            ("auth.sessionExpiresIn", self.session_expires_in),
+            ("auth.sessionUpdateAge", self.session_update_age),
+            (
+                "auth.resetPasswordExpiresIn",
+                self.reset_password_expires_in,
+            ),
+        ] {
+            if lifetime <= TimeDelta::zero() || lifetime > MAX_LIFETIME {
+                errors.push(path, "must be between 1 millisecond and 3650 days");
+            }
+        }
+        if self.min_password_length == 0 || self.min_password_length > self.max_password_length {
+            errors.push(
+                "auth.passwordLength",
+                "the minimum must be at least 1 and at most the maximum",
+            );
+        }
+        let keys = &self.api_keys;
+        if keys.rate_limit_time_window_ms < 0 || keys.rate_limit_max < 0 {
+            errors.push("auth.apiKeys.rateLimit", "must not be negative");
+        }
+        errors.into_result()
     }
 }
 
 /// Where a request comes from, recorded on its session.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClientInfo {
     /// Client IP address.
     pub ip_address: Option<String>,
@@ -106,8 +191,28 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+impl ClientInfo {
+    /// A client nothing is known about.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The client's IP address.
+    pub fn ip_address(mut self, ip: impl Into<String>) -> Self {
+        self.ip_address = Some(ip.into());
+        self
+    }
+
+    /// The client's user agent.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+}
+
 /// An email sign-up.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SignUp {
     /// Display name.
     pub name: String,
@@ -121,6 +226,42 @@ pub struct SignUp {
     pub role: Option<Role>,
     /// Client of the new session.
     pub client: ClientInfo,
+}
+
+impl SignUp {
+    /// A sign-up with this name, email and password (no image, default role, unknown client).
+    pub fn new(
+        name: impl Into<String>,
+        email: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        SignUp {
+            name: name.into(),
+            email: email.into(),
+            password: password.into(),
+            image: None,
+            role: None,
+            client: ClientInfo::default(),
+        }
+    }
+
+    /// An avatar URL.
+    pub fn image(mut self, url: impl Into<String>) -> Self {
+        self.image = Some(url.into());
+        self
+    }
+
+    /// The CMS role instead of the default.
+    pub fn role(mut self, role: Role) -> Self {
+        self.role = Some(role);
+        self
+    }
+
+    /// The client of the new session.
+    pub fn client(mut self, client: ClientInfo) -> Self {
+        self.client = client;
+        self
+    }
 }
 
 /// A signed-in user: the session and the cookie value to set.
@@ -145,6 +286,7 @@ pub struct ActiveSession {
 
 /// A new API key.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct CreateApiKey {
     /// Name (1–32 characters).
     pub name: Option<String>,
@@ -168,6 +310,70 @@ pub struct CreateApiKey {
     pub permissions: Option<Value>,
     /// Free-form metadata (a JSON object).
     pub metadata: Option<Value>,
+}
+
+impl CreateApiKey {
+    /// A key with the configured defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Name (1–32 characters).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Prefix (1–32 characters of `[A-Za-z0-9_-]`).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Lifetime (1 to 365 days).
+    pub fn expires_in(mut self, lifetime: TimeDelta) -> Self {
+        self.expires_in = Some(lifetime);
+        self
+    }
+
+    /// Uses left.
+    pub fn remaining(mut self, remaining: i32) -> Self {
+        self.remaining = Some(remaining);
+        self
+    }
+
+    /// Restores `amount` uses every `interval_ms` milliseconds.
+    pub fn refill(mut self, interval_ms: i32, amount: i32) -> Self {
+        self.refill_interval_ms = Some(interval_ms);
+        self.refill_amount = Some(amount);
+        self
+    }
+
+    /// Rate limiting: on or off, the window in milliseconds and the requests per window.
+    pub fn rate_limit(mut self, enabled: bool, time_window_ms: i32, max: i32) -> Self {
+        self.rate_limit_enabled = Some(enabled);
+        self.rate_limit_time_window_ms = Some(time_window_ms);
+        self.rate_limit_max = Some(max);
+        self
+    }
+
+    /// Rate limiting off.
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit_enabled = Some(false);
+        self
+    }
+
+    /// Permissions, e.g. `{"documents": ["read"]}`.
+    pub fn permissions(mut self, permissions: Value) -> Self {
+        self.permissions = Some(permissions);
+        self
+    }
+
+    /// Free-form metadata (a JSON object).
+    pub fn metadata(mut self, metadata: Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
 }
 
 /// A created API key: the plaintext, shown once, and the stored row (which only has its hash).
@@ -287,14 +493,31 @@ fn credential_account(user_id: &str, hash: String, at: Timestamp) -> Account {
     }
 }
 
+/// `Err(NotFound)` for a user id that cannot have been stored (see `values`).
+fn known_user(user_id: &str) -> Result<()> {
+    if storable(user_id) {
+        Ok(())
+    } else {
+        Err(Error::not_found("user", user_id))
+    }
+}
+
+/// Session metadata from the client must be storable too.
+fn check_client(errors: &mut ValidationErrors, client: &ClientInfo) {
+    values::check_opt_text(errors, "client.ipAddress", client.ip_address.as_deref());
+    values::check_opt_text(errors, "client.userAgent", client.user_agent.as_deref());
+}
+
 fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
-    let valid = email.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty()
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-    }) && !email.chars().any(char::is_whitespace);
+    let valid = storable(&email)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
     if valid {
         Ok(email)
     } else {
@@ -347,6 +570,9 @@ impl AuthService {
         if input.name.trim().is_empty() {
             errors.push("name", "is required");
         }
+        values::check_text(&mut errors, "name", &input.name);
+        values::check_opt_text(&mut errors, "image", input.image.as_deref());
+        check_client(&mut errors, &input.client);
         let email = normalize_email(&input.email);
         if let Err(Error::Validation(e)) = &email {
             errors.0.extend(e.fields().iter().cloned());
@@ -374,9 +600,7 @@ impl AuthService {
         };
         let account = credential_account(&user.id, hash, at);
         let session = self.new_session(&user.id, &input.client, at);
-        let work = Work::begin(&*self.db).await?;
-        let result = async {
-            let stores = work.stores();
+        let (user, session) = unit_of_work!(&*self.db, |stores| {
             let first = stores.count_users().await? == 0;
             let role = input.role.unwrap_or(if first {
                 Role::Admin
@@ -395,9 +619,7 @@ impl AuthService {
                 .await?;
             let session = stores.insert_session(&session).await?;
             Ok((user, session))
-        }
-        .await;
-        let (user, session) = work.finish(result).await?;
+        })?;
         Ok(self.signed_in(user, session))
     }
 
@@ -415,6 +637,9 @@ impl AuthService {
         let invalid =
             || Error::unauthorized("INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
         let email = normalize_email(email).map_err(|_| invalid())?;
+        let mut errors = ValidationErrors::default();
+        check_client(&mut errors, &client);
+        errors.into_result()?;
         let user = self.db.find_user_by_email(&email).await?;
         let stored = match &user {
             Some(u) => self
@@ -476,6 +701,10 @@ impl AuthService {
     /// # Errors
     /// [`Error::NotFound`] for an unknown user.
     pub async fn create_session(&self, user_id: &str, client: ClientInfo) -> Result<SignedIn> {
+        known_user(user_id)?;
+        let mut errors = ValidationErrors::default();
+        check_client(&mut errors, &client);
+        errors.into_result()?;
         let user = self
             .db
             .find_user(user_id)
@@ -492,6 +721,9 @@ impl AuthService {
     /// session older than `session_update_age` is extended to a full `session_expires_in`, as
     /// Better Auth's `getSession` does.
     pub async fn session(&self, token: &str) -> Result<Option<ActiveSession>> {
+        if !storable(token) {
+            return Ok(None);
+        }
         let Some(mut session) = self.db.find_session_by_token(token).await? else {
             return Ok(None);
         };
@@ -529,11 +761,17 @@ impl AuthService {
 
     /// Signs out: deletes the session. Signing out twice is fine.
     pub async fn sign_out(&self, token: &str) -> Result<()> {
+        if !storable(token) {
+            return Ok(());
+        }
         self.db.delete_session(token).await.map(|_| ())
     }
 
     /// A user's sessions, newest first.
     pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
         self.db.list_sessions(user_id).await
     }
 
@@ -542,6 +780,9 @@ impl AuthService {
     /// # Errors
     /// [`Error::NotFound`] when the user has no session with this token.
     pub async fn revoke_session(&self, user_id: &str, token: &str) -> Result<()> {
+        if !storable(token) {
+            return Err(Error::not_found("session", "token"));
+        }
         match self.db.find_session_by_token(token).await? {
             Some(s) if s.user_id == user_id => self.db.delete_session(token).await.map(|_| ()),
             _ => Err(Error::not_found("session", "token")),
@@ -550,6 +791,9 @@ impl AuthService {
 
     /// Revokes every session of a user; returns how many.
     pub async fn revoke_all_sessions(&self, user_id: &str) -> Result<u64> {
+        if !storable(user_id) {
+            return Ok(0);
+        }
         self.db.delete_user_sessions(user_id).await
     }
 
@@ -589,6 +833,9 @@ impl AuthService {
         self.check_password(new_password, &mut errors);
         errors.into_result()?;
         let invalid = || Error::unauthorized("INVALID_TOKEN", "Invalid or expired token");
+        if !storable(token) {
+            return Err(invalid());
+        }
         let verification = self
             .db
             .find_verification(&format!("{RESET_PASSWORD}{token}"))
@@ -631,6 +878,7 @@ impl AuthService {
     /// # Errors
     /// [`Error::NotFound`] for an unknown user.
     pub async fn set_email_verified(&self, user_id: &str, verified: bool) -> Result<User> {
+        known_user(user_id)?;
         let patch = UserPatch {
             email_verified: Some(verified),
             ..Default::default()
@@ -640,6 +888,9 @@ impl AuthService {
 
     /// The CMS role of a user (`viewer` when the user has no profile: least privilege).
     pub async fn role_of(&self, user_id: &str) -> Result<Role> {
+        if !storable(user_id) {
+            return Ok(Role::Viewer);
+        }
         Ok(self
             .db
             .find_profile(user_id)
@@ -697,10 +948,19 @@ impl AuthService {
                 errors.push(path, "must not be negative");
             }
         }
-        if input.metadata.as_ref().is_some_and(|m| !m.is_object()) {
-            errors.push("metadata", "must be a JSON object");
+        match &input.metadata {
+            Some(m @ Value::Object(_)) => values::check_json(&mut errors, "metadata", m),
+            Some(_) => errors.push("metadata", "must be a JSON object"),
+            None => {}
+        }
+        if let Some(p) = &input.permissions {
+            values::check_json(&mut errors, "permissions", p);
+        }
+        if let Some(name) = &input.name {
+            values::check_text(&mut errors, "name", name);
         }
         errors.into_result()?;
+        known_user(user_id)?;
         if self.db.find_user(user_id).await?.is_none() {
             return Err(Error::not_found("user", user_id));
         }
@@ -794,10 +1054,16 @@ impl AuthService {
 
     /// A user's API keys, newest first (hashes, never plaintexts).
     pub async fn list_api_keys(&self, user_id: &str) -> Result<Vec<ApiKey>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
         self.db.list_api_keys(user_id).await
     }
 
     async fn owned_key(&self, user_id: &str, key_id: &str) -> Result<ApiKey> {
+        if !storable(key_id) {
+            return Err(Error::not_found("api key", key_id));
+        }
         match self.db.find_api_key(key_id).await? {
             Some(k) if k.reference_id == user_id => Ok(k),
             _ => Err(Error::not_found("api key", key_id)),
@@ -814,6 +1080,15 @@ impl AuthService {
         key_id: &str,
         patch: &ApiKeyPatch,
     ) -> Result<ApiKey> {
+        let mut errors = ValidationErrors::default();
+        for (path, value) in [
+            ("name", &patch.name),
+            ("permissions", &patch.permissions),
+            ("metadata", &patch.metadata),
+        ] {
+            values::check_opt_text(&mut errors, path, value.as_ref().and_then(Option::as_deref));
+        }
+        errors.into_result()?;
         self.owned_key(user_id, key_id).await?;
         self.db.update_api_key(key_id, patch, now()).await
     }

@@ -4,7 +4,8 @@
 //! Every write that touches a document and its version snapshot runs as one unit of work (a
 //! transaction where the backend has them).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -12,8 +13,8 @@ use uuid::Uuid;
 
 use super::publish_hash::publish_hash;
 use super::references::{self, visible};
-use super::work::Work;
-use super::{limits, read_registry};
+use super::work::unit_of_work;
+use super::{limits, read_registry, values};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{
     Document, DocumentStatus, DocumentVersion, NewDocument, NewVersion, Timestamp, VersionEvent,
@@ -21,17 +22,42 @@ use crate::model::{
 };
 use crate::ports::{DatabaseAdapter, DraftUpdate, PublishChange, PublishUpdate, Stores};
 use crate::query::{
-    Column, Field, Filter, FindOptions, FindResult, MAX_DEPTH, MAX_LIMIT, Op, Operand, Perspective,
-    Target, Where,
+    Column, Field, Filter, FindOptions, FindResult, Op, Operand, Paging, Perspective, Target,
+    check_depth,
 };
-use crate::schema::SchemaRegistry;
+use crate::schema::{ReferenceField, SchemaRegistry};
 
 /// How often a publish or unpublish without `expected_revision` re-reads and retries when a
 /// concurrent draft save moved the revision between its read and its write.
 const PUBLISH_RETRIES: usize = 5;
 
+/// How many version snapshots are kept per document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VersionRetention {
+    /// Every snapshot is kept.
+    All,
+    /// The newest `n` snapshots are kept; older ones are deleted with each new snapshot.
+    Latest(NonZeroU32),
+}
+
+impl VersionRetention {
+    /// Keeps the newest `n` snapshots.
+    pub const fn latest(n: NonZeroU32) -> Self {
+        VersionRetention::Latest(n)
+    }
+}
+
+impl Default for VersionRetention {
+    /// The newest 25 snapshots.
+    fn default() -> Self {
+        VersionRetention::Latest(super::DEFAULT_VERSION_RETENTION)
+    }
+}
+
 /// A document to create.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateDocument {
     /// Caller-chosen id; a random UUID when `None`.
     pub id: Option<Uuid>,
@@ -69,6 +95,7 @@ impl CreateDocument {
 
 /// Options of a write: the compare-and-swap guard and the acting user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WriteOptions {
     /// Write only if the document is at this revision; `None` = last write wins.
     pub expected_revision: Option<i64>,
@@ -77,6 +104,11 @@ pub struct WriteOptions {
 }
 
 impl WriteOptions {
+    /// Options of an unguarded write by nobody in particular (last write wins).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// Guards the write with `revision`.
     pub fn expect_revision(mut self, revision: i64) -> Self {
         self.expected_revision = Some(revision);
@@ -91,34 +123,45 @@ impl WriteOptions {
 }
 
 /// Documents: the editorial lifecycle. Get it from [`Cms::documents`](crate::Cms::documents).
+///
+/// A read in the [published perspective](Perspective::Published) — by id, find, count and every
+/// document reached by reference resolution — sees published content only: documents that are
+/// published, their published copy (and where-paths and sorting on it), and never a draft:
+/// the [`Document`]s it returns are [published views](Document::published_view), whose
+/// `draft_data` is `None`.
 #[derive(Debug, Clone)]
 pub struct DocumentService {
     db: Arc<dyn DatabaseAdapter>,
     schemas: Arc<RwLock<SchemaRegistry>>,
-    retention: u64,
+    retention: VersionRetention,
+    max_resolved: u32,
 }
 
 impl DocumentService {
     pub(crate) fn new(
         db: Arc<dyn DatabaseAdapter>,
         schemas: Arc<RwLock<SchemaRegistry>>,
-        retention: u64,
+        retention: VersionRetention,
+        max_resolved: u32,
     ) -> Self {
         DocumentService {
             db,
             schemas,
             retention,
+            max_resolved,
         }
     }
 
     /// Creates a draft document (revision 1) and its first version snapshot.
     ///
     /// # Errors
-    /// [`Error::Validation`] for an unknown or oversize type or non-object data;
-    /// [`Error::Conflict`] when the id is taken.
+    /// [`Error::Validation`] for an unknown or oversize type, non-object data or a value no
+    /// backend can store (see [`values`](super::MAX_DATA_DEPTH)); [`Error::Conflict`] when the
+    /// id is taken.
     pub async fn create(&self, input: CreateDocument) -> Result<Document> {
         let mut errors = ValidationErrors::default();
         limits::check_required(&mut errors, "type", &input.doc_type, limits::TYPE_NAME);
+        values::check_opt_text(&mut errors, "createdBy", input.created_by.as_deref());
         errors.into_result()?;
         if read_registry(&self.schemas)?
             .document_type(&input.doc_type)
@@ -129,7 +172,7 @@ impl DocumentService {
                 format!("unknown document type `{}`", input.doc_type),
             ));
         }
-        check_object(&input.data)?;
+        check_data(&input.data)?;
         let new = NewDocument {
             id: input.id.unwrap_or_else(Uuid::new_v4),
             doc_type: input.doc_type,
@@ -137,22 +180,20 @@ impl DocumentService {
             created_by: input.created_by,
             created_at: now(),
         };
-        let work = Work::begin(&*self.db).await?;
-        let result = async {
-            let doc = work.stores().insert_document(new).await?;
-            self.snapshot(work.stores(), &doc, VersionEvent::Draft, doc.created_at)
+        unit_of_work!(&*self.db, |stores| {
+            let doc = stores.insert_document(&new).await?;
+            self.snapshot(stores, &doc, VersionEvent::Draft, doc.created_at)
                 .await?;
             Ok(doc)
-        }
-        .await;
-        work.finish(result).await
+        })
     }
 
     /// The document with this id as seen in `perspective` (`None` when it does not exist or is
     /// not published in the published perspective), with references resolved to `depth`.
     ///
     /// # Errors
-    /// [`Error::InvalidQuery`] when `depth` is above 10.
+    /// [`Error::InvalidQuery`] when `depth` is above 10 or the references would expand too
+    /// many documents.
     pub async fn find_by_id(
         &self,
         id: Uuid,
@@ -167,43 +208,45 @@ impl DocumentService {
             return Ok(None);
         }
         let mut docs = [doc];
-        references::resolve(&*self.db, &mut docs, perspective, depth).await?;
+        references::resolve(&*self.db, &mut docs, perspective, depth, self.max_resolved).await?;
         let [doc] = docs;
-        Ok(Some(doc))
+        Ok(Some(view(doc, perspective)))
     }
 
-    /// One page of documents (of `doc_type`, when given) matching `options`.
+    /// One page of documents matching `options` (of `options.doc_type`, when given).
     ///
     /// # Errors
-    /// [`Error::InvalidQuery`] for a bad filter, sort or page; nothing is sent to the database.
-    pub async fn find(
-        &self,
-        doc_type: Option<&str>,
-        options: &FindOptions,
-    ) -> Result<FindResult<Document>> {
+    /// [`Error::InvalidQuery`] for a bad filter, sort, page or depth; nothing is sent to the
+    /// database.
+    pub async fn find(&self, options: &FindOptions) -> Result<FindResult<Document>> {
         let target = Target::Documents(options.perspective);
-        let query = options.resolve(target, scope(doc_type, options.perspective))?;
+        let query = options.resolve(target, scope(options))?;
         let page = self.db.find_documents(&query).await?;
         let mut docs = page.rows;
-        references::resolve(&*self.db, &mut docs, options.perspective, options.depth).await?;
-        Ok(FindResult::new(docs, page.total, query.limit, query.offset))
+        references::resolve(
+            &*self.db,
+            &mut docs,
+            options.perspective,
+            options.depth,
+            self.max_resolved,
+        )
+        .await?;
+        let docs = docs
+            .into_iter()
+            .map(|d| view(d, options.perspective))
+            .collect();
+        Ok(FindResult::new(docs, page.total, query.paging))
     }
 
-    /// How many documents (of `doc_type`, when given) match `where_clause` in `perspective`.
+    /// How many documents match `options` (its type, filter and perspective; sort, page and
+    /// depth do not apply).
     ///
     /// # Errors
     /// [`Error::InvalidQuery`] for a bad filter.
-    pub async fn count(
-        &self,
-        doc_type: Option<&str>,
-        where_clause: Option<&Where>,
-        perspective: Perspective,
-    ) -> Result<u64> {
-        let mut filters = scope(doc_type, perspective);
-        if let Some(w) = where_clause {
-            filters.push(Target::Documents(perspective).resolve(w)?);
-        }
-        self.db.count_documents(&Filter::and(filters)).await
+    pub async fn count(&self, options: &FindOptions) -> Result<u64> {
+        let filter =
+            options.resolve_filter(Target::Documents(options.perspective), scope(options))?;
+        self.db.count_documents(&filter).await
     }
 
     /// Number of documents per type.
@@ -216,14 +259,16 @@ impl DocumentService {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::RevisionConflict`] with the current revision when
-    /// `expected_revision` is stale; [`Error::Validation`] when `data` is not an object.
+    /// `expected_revision` is stale; [`Error::Validation`] when `data` is not an object or holds
+    /// a value no backend can store.
     pub async fn update_draft(
         &self,
         id: Uuid,
         data: Value,
         options: WriteOptions,
     ) -> Result<Document> {
-        check_object(&data)?;
+        check_data(&data)?;
+        check_user(&options)?;
         let update = DraftUpdate {
             id,
             data,
@@ -232,19 +277,16 @@ impl DocumentService {
             updated_at: now(),
         };
         let at = update.updated_at;
-        let work = Work::begin(&*self.db).await?;
-        let result = async {
-            let doc = work.stores().update_draft(update).await?;
-            self.snapshot(work.stores(), &doc, VersionEvent::Draft, at)
-                .await?;
+        unit_of_work!(&*self.db, |stores| {
+            let doc = stores.update_draft(&update).await?;
+            self.snapshot(stores, &doc, VersionEvent::Draft, at).await?;
             Ok(doc)
-        }
-        .await;
-        work.finish(result).await
+        })
     }
 
-    /// Publishes the current draft: validates it against its type, stores it as the published
-    /// copy with its publish hash, and snapshots it.
+    /// Publishes the current draft: validates it against its type (including the document types
+    /// its reference fields may point to), stores it as the published copy with its publish
+    /// hash, and snapshots it.
     ///
     /// Without `expected_revision` the latest draft is published (re-read and retried when a
     /// concurrent save moves the revision); with it, a stale revision is refused.
@@ -253,18 +295,20 @@ impl DocumentService {
     /// [`Error::NotFound`]; [`Error::RevisionConflict`]; [`Error::Validation`] listing every
     /// failing field.
     pub async fn publish(&self, id: Uuid, options: WriteOptions) -> Result<Document> {
+        check_user(&options)?;
         retry_unguarded(&options, || self.publish_once(id, &options)).await
     }
 
     async fn publish_once(&self, id: Uuid, options: &WriteOptions) -> Result<Document> {
-        let work = Work::begin(&*self.db).await?;
-        let result = async {
-            let doc = current(work.stores(), id, options.expected_revision).await?;
+        unit_of_work!(&*self.db, |stores| {
+            let doc = current(stores, id, options.expected_revision).await?;
             let data = doc
                 .draft_data
                 .clone()
                 .unwrap_or_else(|| Value::Object(Default::default()));
-            read_registry(&self.schemas)?.validate(&doc.doc_type, &data)?;
+            let references =
+                read_registry(&self.schemas)?.validate_references(&doc.doc_type, &data)?;
+            check_reference_targets(stores, &references).await?;
             let update = PublishUpdate {
                 id,
                 expected_revision: doc.revision,
@@ -276,13 +320,11 @@ impl DocumentService {
                 at: now(),
             };
             let at = update.at;
-            let doc = work.stores().update_publish_state(update).await?;
-            self.snapshot(work.stores(), &doc, VersionEvent::Publish, at)
+            let doc = stores.update_publish_state(update).await?;
+            self.snapshot(stores, &doc, VersionEvent::Publish, at)
                 .await?;
             Ok(doc)
-        }
-        .await;
-        work.finish(result).await
+        })
     }
 
     /// Takes a published document down: clears the published copy, keeps the draft.
@@ -291,6 +333,7 @@ impl DocumentService {
     /// [`Error::NotFound`]; [`Error::RevisionConflict`]; [`Error::Validation`] when the document
     /// is not published.
     pub async fn unpublish(&self, id: Uuid, options: WriteOptions) -> Result<Document> {
+        check_user(&options)?;
         retry_unguarded(&options, || self.unpublish_once(id, &options)).await
     }
 
@@ -324,24 +367,13 @@ impl DocumentService {
     /// A page of a document's version snapshots, newest first.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown document; [`Error::InvalidQuery`] for a bad limit.
-    pub async fn versions(
-        &self,
-        id: Uuid,
-        limit: u64,
-        offset: u64,
-    ) -> Result<FindResult<DocumentVersion>> {
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(Error::invalid_query(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+    /// [`Error::NotFound`] for an unknown document.
+    pub async fn versions(&self, id: Uuid, paging: Paging) -> Result<FindResult<DocumentVersion>> {
         if self.db.find_document(id).await?.is_none() {
             return Err(Error::not_found("document", id));
         }
-        let page = self.db.list_versions(id, limit, offset).await?;
-        Ok(FindResult::new(page.rows, page.total, limit, offset))
+        let page = self.db.list_versions(id, paging).await?;
+        Ok(FindResult::new(page.rows, page.total, paging))
     }
 
     /// One version snapshot.
@@ -390,11 +422,53 @@ impl DocumentService {
                 created_at: at,
             })
             .await?;
-        if self.retention > 0 {
-            stores.prune_versions(doc.id, self.retention).await?;
+        if let VersionRetention::Latest(keep) = self.retention {
+            stores.prune_versions(doc.id, keep).await?;
         }
         Ok(())
     }
+}
+
+/// A document as a read in `perspective` returns it.
+fn view(doc: Document, perspective: Perspective) -> Document {
+    match perspective {
+        Perspective::Draft => doc,
+        Perspective::Published => doc.published_view(),
+    }
+}
+
+/// The targets of reference fields must have one of the field's allowed types (`to`). A
+/// missing target is allowed: the reference stays unresolved on read (`docs/design.md`).
+async fn check_reference_targets(stores: &dyn Stores, references: &[ReferenceField]) -> Result<()> {
+    if references.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<Uuid> = references.iter().map(|r| r.target).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let types: HashMap<Uuid, String> = references::find_by_ids(stores, &ids)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.doc_type))
+        .collect();
+    let mut errors = ValidationErrors::default();
+    for r in references {
+        if let Some(found) = types.get(&r.target)
+            && !r.to.contains(found)
+        {
+            errors.push(
+                r.path.clone(),
+                format!(
+                    "references a `{found}`; allowed: {}",
+                    r.to.iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+    errors.into_result()
 }
 
 /// Runs a read-then-compare-and-swap operation. When the caller gave no expected revision, a
@@ -434,15 +508,15 @@ async fn current(stores: &dyn Stores, id: Uuid, expected: Option<i64>) -> Result
 
 /// The conditions a document list is always scoped by: its type, and `status = published` in
 /// the published perspective.
-fn scope(doc_type: Option<&str>, perspective: Perspective) -> Vec<Filter> {
+fn scope(options: &FindOptions) -> Vec<Filter> {
     let mut filters = Vec::new();
-    if let Some(t) = doc_type {
+    if let Some(t) = &options.doc_type {
         filters.push(Filter::Cond(
             Field::Column(Column::Type),
-            Op::Eq(Operand::String(t.to_string())),
+            Op::Eq(Operand::String(t.clone())),
         ));
     }
-    if perspective == Perspective::Published {
+    if options.perspective == Perspective::Published {
         filters.push(Filter::Cond(
             Field::Column(Column::Status),
             Op::Eq(Operand::String(DocumentStatus::Published.as_str().into())),
@@ -451,23 +525,19 @@ fn scope(doc_type: Option<&str>, perspective: Perspective) -> Vec<Filter> {
     filters
 }
 
-fn check_object(data: &Value) -> Result<()> {
+/// Document data: a JSON object holding only values every backend can store.
+fn check_data(data: &Value) -> Result<()> {
+    let mut errors = ValidationErrors::default();
     if data.is_object() {
-        Ok(())
+        values::check_json(&mut errors, "data", data);
     } else {
-        Err(Error::invalid(
-            "data",
-            "document data must be a JSON object",
-        ))
+        errors.push("data", "document data must be a JSON object");
     }
+    errors.into_result()
 }
 
-fn check_depth(depth: u32) -> Result<()> {
-    if depth > MAX_DEPTH {
-        return Err(Error::invalid_query(
-            "depth",
-            format!("must be at most {MAX_DEPTH}"),
-        ));
-    }
-    Ok(())
+fn check_user(options: &WriteOptions) -> Result<()> {
+    let mut errors = ValidationErrors::default();
+    values::check_opt_text(&mut errors, "user", options.user.as_deref());
+    errors.into_result()
 }

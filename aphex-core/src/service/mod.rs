@@ -12,8 +12,11 @@ mod profiles;
 mod publish_hash;
 mod references;
 mod schema_types;
+mod values;
 mod work;
 
+use std::any::Any;
+use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 pub use assets::{AssetFilter, AssetService, Upload};
@@ -21,21 +24,22 @@ pub use auth::{
     API_KEY_CONFIG_ID, ActiveSession, ApiKeyDefaults, AuthConfig, AuthService, CREDENTIAL_PROVIDER,
     ClientInfo, CreateApiKey, CreatedApiKey, SignUp, SignedIn,
 };
-pub use documents::{CreateDocument, DocumentService, WriteOptions};
+pub use documents::{CreateDocument, DocumentService, VersionRetention, WriteOptions};
 pub use limits::{
     ASSET_TITLE, ASSET_TYPE, FILENAME, MIME_TYPE, SCHEMA_TITLE, STORAGE_ADAPTER, TYPE_NAME,
 };
 pub use profiles::UserProfileService;
 pub use publish_hash::{canonical_json, publish_hash};
-pub use references::reference_target;
-pub use schema_types::{SchemaTypeService, SyncReport};
+pub use references::{DEFAULT_MAX_RESOLVED, REFERENCE_CHUNK, reference_target};
+pub use schema_types::{SchemaSync, SchemaTypeService, SyncReport};
+pub use values::{MAX_DATA_BYTES, MAX_DATA_DEPTH};
 
 use crate::error::{Error, Result};
 use crate::ports::DatabaseAdapter;
 use crate::schema::{SchemaRegistry, SchemaTypeDef};
 
 /// Default number of version snapshots kept per document.
-pub const DEFAULT_VERSION_RETENTION: u64 = 25;
+pub const DEFAULT_VERSION_RETENTION: NonZeroU32 = NonZeroU32::new(25).expect("25 is not zero");
 
 /// A configured CMS: the database adapter plus the services over it. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -85,12 +89,15 @@ impl Cms {
     }
 }
 
-/// Configuration of a [`Cms`]: which adapter instance, which schema types, how many versions.
+/// Configuration of a [`Cms`]: which adapter instance, which schema types and how they are
+/// synced, how many versions, how far references may expand, authentication.
 #[derive(Debug)]
 pub struct CmsBuilder {
     database: Option<Arc<dyn DatabaseAdapter>>,
     schema_types: Vec<SchemaTypeDef>,
-    version_retention: u64,
+    schema_sync: SchemaSync,
+    version_retention: VersionRetention,
+    max_resolved: NonZeroU32,
     auth: Option<AuthConfig>,
 }
 
@@ -99,22 +106,24 @@ impl Default for CmsBuilder {
         CmsBuilder {
             database: None,
             schema_types: Vec::new(),
-            version_retention: DEFAULT_VERSION_RETENTION,
+            schema_sync: SchemaSync::default(),
+            version_retention: VersionRetention::default(),
+            max_resolved: NonZeroU32::new(DEFAULT_MAX_RESOLVED).unwrap_or(NonZeroU32::MIN),
             auth: None,
         }
     }
 }
 
 impl CmsBuilder {
-    /// The database adapter instance (`SqliteAdapter::connect(..).await?`, ...).
-    pub fn database(mut self, adapter: impl DatabaseAdapter) -> Self {
-        self.database = Some(Arc::new(adapter));
-        self
-    }
-
-    /// A shared adapter instance.
-    pub fn database_arc(mut self, adapter: Arc<dyn DatabaseAdapter>) -> Self {
-        self.database = Some(adapter);
+    /// The database adapter instance (`SqliteAdapter::connect(..).await?`, ...), or an `Arc`
+    /// of one (`aphex::connect` returns an `Arc<dyn DatabaseAdapter>`): an `Arc` is shared, not
+    /// wrapped again.
+    pub fn database<D: DatabaseAdapter>(mut self, adapter: D) -> Self {
+        let mut slot = Some(adapter);
+        let shared = (&mut slot as &mut dyn Any)
+            .downcast_mut::<Option<Arc<dyn DatabaseAdapter>>>()
+            .and_then(Option::take);
+        self.database = shared.or_else(|| slot.map(|a| Arc::new(a) as Arc<dyn DatabaseAdapter>));
         self
     }
 
@@ -130,9 +139,23 @@ impl CmsBuilder {
         self
     }
 
-    /// Versions kept per document (default 25; 0 keeps all).
-    pub fn version_retention(mut self, keep: u64) -> Self {
-        self.version_retention = keep;
+    /// How [`build`](Self::build) syncs the schema types to the database (default
+    /// [`SchemaSync::Additive`]: stored types that are not defined here are kept).
+    pub fn schema_sync(mut self, mode: SchemaSync) -> Self {
+        self.schema_sync = mode;
+        self
+    }
+
+    /// Versions kept per document (default: the newest 25).
+    pub fn version_retention(mut self, retention: VersionRetention) -> Self {
+        self.version_retention = retention;
+        self
+    }
+
+    /// The most documents one read may fetch and expand through references (default
+    /// [`DEFAULT_MAX_RESOLVED`]); past it the read is [`Error::InvalidQuery`] naming `depth`.
+    pub fn max_resolved_references(mut self, max: NonZeroU32) -> Self {
+        self.max_resolved = max;
         self
     }
 
@@ -142,11 +165,12 @@ impl CmsBuilder {
         self
     }
 
-    /// Builds the CMS and syncs the schema types to the database (types no longer defined are
-    /// deleted from it).
+    /// Builds the CMS and syncs the schema types to the database (see
+    /// [`schema_sync`](Self::schema_sync)).
     ///
     /// # Errors
-    /// [`Error::Validation`] without a database or with invalid schema types; backend errors.
+    /// [`Error::Validation`] without a database, with invalid schema types or auth settings;
+    /// backend errors.
     pub async fn build(self) -> Result<Cms> {
         let db = self
             .database
@@ -156,9 +180,16 @@ impl CmsBuilder {
         }
         let registry = Arc::new(RwLock::new(SchemaRegistry::default()));
         let schema_types = SchemaTypeService::new(db.clone(), registry.clone());
-        schema_types.sync(self.schema_types).await?;
+        schema_types
+            .sync_with(self.schema_types, self.schema_sync)
+            .await?;
         Ok(Cms {
-            documents: DocumentService::new(db.clone(), registry, self.version_retention),
+            documents: DocumentService::new(
+                db.clone(),
+                registry,
+                self.version_retention,
+                self.max_resolved.get(),
+            ),
             schema_types,
             assets: AssetService::new(db.clone()),
             profiles: UserProfileService::new(db.clone()),

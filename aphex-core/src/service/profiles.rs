@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use super::values;
+use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{NewUserProfile, Role, UserProfile, UserProfilePatch, now};
 use crate::ports::DatabaseAdapter;
 
@@ -30,6 +31,7 @@ impl UserProfileService {
         role: Role,
         preferences: Option<Value>,
     ) -> Result<UserProfile> {
+        known_user(user_id)?;
         check_preferences(preferences.as_ref())?;
         self.db
             .insert_profile(&NewUserProfile {
@@ -43,6 +45,9 @@ impl UserProfileService {
 
     /// The profile of a user.
     pub async fn get(&self, user_id: &str) -> Result<Option<UserProfile>> {
+        if !values::storable(user_id) {
+            return Ok(None);
+        }
         self.db.find_profile(user_id).await
     }
 
@@ -51,6 +56,7 @@ impl UserProfileService {
     /// # Errors
     /// [`Error::NotFound`].
     pub async fn set_role(&self, user_id: &str, role: Role) -> Result<UserProfile> {
+        known_user(user_id)?;
         let patch = UserProfilePatch {
             role: Some(role),
             ..Default::default()
@@ -67,6 +73,7 @@ impl UserProfileService {
         user_id: &str,
         preferences: Option<Value>,
     ) -> Result<UserProfile> {
+        known_user(user_id)?;
         check_preferences(preferences.as_ref())?;
         let patch = UserProfilePatch {
             preferences: Some(preferences),
@@ -80,6 +87,7 @@ impl UserProfileService {
     /// # Errors
     /// [`Error::NotFound`].
     pub async fn delete(&self, user_id: &str) -> Result<()> {
+        known_user(user_id)?;
         if self.db.delete_profile(user_id).await? {
             Ok(())
         } else {
@@ -89,8 +97,20 @@ impl UserProfileService {
 }
 
 fn check_preferences(preferences: Option<&Value>) -> Result<()> {
+    let mut errors = ValidationErrors::default();
     match preferences {
-        None | Some(Value::Object(_)) => Ok(()),
-        Some(_) => Err(Error::invalid("preferences", "must be a JSON object")),
+        None => {}
+        Some(p @ Value::Object(_)) => values::check_json(&mut errors, "preferences", p),
+        Some(_) => errors.push("preferences", "must be a JSON object"),
+    }
+    errors.into_result()
+}
+
+/// A user id that cannot have been stored belongs to no user.
+fn known_user(user_id: &str) -> Result<()> {
+    if values::storable(user_id) {
+        Ok(())
+    } else {
+        Err(Error::not_found("user profile", user_id))
     }
 }

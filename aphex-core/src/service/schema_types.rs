@@ -1,19 +1,37 @@
 //! The schema-type service: types are defined in code ([`SchemaTypeDef`]), synced to
-//! `cms_schema_types` at boot (types removed from code are deleted), and kept in an in-memory
-//! [`SchemaRegistry`] that document validation reads.
+//! `cms_schema_types` at boot, and kept in an in-memory [`SchemaRegistry`] that document
+//! validation reads.
+//!
+//! Sync is additive by default ([`SchemaSync::Additive`]): every type defined in code is
+//! upserted and no stored type is deleted, so during a rolling deploy an old and a new instance
+//! can start side by side without deleting each other's types. [`SchemaSync::Exact`] also
+//! deletes the stored types that code no longer defines (run it once the deploy is complete).
 
 use std::sync::{Arc, RwLock};
 
 use uuid::Uuid;
 
-use super::{limits, read_registry};
+use super::{limits, read_registry, values};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{SchemaKind, SchemaType, now};
 use crate::ports::DatabaseAdapter;
 use crate::schema::{SchemaRegistry, SchemaTypeDef};
 
+/// How a sync treats stored types that the code does not define.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SchemaSync {
+    /// Upsert the defined types; keep every other stored type. Safe while old and new
+    /// versions of an application run side by side.
+    #[default]
+    Additive,
+    /// Upsert the defined types and delete the stored types that are not defined.
+    Exact,
+}
+
 /// What a sync changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SyncReport {
     /// Types written (inserted or updated), by name.
     pub upserted: Vec<String>,
@@ -33,11 +51,25 @@ impl SchemaTypeService {
         SchemaTypeService { db, registry }
     }
 
-    /// Makes the stored types exactly `defs`: upserts each one, deletes stored types not in it.
+    /// Makes the stored types exactly `defs`: upserts each one, deletes stored types not in it
+    /// ([`SchemaSync::Exact`]).
     ///
     /// # Errors
     /// [`Error::Validation`] for an invalid set of definitions (nothing is written then).
     pub async fn sync(&self, defs: Vec<SchemaTypeDef>) -> Result<SyncReport> {
+        self.sync_with(defs, SchemaSync::Exact).await
+    }
+
+    /// Upserts every type of `defs` and, with [`SchemaSync::Exact`], deletes the stored types
+    /// not in it. The in-memory registry (what validation uses) becomes `defs`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an invalid set of definitions (nothing is written then).
+    pub async fn sync_with(
+        &self,
+        defs: Vec<SchemaTypeDef>,
+        mode: SchemaSync,
+    ) -> Result<SyncReport> {
         let registry = SchemaRegistry::new(defs)?;
         for def in registry.types() {
             check_limits(def)?;
@@ -47,10 +79,12 @@ impl SchemaTypeService {
             self.db.upsert_schema_type(&row(def)).await?;
             report.upserted.push(def.name.clone());
         }
-        for stored in self.db.list_schema_types(None).await? {
-            if registry.get(&stored.name).is_none() {
-                self.db.delete_schema_type(&stored.name).await?;
-                report.deleted.push(stored.name);
+        if mode == SchemaSync::Exact {
+            for stored in self.db.list_schema_types(None).await? {
+                if registry.get(&stored.name).is_none() {
+                    self.db.delete_schema_type(&stored.name).await?;
+                    report.deleted.push(stored.name);
+                }
             }
         }
         *self.registry.write().map_err(poisoned)? = registry;
@@ -74,6 +108,9 @@ impl SchemaTypeService {
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Validation`] when other types still use it.
     pub async fn delete(&self, name: &str) -> Result<()> {
+        if !values::storable(name) {
+            return Err(Error::not_found("schema type", name));
+        }
         let next = read_registry(&self.registry)?.without(name)?;
         if !self.db.delete_schema_type(name).await? {
             return Err(Error::not_found("schema type", name));
@@ -84,6 +121,9 @@ impl SchemaTypeService {
 
     /// The stored type with this name.
     pub async fn get(&self, name: &str) -> Result<Option<SchemaType>> {
+        if !values::storable(name) {
+            return Ok(None);
+        }
         self.db.find_schema_type(name).await
     }
 
@@ -112,6 +152,7 @@ fn check_limits(def: &SchemaTypeDef) -> Result<()> {
     let mut errors = ValidationErrors::default();
     limits::check_required(&mut errors, "name", &def.name, limits::TYPE_NAME);
     limits::check_required(&mut errors, "title", &def.title, limits::SCHEMA_TITLE);
+    values::check_json(&mut errors, "schema", &def.to_json());
     errors.into_result()
 }
 

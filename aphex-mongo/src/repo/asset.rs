@@ -89,8 +89,8 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
                 ASSETS,
                 filter,
                 Some(sort),
-                Some(query.offset),
-                Some(query.limit),
+                Some(query.paging.offset()),
+                Some(query.paging.limit()),
             )
             .await?;
         Ok(Page {

@@ -72,7 +72,7 @@ impl<S: SessionMode> MongoStore<S> {
 
 #[async_trait]
 impl<S: SessionMode> DocumentStore for MongoStore<S> {
-    async fn insert_document(&self, doc: NewDocument) -> Result<CmsDocument> {
+    async fn insert_document(&self, doc: &NewDocument) -> Result<CmsDocument> {
         let record = doc! {
             "_id": doc.id.to_string(),
             "type": &doc.doc_type,
@@ -123,8 +123,8 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
                 DOCUMENTS,
                 filter,
                 Some(sort),
-                Some(query.offset),
-                Some(query.limit),
+                Some(query.paging.offset()),
+                Some(query.paging.limit()),
             )
             .await?;
         Ok(Page {
@@ -143,7 +143,7 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         self.counts_by(DOCUMENTS, "type").await
     }
 
-    async fn update_draft(&self, update: DraftUpdate) -> Result<CmsDocument> {
+    async fn update_draft(&self, update: &DraftUpdate) -> Result<CmsDocument> {
         let change = doc! {
             "$set": {
                 "draftData": to_bson(&update.data),

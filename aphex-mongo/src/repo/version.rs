@@ -1,3 +1,5 @@
+use std::num::NonZeroU32;
+
 use async_trait::async_trait;
 use mongodb::bson::{Document, doc};
 use mongodb::options::ReturnDocument;
@@ -5,7 +7,7 @@ use uuid::Uuid;
 
 use aphex_core::model::{DocumentVersion, NewVersion, VersionEvent};
 use aphex_core::ports::VersionStore;
-use aphex_core::query::Page;
+use aphex_core::query::{Page, Paging};
 use aphex_core::{Error, Result};
 
 use super::collections::{DOCUMENTS, VERSIONS};
@@ -69,8 +71,7 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
     async fn list_versions(
         &self,
         document_id: Uuid,
-        limit: u64,
-        offset: u64,
+        paging: Paging,
     ) -> Result<Page<DocumentVersion>> {
         let filter = doc! { "documentId": document_id.to_string() };
         let coll = self.coll(VERSIONS);
@@ -81,8 +82,8 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
                 VERSIONS,
                 filter,
                 Some(doc! { "versionNumber": -1 }),
-                Some(offset),
-                Some(limit),
+                Some(paging.offset()),
+                Some(paging.limit()),
             )
             .await?;
         Ok(Page {
@@ -110,7 +111,7 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
         .transpose()
     }
 
-    async fn prune_versions(&self, document_id: Uuid, keep: u64) -> Result<u64> {
+    async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64> {
         let filter = doc! { "documentId": document_id.to_string() };
         // The newest snapshot beyond the ones to keep; it and everything older go.
         let first_gone = self
@@ -118,7 +119,7 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
                 VERSIONS,
                 filter.clone(),
                 Some(doc! { "versionNumber": -1 }),
-                Some(keep),
+                Some(u64::from(keep.get())),
                 Some(1),
             )
             .await?;

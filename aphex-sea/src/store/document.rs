@@ -77,7 +77,7 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
 
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B> {
-    async fn insert_document(&self, doc: NewDocument) -> Result<Document> {
+    async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
         // Built with sea-query rather than an ActiveModel so the draft goes in as text
         // (`Dialect::json_param`) instead of as a JSON tree that SeaORM would copy twice.
         let mut insert = Query::insert();
@@ -96,12 +96,12 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             ])
             .values([
                 Expr::val(DbUuid(doc.id)),
-                Expr::val(doc.doc_type),
+                Expr::val(doc.doc_type.as_str()),
                 Column::Status.save_as(Expr::val(DocumentStatus::Draft.to_value())),
                 self.dialect().json_param(&doc.draft_data),
                 Expr::val(1_i64),
                 Expr::val(doc.created_by.clone()),
-                Expr::val(doc.created_by),
+                Expr::val(doc.created_by.clone()),
                 Expr::val(doc.created_at),
                 Expr::val(doc.created_at),
             ])
@@ -148,9 +148,9 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         self.counts_by::<Entity>(Column::DocType, ENTITY).await
     }
 
-    async fn update_draft(&self, update: DraftUpdate) -> Result<Document> {
+    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document> {
         let values = ActiveModel {
-            updated_by: Set(update.updated_by),
+            updated_by: Set(update.updated_by.clone()),
             updated_at: Set(update.updated_at),
             ..Default::default()
         };

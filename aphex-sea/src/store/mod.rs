@@ -103,7 +103,7 @@ impl<B: SeaBackend> SeaAdapter<B> {
             .conn
             .query_all_raw(stmt)
             .await
-            .map_err(|e| Error::backend(B::NAME, e))?;
+            .map_err(self.err("query plan"))?;
         let lines = rows
             .iter()
             .map(|row| row.try_get::<String>("", column))
@@ -168,11 +168,7 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
     }
 
     async fn health(&self) -> Result<()> {
-        self.conn
-            .inner
-            .ping()
-            .await
-            .map_err(|e| Error::backend(B::NAME, e))
+        self.conn.inner.ping().await.map_err(self.err("connection"))
     }
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
@@ -187,7 +183,7 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
             .inner
             .begin_with_options(options)
             .await
-            .map_err(|e| Error::backend(B::NAME, e))?;
+            .map_err(self.err("transaction"))?;
         Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
             conn: BoundConn {
                 inner: tx,
@@ -206,19 +202,21 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
 #[async_trait]
 impl<B: SeaBackend> Transaction for SeaTransaction<B> {
     async fn commit(self: Box<Self>) -> Result<()> {
+        let dialect = self.conn.dialect;
         self.conn
             .inner
             .commit()
             .await
-            .map_err(|e| Error::backend(B::NAME, e))
+            .map_err(|e| map_db_err(dialect, "transaction", e))
     }
 
     async fn rollback(self: Box<Self>) -> Result<()> {
+        let dialect = self.conn.dialect;
         self.conn
             .inner
             .rollback()
             .await
-            .map_err(|e| Error::backend(B::NAME, e))
+            .map_err(|e| map_db_err(dialect, "transaction", e))
     }
 }
 
@@ -251,8 +249,8 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     fn page_select<T: QueryTable>(&self, query: &ListQuery) -> Result<Select<T::Entity>> {
         let mut select = self
             .filtered::<T>(&query.filter)?
-            .limit(query.limit)
-            .offset(query.offset);
+            .limit(query.paging.limit())
+            .offset(query.paging.offset());
         for (expr, order, nulls) in SqlCompiler::<T>::new(self.dialect()).order_by(&query.sort)? {
             select = select.order_by_with_nulls(expr, order, nulls);
         }

@@ -1,3 +1,5 @@
+use std::num::NonZeroU32;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
@@ -8,7 +10,7 @@ use uuid::Uuid;
 
 use aphex_core::model::{DocumentVersion, NewVersion, VersionEvent};
 use aphex_core::ports::VersionStore;
-use aphex_core::query::Page;
+use aphex_core::query::{Page, Paging};
 use aphex_core::{Error, Result};
 
 use super::SeaStore;
@@ -90,8 +92,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
     async fn list_versions(
         &self,
         document_id: Uuid,
-        limit: u64,
-        offset: u64,
+        paging: Paging,
     ) -> Result<Page<DocumentVersion>> {
         let select = Entity::find().filter(Column::DocumentId.eq(DbUuid(document_id)));
         let total = select
@@ -101,8 +102,8 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .map_err(self.err(ENTITY))?;
         let rows = select
             .order_by(Column::VersionNumber, Order::Desc)
-            .limit(limit)
-            .offset(offset)
+            .limit(paging.limit())
+            .offset(paging.offset())
             .all(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;
@@ -127,13 +128,13 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .transpose()
     }
 
-    async fn prune_versions(&self, document_id: Uuid, keep: u64) -> Result<u64> {
+    async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64> {
         let newest = Query::select()
             .column(Column::VersionNumber)
             .from(Entity)
             .and_where(Expr::col(Column::DocumentId).eq(DbUuid(document_id)))
             .order_by(Column::VersionNumber, Order::Desc)
-            .limit(keep)
+            .limit(u64::from(keep.get()))
             .to_owned();
         let res = Entity::delete_many()
             .filter(Column::DocumentId.eq(DbUuid(document_id)))

@@ -52,7 +52,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     );
 
     let cms = Cms::builder()
-        .database_arc(adapter)
+        .database(adapter)
         .schema_types([author_type(), post_type()])
         .build()
         .await?;
@@ -69,8 +69,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     // One author, reused across runs.
     let ada = match docs
         .find(
-            Some("author"),
             &FindOptions::new()
+                .doc_type("author")
                 .filter(Where::path("name").equals("Ada Lovelace"))
                 .limit(1),
         )
@@ -91,7 +91,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     };
     println!("author {} ({})", ada.id, title_of(&ada.draft_data, "name"));
 
-    let n = docs.count(Some("post"), None, Perspective::Draft).await? + 1;
+    let n = docs.count(&FindOptions::new().doc_type("post")).await? + 1;
     let post = docs
         .create(CreateDocument::new(
             "post",
@@ -146,12 +146,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     );
 
     let query = FindOptions::new()
+        .doc_type("post")
         .filter(Where::path("title").starts_with("hello from"))
         .sort("-createdAt")
         .limit(5)
         .perspective(Perspective::Published)
         .depth(1);
-    let page = docs.find(Some("post"), &query).await?;
+    let page = docs.find(&query).await?;
     println!(
         "published posts whose title starts with \"hello from\" (newest first, {} of {}):",
         page.docs.len(),

@@ -21,14 +21,11 @@ pub async fn open(config: &Config) -> Result<(Cms, Arc<dyn StorageAdapter>), Box
     let db = aphex::connect(&config.database_url).await?;
     let storage = storage(config)?;
     let cms = Cms::builder()
-        .database_arc(db)
+        .database(db)
         .schema_types(content::schema_types())
-        .auth(AuthConfig {
-            // Users who sign up after the first (when sign-up is open) can only read until an
-            // admin gives them more.
-            default_role: aphex::model::Role::Viewer,
-            ..AuthConfig::new(config.secret.clone())
-        })
+        // Users who sign up after the first (when sign-up is open) can only read until an
+        // admin gives them more.
+        .auth(AuthConfig::new(config.secret.clone()).default_role(aphex::model::Role::Viewer))
         .build()
         .await?;
     Ok((cms, storage))

@@ -1,47 +1,144 @@
-//! Who is calling: an `x-api-key` header or the Better Auth session cookie. Handlers take a
-//! [`Caller`] and ask it for a capability; no credentials is 401, a missing capability 403.
+//! Who is calling: an `x-api-key` header, the Better Auth session cookie, or — with
+//! `APHEX_PUBLIC_READ=published` — nobody at all. Handlers take a [`Caller`] and ask it for a
+//! capability; no credentials is 401, a missing capability 403.
+//!
+//! A credential has a [`Scope`] on top of its owner's role: cookie sessions and ordinary keys
+//! can do what the role allows; a read-only key can only read; a delivery key (and an anonymous
+//! caller in public read mode) can only read **published** content — never a draft, a version
+//! or anything about users.
 
 use aphex::auth::cookie::SESSION_COOKIE;
 use aphex::model::{Capability, Role};
+use aphex::query::Perspective;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The permissions a read-only API key carries (`readOnly: true` at creation).
-pub fn read_only_permissions() -> serde_json::Value {
-    serde_json::json!({ "cms": ["read"] })
+/// What a credential may do, on top of its owner's role.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Everything the role allows (sessions, ordinary API keys).
+    #[default]
+    Full,
+    /// Reading only, drafts included.
+    Read,
+    /// Published content only: no drafts, versions, users or keys.
+    Delivery,
 }
 
-/// An authenticated caller.
+impl Scope {
+    /// The Better Auth `permissions` stored on a key of this scope (`None`: no restriction).
+    pub fn permissions(self) -> Option<Value> {
+        match self {
+            Scope::Full => None,
+            Scope::Read => Some(json!({ "cms": ["read"] })),
+            Scope::Delivery => Some(json!({ "cms": ["delivery"] })),
+        }
+    }
+
+    /// The scope of a key with these stored `permissions`. A key without permissions is
+    /// [`Full`](Scope::Full); one whose permissions the studio does not know (e.g. written by
+    /// another Better Auth app) gets the least privilege, [`Delivery`](Scope::Delivery).
+    pub fn of_key(permissions: Option<&str>) -> Scope {
+        let Some(text) = permissions else {
+            return Scope::Full;
+        };
+        let value = serde_json::from_str::<Value>(text).ok();
+        [Scope::Read, Scope::Delivery]
+            .into_iter()
+            .find(|s| s.permissions() == value)
+            .unwrap_or(Scope::Delivery)
+    }
+}
+
+/// A caller: an authenticated user (with the credential's scope), or, in public read mode, an
+/// anonymous delivery reader.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The user (the key's owner for API keys).
-    pub user_id: String,
-    /// The user's CMS role.
+    /// The user (the key's owner for API keys); `None` for an anonymous public reader.
+    user_id: Option<String>,
+    /// The user's CMS role (`viewer` for anonymous readers).
     pub role: Role,
-    /// A read-only API key: only [`Capability::Read`].
-    pub read_only: bool,
+    /// What the credential may do.
+    pub scope: Scope,
     /// The session token, when authenticated by cookie.
     pub session_token: Option<String>,
 }
 
+fn forbidden(message: &str) -> AppError {
+    aphex::Error::Forbidden {
+        message: message.into(),
+    }
+    .into()
+}
+
 impl Caller {
-    /// `Ok(())` when the caller may do `capability`.
+    /// `Ok(())` when the caller may do `capability` (for a delivery caller only
+    /// [`Capability::Read`], which then means published content).
     ///
     /// # Errors
     /// 403 (`forbidden`).
     pub fn require(&self, capability: Capability) -> Result<(), AppError> {
-        if self.read_only && capability != Capability::Read {
-            return Err(aphex::Error::Forbidden {
-                message: "this API key is read-only".into(),
-            }
-            .into());
+        if self.scope != Scope::Full && capability != Capability::Read {
+            return Err(forbidden(match self.scope {
+                Scope::Delivery => "a delivery key can only read published content",
+                _ => "this API key is read-only",
+            }));
         }
         Ok(self.role.require(capability)?)
+    }
+
+    /// The perspective a read runs in: the one asked for (draft by default), except that a
+    /// delivery caller reads published content only (its default), and asking it for drafts
+    /// is 403.
+    ///
+    /// # Errors
+    /// 403 (`forbidden`).
+    pub fn perspective(&self, asked: Option<Perspective>) -> Result<Perspective, AppError> {
+        self.require(Capability::Read)?;
+        match (self.scope, asked) {
+            (Scope::Delivery, Some(Perspective::Draft)) => Err(forbidden(
+                "a delivery key reads published content only (perspective=published)",
+            )),
+            (Scope::Delivery, _) => Ok(Perspective::Published),
+            (_, asked) => Ok(asked.unwrap_or_default()),
+        }
+    }
+
+    /// `Ok(())` for callers that may see drafts and their history (not delivery callers).
+    ///
+    /// # Errors
+    /// 403 (`forbidden`).
+    pub fn require_drafts(&self) -> Result<(), AppError> {
+        self.require(Capability::Read)?;
+        if self.scope == Scope::Delivery {
+            return Err(forbidden("a delivery key cannot read drafts or versions"));
+        }
+        Ok(())
+    }
+
+    /// The signed-in user, for routes about the caller's own account (not for delivery keys).
+    ///
+    /// # Errors
+    /// 401 for an anonymous reader; 403 for a delivery key.
+    pub fn user(&self) -> Result<&str, AppError> {
+        let user = self.user_id.as_deref().ok_or(AppError::Unauthenticated)?;
+        if self.scope == Scope::Delivery {
+            return Err(forbidden("a delivery key cannot manage users or keys"));
+        }
+        Ok(user)
+    }
+
+    /// The user id to record as the author of a write (callers that can write always have one).
+    pub fn author(&self) -> Option<String> {
+        self.user_id.clone()
     }
 }
 
@@ -58,12 +155,6 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-fn is_read_only(permissions: Option<&str>) -> bool {
-    permissions
-        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-        .is_some_and(|p| p == read_only_permissions())
-}
-
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
@@ -75,8 +166,8 @@ impl FromRequestParts<AppState> for Caller {
             let api_key = state.auth.verify_api_key(key).await?;
             return Ok(Caller {
                 role: state.auth.role_of(&api_key.reference_id).await?,
-                read_only: is_read_only(api_key.permissions.as_deref()),
-                user_id: api_key.reference_id,
+                scope: Scope::of_key(api_key.permissions.as_deref()),
+                user_id: Some(api_key.reference_id),
                 session_token: None,
             });
         }
@@ -84,8 +175,8 @@ impl FromRequestParts<AppState> for Caller {
             if let Some(active) = state.auth.session_from_cookie(&cookie).await? {
                 return Ok(Caller {
                     role: state.auth.role_of(&active.user.id).await?,
-                    read_only: false,
-                    user_id: active.user.id,
+                    scope: Scope::Full,
+                    user_id: Some(active.user.id),
                     session_token: Some(active.session.token),
                 });
             }
@@ -95,6 +186,35 @@ impl FromRequestParts<AppState> for Caller {
             )
             .into());
         }
+        if state.public_read {
+            return Ok(Caller {
+                user_id: None,
+                role: Role::Viewer,
+                scope: Scope::Delivery,
+                session_token: None,
+            });
+        }
         Err(AppError::Unauthenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_permissions_map_to_scopes() {
+        let text = |s: Scope| s.permissions().map(|p| p.to_string());
+        assert_eq!(Scope::of_key(None), Scope::Full);
+        assert_eq!(Scope::of_key(text(Scope::Read).as_deref()), Scope::Read);
+        assert_eq!(
+            Scope::of_key(text(Scope::Delivery).as_deref()),
+            Scope::Delivery
+        );
+        assert_eq!(
+            Scope::of_key(Some(r#"{"files":["write"]}"#)),
+            Scope::Delivery,
+            "unknown permissions get the least privilege"
+        );
     }
 }

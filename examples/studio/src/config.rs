@@ -17,6 +17,12 @@ pub struct Config {
     pub media_dir: PathBuf,
     /// `APHEX_MAX_UPLOAD_BYTES` (default 50 MiB).
     pub max_upload_bytes: usize,
+    /// `APHEX_MAX_BODY_BYTES`: cap on JSON request bodies (default 8 MiB, room for a document
+    /// at the 4 MiB data limit).
+    pub max_body_bytes: usize,
+    /// `APHEX_PUBLIC_READ`: `off` (default) or `published` — requests without credentials may
+    /// read published content, as a delivery key does.
+    pub public_read: bool,
     /// `APHEX_SECRET` or `BETTER_AUTH_SECRET`; otherwise read from (or created in)
     /// `./aphex-secret`, so sessions survive restarts without setup.
     pub secret: String,
@@ -47,12 +53,12 @@ impl Config {
         let listen = listen
             .parse()
             .map_err(|e| format!("APHEX_LISTEN={listen:?} is not an address: {e}"))?;
-        let max_upload_bytes = match var("APHEX_MAX_UPLOAD_BYTES") {
-            Some(v) => v
-                .parse()
-                .map_err(|e| format!("APHEX_MAX_UPLOAD_BYTES={v:?}: {e}"))?,
-            None => 50 * 1024 * 1024,
+        let bytes = |name: &str, default: usize| match var(name) {
+            Some(v) => v.parse().map_err(|e| format!("{name}={v:?}: {e}")),
+            None => Ok(default),
         };
+        let max_upload_bytes = bytes("APHEX_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?;
+        let max_body_bytes = bytes("APHEX_MAX_BODY_BYTES", 8 * 1024 * 1024)?;
         let secret = match var("APHEX_SECRET").or_else(|| var("BETTER_AUTH_SECRET")) {
             Some(s) => s,
             None => stored_secret()?,
@@ -73,6 +79,16 @@ impl Config {
             media_dir: var("APHEX_MEDIA_DIR")
                 .map_or_else(|| PathBuf::from("aphex-media"), PathBuf::from),
             max_upload_bytes,
+            max_body_bytes,
+            public_read: match var("APHEX_PUBLIC_READ").as_deref() {
+                None | Some("off") => false,
+                Some("published") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "APHEX_PUBLIC_READ={other:?}: expected `off` or `published`"
+                    ));
+                }
+            },
             secret,
             admin,
             cookie_secure: var("APHEX_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),

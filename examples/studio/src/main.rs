@@ -19,7 +19,7 @@ mod state;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use aphex::service::{ClientInfo, SignUp};
+use aphex::service::SignUp;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
@@ -53,6 +53,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         auth,
         storage,
         max_upload_bytes: config.max_upload_bytes,
+        max_body_bytes: config.max_body_bytes,
+        public_read: config.public_read,
         cookie_secure: config.cookie_secure,
         open_signup: config.open_signup,
     };
@@ -85,14 +87,10 @@ async fn bootstrap_admin(
         Some((email, password, name)) => {
             let signed = state
                 .auth
-                .sign_up_email(SignUp {
-                    name: name.clone(),
-                    email: email.clone(),
-                    password: password.clone(),
-                    image: None,
-                    role: Some(aphex::model::Role::Admin),
-                    client: ClientInfo::default(),
-                })
+                .sign_up_email(
+                    SignUp::new(name.clone(), email.clone(), password.clone())
+                        .role(aphex::model::Role::Admin),
+                )
                 .await?;
             println!("created the first admin: {}", signed.user.email);
         }

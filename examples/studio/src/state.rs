@@ -17,6 +17,10 @@ pub struct AppState {
     pub storage: Arc<dyn StorageAdapter>,
     /// Upload cap in bytes.
     pub max_upload_bytes: usize,
+    /// Cap on every other request body, in bytes.
+    pub max_body_bytes: usize,
+    /// `APHEX_PUBLIC_READ=published`: requests without credentials read published content.
+    pub public_read: bool,
     /// Whether the session cookie is marked `Secure`.
     pub cookie_secure: bool,
     /// Whether anyone may sign up (otherwise only the first user).

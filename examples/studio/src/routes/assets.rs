@@ -37,9 +37,10 @@ async fn upload(
 ) -> Result<(StatusCode, Json<Asset>), AppError> {
     caller.require(Capability::ManageAssets)?;
     let max = state.max_upload_bytes;
-    let mut upload = Upload {
-        created_by: Some(caller.user_id.clone()),
-        ..Default::default()
+    let mut upload = {
+        let mut v = Upload::default();
+        v.created_by = caller.author();
+        v
     };
     let mut has_file = false;
     while let Some(mut field) = multipart
@@ -60,7 +61,7 @@ async fn upload(
                 .map_err(|e| AppError::multipart(e, max))?
             {
                 if upload.bytes.len() + chunk.len() > max {
-                    return Err(AppError::PayloadTooLarge(max));
+                    return Err(AppError::upload_too_large(max));
                 }
                 upload.bytes.extend_from_slice(&chunk);
             }
@@ -108,11 +109,10 @@ async fn list(
     AppQuery(p): AppQuery<ListParams>,
 ) -> Result<Json<FindResult<Asset>>, AppError> {
     caller.require(Capability::Read)?;
-    let filter = AssetFilter {
-        asset_type: p.asset_type,
-        mime_type: p.mime_type,
-        search: p.search,
-    };
+    let mut filter = AssetFilter::new();
+    filter.asset_type = p.asset_type;
+    filter.mime_type = p.mime_type;
+    filter.search = p.search;
     let mut options = FindOptions::new();
     options.limit = p.limit;
     options.page = p.page;

@@ -16,7 +16,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::caller::{Caller, read_only_permissions};
+use crate::caller::{Caller, Scope};
 use crate::error::{AppError, AppJson, AppPath};
 use crate::state::AppState;
 
@@ -32,13 +32,12 @@ pub fn router() -> Router<AppState> {
 }
 
 fn client(addr: SocketAddr, headers: &HeaderMap) -> ClientInfo {
-    ClientInfo {
-        ip_address: Some(addr.ip().to_string()),
-        user_agent: headers
-            .get(USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from),
-    }
+    let mut client = ClientInfo::new().ip_address(addr.ip().to_string());
+    client.user_agent = headers
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    client
 }
 
 fn cookie_name(state: &AppState) -> String {
@@ -130,13 +129,11 @@ async fn sign_up(
     }
     let signed = state
         .auth
-        .sign_up_email(SignUp {
-            name: body.name,
-            email: body.email,
-            password: body.password,
-            image: body.image,
-            role: None,
-            client: client(addr, &headers),
+        .sign_up_email({
+            let mut sign_up =
+                SignUp::new(body.name, body.email, body.password).client(client(addr, &headers));
+            sign_up.image = body.image;
+            sign_up
         })
         .await?;
     signed_in_response(&state, signed).await
@@ -205,6 +202,9 @@ struct ApiKeyView {
     start: Option<String>,
     prefix: Option<String>,
     enabled: Option<bool>,
+    /// `full`, `read` or `delivery`.
+    scope: Scope,
+    /// `scope == "read"` (kept for clients of the first version).
     read_only: bool,
     remaining: Option<i32>,
     rate_limit_enabled: Option<bool>,
@@ -218,18 +218,15 @@ struct ApiKeyView {
 
 impl From<ApiKey> for ApiKeyView {
     fn from(k: ApiKey) -> Self {
-        let read_only = k
-            .permissions
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<Value>(p).ok())
-            .is_some_and(|p| p == read_only_permissions());
+        let scope = Scope::of_key(k.permissions.as_deref());
         ApiKeyView {
+            scope,
+            read_only: scope == Scope::Read,
             id: k.id,
             name: k.name,
             start: k.start,
             prefix: k.prefix,
             enabled: k.enabled,
-            read_only,
             remaining: k.remaining,
             rate_limit_enabled: k.rate_limit_enabled,
             rate_limit_time_window: k.rate_limit_time_window,
@@ -249,6 +246,9 @@ struct CreateKeyBody {
     prefix: Option<String>,
     /// Seconds (1 to 365 days).
     expires_in: Option<i64>,
+    /// `full` (default), `read` or `delivery`.
+    scope: Option<Scope>,
+    /// The same as `scope: "read"`.
     #[serde(default)]
     read_only: bool,
 }
@@ -258,26 +258,42 @@ async fn create_key(
     caller: Caller,
     AppJson(body): AppJson<CreateKeyBody>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    caller.require(Capability::Read)?;
-    if caller.read_only {
+    let user = caller.user()?;
+    if caller.scope != Scope::Full {
         return Err(aphex::Error::Forbidden {
-            message: "a read-only API key cannot create keys".into(),
+            message: "only a session or a full API key can create keys".into(),
         }
         .into());
     }
-    let created = state
-        .auth
-        .create_api_key(
-            &caller.user_id,
-            CreateApiKey {
-                name: body.name,
-                prefix: body.prefix,
-                expires_in: body.expires_in.map(TimeDelta::seconds),
-                permissions: body.read_only.then(read_only_permissions),
-                ..Default::default()
-            },
-        )
-        .await?;
+    let scope = match (body.scope, body.read_only) {
+        (None, read_only) => {
+            if read_only {
+                Scope::Read
+            } else {
+                Scope::Full
+            }
+        }
+        (Some(scope), false) => scope,
+        (Some(Scope::Read), true) => Scope::Read,
+        (Some(_), true) => {
+            return Err(AppError::BadRequest(
+                "`readOnly: true` contradicts the `scope` given".into(),
+            ));
+        }
+    };
+    let expires_in = body
+        .expires_in
+        .map(|s| {
+            TimeDelta::try_seconds(s)
+                .ok_or_else(|| aphex::Error::invalid("expiresIn", "is out of range"))
+        })
+        .transpose()?;
+    let mut input = CreateApiKey::default();
+    input.name = body.name;
+    input.prefix = body.prefix;
+    input.expires_in = expires_in;
+    input.permissions = scope.permissions();
+    let created = state.auth.create_api_key(user, input).await?;
     let view = ApiKeyView::from(created.api_key);
     Ok((
         StatusCode::CREATED,
@@ -289,8 +305,7 @@ async fn list_keys(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<ApiKeyView>>, AppError> {
-    caller.require(Capability::Read)?;
-    let keys = state.auth.list_api_keys(&caller.user_id).await?;
+    let keys = state.auth.list_api_keys(caller.user()?).await?;
     Ok(Json(keys.into_iter().map(ApiKeyView::from).collect()))
 }
 
@@ -299,13 +314,14 @@ async fn delete_key(
     caller: Caller,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, AppError> {
-    if caller.read_only {
+    let user = caller.user()?;
+    if caller.scope != Scope::Full {
         return Err(aphex::Error::Forbidden {
-            message: "a read-only API key cannot delete keys".into(),
+            message: "only a session or a full API key can delete keys".into(),
         }
         .into());
     }
-    state.auth.delete_api_key(&caller.user_id, &id).await?;
+    state.auth.delete_api_key(user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,9 +2,8 @@
 //! delete, publish/unpublish, versions and restore.
 
 use aphex::model::{Capability, Document, DocumentVersion};
-use aphex::query::{FindOptions, FindResult, Perspective, Where};
+use aphex::query::{FindOptions, FindResult, Paging, Perspective, Where};
 use aphex::service::{CreateDocument, WriteOptions};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -14,7 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::caller::Caller;
-use crate::error::{AppError, AppJson, AppPath, AppQuery};
+use crate::error::{AppBytes, AppError, AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 
 /// Largest page the HTTP API serves.
@@ -68,10 +67,10 @@ async fn list(
     caller: Caller,
     AppQuery(p): AppQuery<ListParams>,
 ) -> Result<Json<FindResult<Document>>, AppError> {
-    caller.require(Capability::Read)?;
     let mut options = FindOptions::new()
-        .perspective(p.perspective.unwrap_or_default())
+        .perspective(caller.perspective(p.perspective)?)
         .depth(p.depth.unwrap_or(0));
+    options.doc_type = p.doc_type;
     options.limit = p.limit;
     options.page = p.page;
     options.offset = p.offset;
@@ -86,36 +85,23 @@ async fn list(
         options = options.filter(Where::path("_meta.status").equals(status));
     }
     check_limits(&options)?;
-    Ok(Json(
-        state
-            .cms
-            .documents()
-            .find(p.doc_type.as_deref(), &options)
-            .await?,
-    ))
+    Ok(Json(state.cms.documents().find(&options).await?))
 }
 
-/// `POST /api/documents/query`: a `FindOptions` body, plus an optional `type`.
+/// `POST /api/documents/query`: a `FindOptions` body (with an optional `type`).
 async fn query(
     State(state): State<AppState>,
     caller: Caller,
-    AppJson(mut body): AppJson<Value>,
+    AppJson(body): AppJson<Value>,
 ) -> Result<Json<FindResult<Document>>, AppError> {
-    caller.require(Capability::Read)?;
-    let doc_type = match body.as_object_mut().and_then(|m| m.remove("type")) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(t)) => Some(t),
-        Some(_) => return Err(AppError::BadRequest("`type` must be a string".into())),
-    };
-    let options = FindOptions::from_json(&body)?;
+    let mut options = FindOptions::from_json(&body)?;
+    let asked = body
+        .get("perspective")
+        .is_some()
+        .then_some(options.perspective);
+    options.perspective = caller.perspective(asked)?;
     check_limits(&options)?;
-    Ok(Json(
-        state
-            .cms
-            .documents()
-            .find(doc_type.as_deref(), &options)
-            .await?,
-    ))
+    Ok(Json(state.cms.documents().find(&options).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,7 +117,7 @@ async fn read(
     AppPath(id): AppPath<Uuid>,
     AppQuery(p): AppQuery<ReadParams>,
 ) -> Result<Json<Document>, AppError> {
-    caller.require(Capability::Read)?;
+    let perspective = caller.perspective(p.perspective)?;
     let depth = p.depth.unwrap_or(0);
     if depth > MAX_DEPTH {
         return Err(
@@ -141,7 +127,7 @@ async fn read(
     state
         .cms
         .documents()
-        .find_by_id(id, p.perspective.unwrap_or_default(), depth)
+        .find_by_id(id, perspective, depth)
         .await?
         .map(Json)
         .ok_or_else(|| aphex::Error::not_found("document", id).into())
@@ -162,8 +148,9 @@ async fn create(
     AppJson(body): AppJson<CreateBody>,
 ) -> Result<(StatusCode, Json<Document>), AppError> {
     caller.require(Capability::WriteDocuments)?;
-    let mut input = CreateDocument::new(body.doc_type, body.data).created_by(caller.user_id);
+    let mut input = CreateDocument::new(body.doc_type, body.data);
     input.id = body.id;
+    input.created_by = caller.author();
     Ok((
         StatusCode::CREATED,
         Json(state.cms.documents().create(input).await?),
@@ -184,10 +171,10 @@ struct EditBody {
 }
 
 fn write_options(caller: &Caller, expected_revision: Option<i64>) -> WriteOptions {
-    WriteOptions {
-        expected_revision,
-        user: Some(caller.user_id.clone()),
-    }
+    let mut options = WriteOptions::new();
+    options.expected_revision = expected_revision;
+    options.user = caller.author();
+    options
 }
 
 async fn edit(
@@ -218,7 +205,7 @@ async fn remove(
 }
 
 /// An optional JSON body: empty means the default.
-fn guard(body: &Bytes) -> Result<Guard, AppError> {
+fn guard(AppBytes(body): &AppBytes) -> Result<Guard, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Guard::default());
     }
@@ -230,7 +217,7 @@ async fn publish(
     State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
-    body: Bytes,
+    body: AppBytes,
 ) -> Result<Json<Document>, AppError> {
     caller.require(Capability::PublishDocuments)?;
     let options = write_options(&caller, guard(&body)?.expected_revision);
@@ -241,7 +228,7 @@ async fn unpublish(
     State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
-    body: Bytes,
+    body: AppBytes,
 ) -> Result<Json<Document>, AppError> {
     caller.require(Capability::PublishDocuments)?;
     let options = write_options(&caller, guard(&body)?.expected_revision);
@@ -261,24 +248,22 @@ async fn versions(
     AppPath(id): AppPath<Uuid>,
     AppQuery(p): AppQuery<PageParams>,
 ) -> Result<Json<FindResult<DocumentVersion>>, AppError> {
-    caller.require(Capability::Read)?;
+    caller.require_drafts()?;
     let limit = p.limit.unwrap_or(25);
     if limit > MAX_LIMIT {
         return Err(
             aphex::Error::invalid_query("limit", format!("must be at most {MAX_LIMIT}")).into(),
         );
     }
-    let offset = p.page.unwrap_or(1).saturating_sub(1).saturating_mul(limit);
-    Ok(Json(
-        state.cms.documents().versions(id, limit, offset).await?,
-    ))
+    let paging = Paging::page(limit, p.page.unwrap_or(1))?;
+    Ok(Json(state.cms.documents().versions(id, paging).await?))
 }
 
 async fn restore(
     State(state): State<AppState>,
     caller: Caller,
     AppPath((id, n)): AppPath<(Uuid, i64)>,
-    body: Bytes,
+    body: AppBytes,
 ) -> Result<Json<Document>, AppError> {
     caller.require(Capability::WriteDocuments)?;
     let options = write_options(&caller, guard(&body)?.expected_revision);
