@@ -14,22 +14,19 @@ use uuid::Uuid;
 
 use crate::TestDb;
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __assets_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; assets {
-            create_fills_defaults_and_reads_back,
-            convenience_filters,
-            search_is_case_insensitive_and_literal,
-            where_on_asset_columns_and_metadata_with_sort,
-            paging_metadata,
-            count_with_filter_and_where,
-            counts_by_type_and_total_size,
-            update_patches_only_the_given_fields,
-            delete_then_not_found,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(assets:
+        create_fills_defaults_and_reads_back,
+        convenience_filters,
+        search_is_case_insensitive_and_literal,
+        where_on_asset_columns_and_metadata_with_sort,
+        paging_metadata,
+        count_with_filter_and_where,
+        counts_by_type_and_total_size,
+        update_patches_only_the_given_fields,
+        delete_then_not_found,
+    )
 }
 
 /// A new asset with the given basics and no optional fields.

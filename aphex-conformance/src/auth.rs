@@ -10,26 +10,23 @@ use chrono::TimeDelta;
 use crate::TestDb;
 use crate::fixtures::{AUTH_SECRET, auth_id};
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __auth_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; auth {
-            sign_up_creates_user_account_profile_and_session,
-            sign_up_refuses_bad_input_and_duplicates,
-            sign_in_checks_the_password,
-            sessions_expire_refresh_and_revoke,
-            signed_cookies_resolve_to_sessions,
-            password_reset_through_a_verification_row,
-            email_verified_flag,
-            api_keys_are_stored_hashed_and_verify,
-            api_key_expiry_usage_refill_and_rate_limit,
-            api_keys_belong_to_their_owner,
-            concurrent_verifications_admit_exactly_the_limit,
-            concurrent_verifications_never_overspend_remaining,
-            roles_and_capabilities,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(auth:
+        sign_up_creates_user_account_profile_and_session,
+        sign_up_refuses_bad_input_and_duplicates,
+        sign_in_checks_the_password,
+        sessions_expire_refresh_and_revoke,
+        signed_cookies_resolve_to_sessions,
+        password_reset_through_a_verification_row,
+        email_verified_flag,
+        api_keys_are_stored_hashed_and_verify,
+        api_key_expiry_usage_refill_and_rate_limit,
+        api_keys_belong_to_their_owner,
+        concurrent_verifications_admit_exactly_the_limit,
+        concurrent_verifications_never_overspend_remaining,
+        roles_and_capabilities,
+    )
 }
 
 fn auth(cms: &Cms) -> &AuthService {

@@ -15,26 +15,23 @@ use chrono::{DateTime, TimeDelta};
 use crate::TestDb;
 use crate::fixtures::{self, auth_id};
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __auth_tables_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; auth_tables {
-            users_crud,
-            duplicate_email_or_id_is_a_conflict,
-            sessions_crud,
-            delete_expired_sessions_only_deletes_expired_ones,
-            duplicate_session_token_is_a_conflict,
-            session_of_an_unknown_user_is_not_found,
-            accounts_crud,
-            verifications,
-            api_keys_crud,
-            swap_api_key_usage_is_a_compare_and_swap,
-            concurrent_usage_never_over_admits,
-            deleting_a_user_cascades_sessions_and_accounts,
-            timestamps_round_trip_at_millisecond_precision,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(auth_tables:
+        users_crud,
+        duplicate_email_or_id_is_a_conflict,
+        sessions_crud,
+        delete_expired_sessions_only_deletes_expired_ones,
+        duplicate_session_token_is_a_conflict,
+        session_of_an_unknown_user_is_not_found,
+        accounts_crud,
+        verifications,
+        api_keys_crud,
+        swap_api_key_usage_is_a_compare_and_swap,
+        concurrent_usage_never_over_admits,
+        deleting_a_user_cascades_sessions_and_accounts,
+        timestamps_round_trip_at_millisecond_precision,
+    )
 }
 
 fn ms(n: i64) -> TimeDelta {

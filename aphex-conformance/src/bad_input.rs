@@ -15,29 +15,26 @@ use uuid::Uuid;
 use crate::TestDb;
 use crate::query::{expect, post};
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __bad_input_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; bad_input {
-            unknown_operator_is_refused,
-            illegal_paths_are_refused,
-            nesting_deeper_than_16_is_refused,
-            more_than_1000_values_are_refused,
-            malformed_operands_are_refused,
-            limit_out_of_range_is_refused,
-            depth_above_10_is_refused,
-            bad_find_options_are_refused,
-            asset_query_errors_send_nothing,
-            oversize_document_type_is_refused,
-            oversize_asset_fields_are_refused,
-            oversize_schema_type_fields_are_refused,
-            non_object_document_data_is_refused,
-            malformed_ids_match_nothing_and_missing_versions_are_not_found,
-            operator_like_data_round_trips_and_matches_literally,
-            sql_injection_text_matches_nothing_and_changes_nothing,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(bad_input:
+        unknown_operator_is_refused,
+        illegal_paths_are_refused,
+        nesting_deeper_than_16_is_refused,
+        more_than_1000_values_are_refused,
+        malformed_operands_are_refused,
+        limit_out_of_range_is_refused,
+        depth_above_10_is_refused,
+        bad_find_options_are_refused,
+        asset_query_errors_send_nothing,
+        oversize_document_type_is_refused,
+        oversize_asset_fields_are_refused,
+        oversize_schema_type_fields_are_refused,
+        non_object_document_data_is_refused,
+        malformed_ids_match_nothing_and_missing_versions_are_not_found,
+        operator_like_data_round_trips_and_matches_literally,
+        sql_injection_text_matches_nothing_and_changes_nothing,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,18 +8,15 @@ use serde_json::json;
 
 use crate::TestDb;
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __documents_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; documents {
-            lifecycle,
-            two_writers_on_one_revision_exactly_one_wins,
-            stale_publish_is_refused,
-            no_expected_revision_last_write_wins,
-            reserved_json_keys_round_trip,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(documents:
+        lifecycle,
+        two_writers_on_one_revision_exactly_one_wins,
+        stale_publish_is_refused,
+        no_expected_revision_last_write_wins,
+        reserved_json_keys_round_trip,
+    )
 }
 
 /// Create → read → edit → publish → edit again → unpublish → delete, checking every field the

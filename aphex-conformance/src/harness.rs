@@ -68,8 +68,9 @@ impl TestDb {
 
 /// Reads the connection URL of a backend's test server from `env_var`.
 ///
-/// Returns `None` (the caller's tests then report SKIPPED) when it is not set, and panics when it
-/// is not set and `CI=true`: in CI a missing backend is a failure, never a skip.
+/// Returns `None` when it is not set, marking the running test skipped (the [`Suite`](crate::Suite)
+/// runner reports it `ignored`, with this reason), and panics when it is not set and `CI=true`:
+/// in CI a missing backend is a failure, never a skip.
 pub fn require_backend(env_var: &str) -> Option<String> {
     match std::env::var(env_var) {
         Ok(url) if !url.is_empty() => Some(url),
@@ -77,10 +78,9 @@ pub fn require_backend(env_var: &str) -> Option<String> {
             panic!("{env_var} is not set and CI=true: the backend must be available in CI")
         }
         _ => {
-            eprintln!(
-                "WARNING: {env_var} is not set; run ./scripts/test.sh (it starts the server) \
-                 or point {env_var} at a server"
-            );
+            crate::skip(format!(
+                "{env_var} is not set; ./scripts/test.sh starts the server"
+            ));
             None
         }
     }

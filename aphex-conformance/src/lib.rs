@@ -2,21 +2,39 @@
 //!
 //! The one behaviour suite every aphex-rs backend must pass (like Better Auth's adapter
 //! test-utils). It is generic over the core ports and has no database dependency: a backend's
-//! `tests/conformance.rs` provides a factory that returns a fresh, migrated, empty database per
-//! test, and invokes [`conformance_tests!`]:
+//! `tests/conformance.rs` (with `harness = false`) provides a factory that returns a fresh,
+//! migrated, empty database per test, and runs the suite:
 //!
 //! ```ignore
-//! async fn fresh() -> aphex_conformance::TestDb {
+//! async fn fresh() -> Option<aphex_conformance::TestDb> {
+//!     let url = aphex_conformance::require_backend("MY_TEST_URL")?; // None: reported ignored
 //!     let adapter = /* connect to a new, migrated database */;
-//!     aphex_conformance::TestDb::new(adapter, guard_that_drops_the_database)
+//!     Some(aphex_conformance::TestDb::new(adapter, guard_that_drops_the_database))
 //! }
-//! aphex_conformance::conformance_tests!(fresh);
+//! fn main() -> std::process::ExitCode {
+//!     aphex_conformance::Suite::new().conformance(fresh).run()
+//! }
 //! ```
 //!
 //! Every case is a plain `pub async fn case(db: &TestDb)` in one of the modules below, listed in
-//! that module's `__<module>_cases!` macro. Behaviour a backend cannot offer is a declared
+//! that module's `cases()`. Behaviour a backend cannot offer is a declared
 //! [`Capabilities`](aphex_core::ports::Capabilities) flag, and the suite checks the error it
-//! gives instead.
+//! gives instead. The [`Suite`] runner also runs the other server-backed tests of the
+//! workspace, so that a missing server shows up as `ignored` in the test summary.
+
+use futures::future::BoxFuture;
+
+/// `case_list!(module: a, b, ...)`: the [`Case`]s of the functions `a`, `b`, ... of a module.
+macro_rules! case_list {
+    ($module:ident: $($case:ident),* $(,)?) => {
+        vec![$(
+            $crate::Case::new(
+                concat!(stringify!($module), "::", stringify!($case)),
+                |db| Box::pin($case(db)),
+            ),
+        )*]
+    };
+}
 
 pub mod assets;
 pub mod auth;
@@ -32,54 +50,47 @@ pub mod transactions;
 pub mod versions;
 
 mod harness;
+mod runner;
 
 pub use harness::{TestDb, require_backend, with_database};
+pub use runner::{Suite, skip};
 
 #[doc(hidden)]
 pub use tokio;
 
-/// Emits one `#[tokio::test]` per conformance case, each calling `$factory().await` for a fresh
-/// database. `$factory` is the name of an `async fn() -> Option<TestDb>` in the invoking module;
-/// `None` means the backend's server is not available: the test says so loudly on stderr and
-/// passes. (A factory must panic instead when `CI=true`: in CI a missing backend is a failure —
-/// see [`require_backend`].)
-#[macro_export]
-macro_rules! conformance_tests {
-    ($factory:ident) => {
-        $crate::__documents_cases!($factory);
-        $crate::__query_cases!($factory);
-        $crate::__references_cases!($factory);
-        $crate::__versions_cases!($factory);
-        $crate::__assets_cases!($factory);
-        $crate::__schema_types_cases!($factory);
-        $crate::__profiles_cases!($factory);
-        $crate::__auth_tables_cases!($factory);
-        $crate::__bad_input_cases!($factory);
-        $crate::__transactions_cases!($factory);
-        $crate::__auth_cases!($factory);
-    };
+/// A conformance case: its name (`<module>::<case>`) and its body.
+pub struct Case {
+    /// `<module>::<case>`.
+    pub name: String,
+    /// Runs the case on a fresh database.
+    pub run: for<'a> fn(&'a TestDb) -> BoxFuture<'a, ()>,
 }
 
-/// Emits the tests of one module: `__cases!(factory; module { case, case, ... })`.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __cases {
-    ($factory:ident; $module:ident { $($case:ident),* $(,)? }) => {
-        mod $module {
-            $(
-                #[$crate::tokio::test(flavor = "multi_thread", worker_threads = 4, crate = "::aphex_conformance::tokio")]
-                async fn $case() {
-                    let Some(db) = super::$factory().await else {
-                        eprintln!(
-                            "SKIPPED {}::{}: backend not available",
-                            stringify!($module),
-                            stringify!($case)
-                        );
-                        return;
-                    };
-                    $crate::$module::$case(&db).await;
-                }
-            )*
+impl Case {
+    fn new(name: &str, run: for<'a> fn(&'a TestDb) -> BoxFuture<'a, ()>) -> Self {
+        Case {
+            name: name.to_owned(),
+            run,
         }
-    };
+    }
+}
+
+/// Every conformance case, module by module.
+pub fn cases() -> Vec<Case> {
+    [
+        documents::cases(),
+        query::cases(),
+        references::cases(),
+        versions::cases(),
+        assets::cases(),
+        schema_types::cases(),
+        profiles::cases(),
+        auth_tables::cases(),
+        bad_input::cases(),
+        transactions::cases(),
+        auth::cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -9,20 +9,17 @@ use serde_json::json;
 use crate::TestDb;
 use crate::fixtures::{self, auth_id};
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __profiles_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; profiles {
-            create_and_get,
-            set_role_and_preferences,
-            preferences_must_be_an_object,
-            duplicate_create_is_a_conflict,
-            profile_of_a_missing_user_is_not_found,
-            deleting_the_user_deletes_the_profile,
-            delete_then_not_found,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(profiles:
+        create_and_get,
+        set_role_and_preferences,
+        preferences_must_be_an_object,
+        duplicate_create_is_a_conflict,
+        profile_of_a_missing_user_is_not_found,
+        deleting_the_user_deletes_the_profile,
+        delete_then_not_found,
+    )
 }
 
 async fn user(db: &TestDb, email: &str) -> User {

@@ -13,22 +13,19 @@ use uuid::Uuid;
 use crate::TestDb;
 use crate::fixtures::reference;
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __references_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; references {
-            depth_zero_leaves_references_untouched,
-            depth_one_resolves_every_reference_in_one_statement,
-            depth_two_resolves_a_chain_with_one_statement_per_level,
-            a_list_resolves_references_in_one_batch,
-            cycles_terminate_and_never_expand_a_document_inside_itself,
-            references_nested_in_arrays_and_objects_are_resolved,
-            a_missing_target_stays_a_reference,
-            published_perspective_resolves_published_data_only,
-            depth_above_ten_is_refused,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(references:
+        depth_zero_leaves_references_untouched,
+        depth_one_resolves_every_reference_in_one_statement,
+        depth_two_resolves_a_chain_with_one_statement_per_level,
+        a_list_resolves_references_in_one_batch,
+        cycles_terminate_and_never_expand_a_document_inside_itself,
+        references_nested_in_arrays_and_objects_are_resolved,
+        a_missing_target_stays_a_reference,
+        published_perspective_resolves_published_data_only,
+        depth_above_ten_is_refused,
+    )
 }
 
 async fn create(cms: &Cms, doc_type: &str, data: Value) -> Document {

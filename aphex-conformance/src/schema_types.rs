@@ -15,20 +15,17 @@ use uuid::Uuid;
 use crate::TestDb;
 use crate::fixtures::{self, reference};
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __schema_types_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; schema_types {
-            build_syncs_the_fixture_types,
-            smaller_sets_keep_types_unless_the_sync_is_exact,
-            register_adds_and_replaces_one_type,
-            delete_removes_one_type,
-            stored_schema_round_trips,
-            publish_validates_and_lists_every_failing_field,
-            documents_of_unknown_or_object_types_are_refused,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(schema_types:
+        build_syncs_the_fixture_types,
+        smaller_sets_keep_types_unless_the_sync_is_exact,
+        register_adds_and_replaces_one_type,
+        delete_removes_one_type,
+        stored_schema_round_trips,
+        publish_validates_and_lists_every_failing_field,
+        documents_of_unknown_or_object_types_are_refused,
+    )
 }
 
 fn names(types: &[SchemaType]) -> Vec<&str> {

@@ -9,16 +9,13 @@ use aphex_core::ports::{DatabaseAdapter, Transaction};
 use crate::TestDb;
 use crate::fixtures::{auth_id, user};
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __transactions_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; transactions {
-            begin_matches_the_declared_capability,
-            commit_makes_every_write_visible,
-            rollback_and_drop_discard_every_write,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(transactions:
+        begin_matches_the_declared_capability,
+        commit_makes_every_write_visible,
+        rollback_and_drop_discard_every_write,
+    )
 }
 
 /// `Some(tx)` when the backend has transactions; `None` after checking the declared refusal.

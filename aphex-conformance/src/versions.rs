@@ -11,24 +11,21 @@ use uuid::Uuid;
 use crate::TestDb;
 use crate::fixtures;
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __versions_cases {
-    ($factory:ident) => {
-        $crate::__cases!($factory; versions {
-            every_save_and_publish_adds_a_snapshot,
-            list_is_newest_first_with_paging_metadata,
-            get_by_number,
-            restore_makes_a_snapshot_the_draft_again,
-            restore_honours_the_expected_revision,
-            restore_of_an_unknown_version_is_not_found,
-            retention_keeps_the_newest_and_never_reuses_numbers,
-            default_retention_is_25,
-            retention_zero_keeps_everything,
-            concurrent_saves_get_distinct_numbers,
-            deleting_the_document_deletes_its_versions,
-        });
-    };
+/// The cases of this module, in order.
+pub(crate) fn cases() -> Vec<crate::Case> {
+    case_list!(versions:
+        every_save_and_publish_adds_a_snapshot,
+        list_is_newest_first_with_paging_metadata,
+        get_by_number,
+        restore_makes_a_snapshot_the_draft_again,
+        restore_honours_the_expected_revision,
+        restore_of_an_unknown_version_is_not_found,
+        retention_keeps_the_newest_and_never_reuses_numbers,
+        default_retention_is_25,
+        retention_zero_keeps_everything,
+        concurrent_saves_get_distinct_numbers,
+        deleting_the_document_deletes_its_versions,
+    )
 }
 
 /// Version numbers of a document, newest first (first page of 1000).

@@ -164,7 +164,7 @@ fn rich_definition_round_trips_through_serde() {
                     to: vec!["post".into()],
                 },
                 FieldType::Array {
-                    of: vec![FieldType::Number],
+                    of: vec![FieldType::Number.into()],
                 },
                 FieldType::Object {
                     fields: vec![FieldDef::string("x").required()],
@@ -249,7 +249,7 @@ fn malformed_json_names_the_bad_part() {
         "fields": [
             {"name": "title", "type": "string", "validation": {"required": "yes", "max": 1}},
             {"name": "author", "type": "reference", "to": ["author"]},
-            {"name": "tags", "type": "array", "of": [{"name": "x", "type": "string"}]},
+            {"name": "tags", "type": "array", "of": [{"name": "x", "type": 7}]},
             {"name": "blank", "type": ""},
             "oops"
         ]
@@ -265,7 +265,7 @@ fn malformed_json_names_the_bad_part() {
                 "post.fields.author.to[0]",
                 "must be an object with a `type`"
             ),
-            ("post.fields.tags.of[0].name", "unknown property"),
+            ("post.fields.tags.of[0].type", "must be a string"),
             ("post.fields.blank.type", "must not be empty"),
             ("post.fields[4]", "must be a field object"),
         ])
@@ -457,7 +457,7 @@ fn rejects_references_to_non_document_types_and_empty_targets() {
 #[test]
 fn rejects_arrays_without_members_or_with_duplicate_members() {
     let def = SchemaTypeDef::document("post", "Post")
-        .field(FieldDef::array("empty", []))
+        .field(FieldDef::array("empty", Vec::<FieldType>::new()))
         .field(FieldDef::array(
             "twice",
             [FieldType::String, FieldType::Image, FieldType::String],
@@ -1130,7 +1130,7 @@ fn inline_object_members_accept_any_type_tag_and_nested_arrays_work() {
         "rows",
         [
             FieldType::Array {
-                of: vec![FieldType::Number],
+                of: vec![FieldType::Number.into()],
             },
             FieldType::Object {
                 fields: vec![FieldDef::string("label").required()],

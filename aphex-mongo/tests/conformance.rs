@@ -12,4 +12,6 @@ async fn fresh() -> Option<TestDb> {
     Some(TestDb::new(adapter, db))
 }
 
-aphex_conformance::conformance_tests!(fresh);
+fn main() -> std::process::ExitCode {
+    aphex_conformance::Suite::new().conformance(fresh).run()
+}

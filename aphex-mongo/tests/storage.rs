@@ -44,7 +44,6 @@ async fn indexes(db: &mongodb::Database) -> BTreeMap<String, Vec<Document>> {
     out
 }
 
-#[tokio::test]
 async fn ensure_schema_is_idempotent_and_creates_the_unique_indexes() {
     let Some(test) = MongoTestDb::create() else {
         return;
@@ -89,7 +88,6 @@ async fn ensure_schema_is_idempotent_and_creates_the_unique_indexes() {
     }
 }
 
-#[tokio::test]
 async fn documents_are_stored_with_string_ids_camel_case_fields_and_dates() {
     let Some(test) = MongoTestDb::create() else {
         return;
@@ -136,7 +134,6 @@ async fn documents_are_stored_with_string_ids_camel_case_fields_and_dates() {
     assert_eq!(version.get_str("eventType"), Ok("draft"));
 }
 
-#[tokio::test]
 async fn a_standalone_server_declares_no_transactions() {
     let Some(test) = MongoTestDb::create() else {
         return;
@@ -158,7 +155,6 @@ async fn a_standalone_server_declares_no_transactions() {
     }
 }
 
-#[tokio::test]
 async fn non_mongodb_urls_are_refused() {
     let err = aphex_mongo::MongoAdapter::connect("postgres://x/y", "db")
         .await
@@ -167,4 +163,14 @@ async fn non_mongodb_urls_are_refused() {
         matches!(&err, Error::Validation(e) if e.fields()[0].path == "url"),
         "{err:?}"
     );
+}
+
+fn main() -> std::process::ExitCode {
+    aphex_conformance::tests![
+        ensure_schema_is_idempotent_and_creates_the_unique_indexes,
+        documents_are_stored_with_string_ids_camel_case_fields_and_dates,
+        a_standalone_server_declares_no_transactions,
+        non_mongodb_urls_are_refused
+    ]
+    .run()
 }

@@ -7,7 +7,6 @@ mod common;
 
 use common::PgTestDb;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn better_auth_and_aphex_share_a_postgres_database() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -18,4 +17,8 @@ async fn better_auth_and_aphex_share_a_postgres_database() {
     };
     let cms = better_auth::cms(adapter).await;
     better_auth::round_trip(&cms, &ba).await;
+}
+
+fn main() -> std::process::ExitCode {
+    aphex_conformance::tests![better_auth_and_aphex_share_a_postgres_database].run()
 }

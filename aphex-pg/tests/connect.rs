@@ -16,7 +16,6 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::json;
 
-#[tokio::test]
 async fn options_set_the_statement_timeout() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -48,7 +47,6 @@ async fn options_set_the_statement_timeout() {
     assert!(slow.to_string().contains("statement timeout"), "{slow}");
 }
 
-#[tokio::test]
 async fn new_uses_an_existing_connection() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -79,7 +77,6 @@ async fn new_uses_an_existing_connection() {
     assert_eq!(read.draft_data, Some(json!({"text": "shared pool"})));
 }
 
-#[tokio::test]
 async fn connections_of_another_backend_are_refused() {
     let sqlite = Database::connect("sqlite::memory:").await.expect("sqlite");
     let err = PostgresAdapter::new(sqlite).expect_err("not PostgreSQL");
@@ -100,4 +97,13 @@ async fn connections_of_another_backend_are_refused() {
         matches!(&err, Error::Validation(e) if e.fields()[0].path == "url"),
         "{err:?}"
     );
+}
+
+fn main() -> std::process::ExitCode {
+    aphex_conformance::tests![
+        options_set_the_statement_timeout,
+        new_uses_an_existing_connection,
+        connections_of_another_backend_are_refused
+    ]
+    .run()
 }

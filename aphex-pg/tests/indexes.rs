@@ -21,7 +21,6 @@ async fn plan(db: &PostgresAdapter, perspective: Perspective, w: Where) -> Strin
     db.explain_find_documents(&query).await.expect("explain")
 }
 
-#[tokio::test]
 async fn json_equality_and_membership_use_the_gin_indexes() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -112,4 +111,8 @@ async fn json_equality_and_membership_use_the_gin_indexes() {
             "{w:?} ({perspective:?}) should be served by {index}:\n{p}"
         );
     }
+}
+
+fn main() -> std::process::ExitCode {
+    aphex_conformance::tests![json_equality_and_membership_use_the_gin_indexes].run()
 }

@@ -54,7 +54,6 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-#[tokio::test]
 async fn up_twice_is_a_noop_and_down_leaves_nothing() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -105,7 +104,6 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
     assert_eq!(enum_types(&db).await.len(), 3);
 }
 
-#[tokio::test]
 async fn fresh_drops_data_and_rebuilds() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -124,7 +122,6 @@ async fn fresh_drops_data_and_rebuilds() {
     );
 }
 
-#[tokio::test]
 async fn content_tables_use_postgres_types_and_indexes() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -192,7 +189,6 @@ fn reference_listings() -> Vec<Vec<Vec<String>>> {
         .collect()
 }
 
-#[tokio::test]
 async fn better_auth_tables_are_exactly_what_better_auth_creates() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -247,4 +243,14 @@ async fn better_auth_tables_are_exactly_what_better_auth_creates() {
     )
     .await;
     assert_eq!(sorted(indexes), sorted(reference[2].clone()), "indexes");
+}
+
+fn main() -> std::process::ExitCode {
+    aphex_conformance::tests![
+        up_twice_is_a_noop_and_down_leaves_nothing,
+        fresh_drops_data_and_rebuilds,
+        content_tables_use_postgres_types_and_indexes,
+        better_auth_tables_are_exactly_what_better_auth_creates
+    ]
+    .run()
 }

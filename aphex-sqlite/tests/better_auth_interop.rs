@@ -7,7 +7,6 @@ mod better_auth;
 use aphex_sqlite::SqliteAdapter;
 use migration::{Migrator, MigratorTrait};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn better_auth_and_aphex_share_a_sqlite_database() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("shared.db");
@@ -22,4 +21,8 @@ async fn better_auth_and_aphex_share_a_sqlite_database() {
     };
     let cms = better_auth::cms(adapter).await;
     better_auth::round_trip(&cms, &ba).await;
+}
+
+fn main() -> std::process::ExitCode {
+    aphex_conformance::tests![better_auth_and_aphex_share_a_sqlite_database].run()
 }

@@ -57,9 +57,6 @@ async fn fresh() -> Option<Subject> {
     })
 }
 
-storage_tests!(fresh);
-
-#[tokio::test]
 async fn the_root_is_created_with_its_parents() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path().join("a/b/uploads");
@@ -76,7 +73,6 @@ async fn the_root_is_created_with_its_parents() {
     ObjectStoreAdapter::local(&root, "/media").expect("existing root");
 }
 
-#[tokio::test]
 async fn a_root_that_is_a_file_is_a_backend_error() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = tmp.path().join("not-a-dir");
@@ -95,7 +91,6 @@ async fn a_root_that_is_a_file_is_a_backend_error() {
     );
 }
 
-#[tokio::test]
 async fn deleting_the_last_file_removes_its_directory() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let storage = ObjectStoreAdapter::local(tmp.path(), "/media").expect("local adapter");
@@ -115,4 +110,21 @@ async fn deleting_the_last_file_removes_its_directory() {
         "the empty directory is removed"
     );
     assert!(tmp.path().is_dir(), "the root stays");
+}
+
+fn main() -> std::process::ExitCode {
+    storage_tests!(fresh)
+        .test(
+            "the_root_is_created_with_its_parents",
+            the_root_is_created_with_its_parents,
+        )
+        .test(
+            "a_root_that_is_a_file_is_a_backend_error",
+            a_root_that_is_a_file_is_a_backend_error,
+        )
+        .test(
+            "deleting_the_last_file_removes_its_directory",
+            deleting_the_last_file_removes_its_directory,
+        )
+        .run()
 }

@@ -22,4 +22,6 @@ async fn fresh() -> Option<Subject> {
     })
 }
 
-storage_tests!(fresh);
+fn main() -> std::process::ExitCode {
+    storage_tests!(fresh).run()
+}

@@ -12,17 +12,16 @@ mod common;
 const ENDPOINT_VAR: &str = "APHEX_TEST_S3_ENDPOINT";
 
 #[cfg(not(feature = "s3"))]
-#[test]
-fn s3_tests_need_the_s3_feature() {
+async fn s3_tests_need_the_s3_feature() {
     if std::env::var(ENDPOINT_VAR).is_ok_and(|v| !v.is_empty()) {
         panic!(
             "{ENDPOINT_VAR} is set but aphex-storage was built without the `s3` feature: \
              run `cargo test -p aphex-storage --features s3`"
         );
     }
-    eprintln!(
-        "SKIPPED s3: aphex-storage was built without the `s3` feature \
-         (cargo test -p aphex-storage --features s3, with {ENDPOINT_VAR} set)"
+    aphex_conformance::skip(
+        "aphex-storage was built without the `s3` feature \
+         (cargo test -p aphex-storage --features s3, with APHEX_TEST_S3_ENDPOINT set)",
     );
 }
 
@@ -99,10 +98,8 @@ mod s3 {
         })
     }
 
-    #[tokio::test]
-    async fn the_content_type_is_stored() {
+    pub(crate) async fn the_content_type_is_stored() {
         let Some((adapter, _)) = bucket().await else {
-            eprintln!("SKIPPED s3::the_content_type_is_stored: backend not available");
             return;
         };
         adapter
@@ -122,10 +119,8 @@ mod s3 {
         );
     }
 
-    #[tokio::test]
-    async fn a_missing_bucket_fails_store() {
+    pub(crate) async fn a_missing_bucket_fails_store() {
         let Some(endpoint) = aphex_conformance::require_backend(ENDPOINT_VAR) else {
-            eprintln!("SKIPPED s3::a_missing_bucket_fails_store: backend not available");
             return;
         };
         let endpoint = endpoint.trim_end_matches('/');
@@ -156,10 +151,8 @@ mod s3 {
     /// Two stores racing for one path: at least one wins, every loser gets `Conflict`, and the
     /// file holds a winner's bytes. (Exactly one winner is what Amazon S3 guarantees; moto
     /// checks and writes without a lock, so this test only asserts what both guarantee.)
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn racing_stores_never_mix() {
+    pub(crate) async fn racing_stores_never_mix() {
         let Some((adapter, _)) = bucket().await else {
-            eprintln!("SKIPPED s3::racing_stores_never_mix: backend not available");
             return;
         };
         let adapter = Arc::new(adapter);
@@ -199,7 +192,21 @@ mod s3 {
 }
 
 #[cfg(feature = "s3")]
-use s3::fresh;
+fn main() -> std::process::ExitCode {
+    storage_tests!(s3::fresh)
+        .test(
+            "s3::the_content_type_is_stored",
+            s3::the_content_type_is_stored,
+        )
+        .test(
+            "s3::a_missing_bucket_fails_store",
+            s3::a_missing_bucket_fails_store,
+        )
+        .test("s3::racing_stores_never_mix", s3::racing_stores_never_mix)
+        .run()
+}
 
-#[cfg(feature = "s3")]
-storage_tests!(fresh);
+#[cfg(not(feature = "s3"))]
+fn main() -> std::process::ExitCode {
+    aphex_conformance::tests![s3_tests_need_the_s3_feature].run()
+}

@@ -1,9 +1,13 @@
 //! The definition types, their builder methods and their JSON form.
 //!
 //! The JSON form is what `cms_schema_types.schema` stores and what a JavaScript studio reads, so it
-//! follows Sanity's shape (`type`, `to: [{type}]`, `of: [{type}]`, `validation`). Parsing is
-//! strict: an unknown property is an error rather than being dropped, because a dropped property
-//! would silently break the exact round trip `from_json(to_json(d)) == d`.
+//! follows Sanity's shape (`type`, `to: [{type}]`, `of: [{type}]`, `validation`). Properties this
+//! crate does not interpret — a JavaScript studio adds `options`, `hidden`, `initialValue`,
+//! `fieldsets`, `preview`… — are **kept** on types, fields and array members (`extra`), so the
+//! round trip `from_json(to_json(d)) == d` is exact and nothing another tool stored is lost.
+//! Known properties are checked strictly (a wrong type is an error), and so are the two places
+//! where an unknown key is more likely a typo that would change behaviour: `validation` rules and
+//! `to` entries.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -29,6 +33,8 @@ pub struct SchemaTypeDef {
     pub description: Option<String>,
     /// The fields, in display order (validation reports errors in this order).
     pub fields: Vec<FieldDef>,
+    /// Other properties of the stored definition, kept as they are.
+    pub extra: Map<String, Value>,
 }
 
 /// One field of a type or of an inline object.
@@ -44,6 +50,9 @@ pub struct FieldDef {
     pub field_type: FieldType,
     /// Validation rules, checked on publish.
     pub rules: Rules,
+    /// Other properties of the stored field (`options`, `hidden`, `initialValue`…), kept as
+    /// they are.
+    pub extra: Map<String, Value>,
 }
 
 /// The type of a field or of an array member.
@@ -83,7 +92,7 @@ pub enum FieldType {
     /// A JSON array whose items each match one of the member types.
     Array {
         /// Allowed member types (non-empty).
-        of: Vec<FieldType>,
+        of: Vec<ArrayMember>,
     },
     /// An inline object with its own fields.
     Object {
@@ -92,6 +101,25 @@ pub enum FieldType {
     },
     /// A registered object type, by name (e.g. `"seo"`).
     Named(String),
+}
+
+/// One allowed member type of an array (`of: [{"type": "block", "styles": [...]}]`): the type,
+/// and the other properties stored with it, kept as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArrayMember {
+    /// The member type.
+    pub field_type: FieldType,
+    /// Other properties of the member (`options`, `title`, `styles`…).
+    pub extra: Map<String, Value>,
+}
+
+impl From<FieldType> for ArrayMember {
+    fn from(field_type: FieldType) -> Self {
+        ArrayMember {
+            field_type,
+            extra: Map::new(),
+        }
+    }
 }
 
 /// Validation rules of a field. `Default` is "no rules"; in JSON (`validation`) only the rules
@@ -148,6 +176,7 @@ impl SchemaTypeDef {
             kind,
             description: None,
             fields: Vec::new(),
+            extra: Map::new(),
         }
     }
 
@@ -175,6 +204,13 @@ impl SchemaTypeDef {
         self
     }
 
+    /// Sets a property this crate does not interpret (kept in the stored JSON).
+    #[must_use]
+    pub fn property(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
     /// The JSON form stored in `cms_schema_types.schema`. `description` is always written
     /// (`null` when `None`); non-finite `min`/`max` (rejected by the registry) are written as `null`.
     pub fn to_json(&self) -> Value {
@@ -187,6 +223,7 @@ impl SchemaTypeDef {
             self.description.clone().map_or(Value::Null, Value::String),
         );
         m.insert("fields".into(), fields_to_json(&self.fields));
+        extra_into(&self.extra, &mut m);
         Value::Object(m)
     }
 
@@ -211,6 +248,7 @@ impl FieldDef {
             description: None,
             field_type,
             rules: Rules::default(),
+            extra: Map::new(),
         }
     }
 
@@ -283,11 +321,14 @@ impl FieldDef {
     }
 
     /// An array whose items match one of the `of` member types.
-    pub fn array(name: impl Into<String>, of: impl IntoIterator<Item = FieldType>) -> Self {
+    pub fn array<M: Into<ArrayMember>>(
+        name: impl Into<String>,
+        of: impl IntoIterator<Item = M>,
+    ) -> Self {
         Self::new(
             name,
             FieldType::Array {
-                of: of.into_iter().collect(),
+                of: of.into_iter().map(Into::into).collect(),
             },
         )
     }
@@ -378,6 +419,14 @@ impl FieldDef {
         self
     }
 
+    /// Sets a property this crate does not interpret (`options`, `hidden`…; kept in the stored
+    /// JSON).
+    #[must_use]
+    pub fn property(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
     /// The JSON form of the field (an element of a type's `fields`).
     pub fn to_json(&self) -> Value {
         field_to_json(self)
@@ -461,11 +510,31 @@ impl<'de> Deserialize<'de> for FieldDef {
 /// As an array member: `{"type": "reference", "to": [{"type": "author"}]}`.
 impl Serialize for FieldType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        member_to_json(self).serialize(serializer)
+        let mut m = Map::new();
+        type_into(self, &mut m);
+        Value::Object(m).serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for FieldType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let mut errors = ValidationErrors::default();
+        let member = parse_member(&value, "", &mut errors);
+        finish(member, errors)
+            .map(|m| m.field_type)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// As an array member, with its kept properties.
+impl Serialize for ArrayMember {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        member_to_json(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ArrayMember {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         let mut errors = ValidationErrors::default();
@@ -525,13 +594,24 @@ fn field_to_json(field: &FieldDef) -> Value {
     if !field.rules.is_default() {
         m.insert("validation".into(), rules_to_json(&field.rules));
     }
+    extra_into(&field.extra, &mut m);
     Value::Object(m)
 }
 
-fn member_to_json(field_type: &FieldType) -> Value {
+fn member_to_json(member: &ArrayMember) -> Value {
     let mut m = Map::new();
-    type_into(field_type, &mut m);
+    type_into(&member.field_type, &mut m);
+    extra_into(&member.extra, &mut m);
     Value::Object(m)
+}
+
+/// Writes the kept properties (never over a known one: parsing only keeps unknown keys).
+fn extra_into(extra: &Map<String, Value>, m: &mut Map<String, Value>) {
+    for (key, value) in extra {
+        if !m.contains_key(key) {
+            m.insert(key.clone(), value.clone());
+        }
+    }
 }
 
 /// Writes `type` and the type's own property (`to`, `of` or `fields`).
@@ -624,6 +704,14 @@ fn object<'a>(
     obj
 }
 
+/// The properties of `obj` that are not `known`, kept as they are.
+fn unknown(obj: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
+    obj.iter()
+        .filter(|(key, _)| !known.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
 fn reject_unknown(
     obj: &Map<String, Value>,
     allowed: &[&str],
@@ -680,12 +768,7 @@ fn parse_type_def(value: &Value, errors: &mut ValidationErrors) -> Option<Schema
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    reject_unknown(
-        obj,
-        &["name", "title", "type", "description", "fields"],
-        &path,
-        errors,
-    );
+    let extra = unknown(obj, &["name", "title", "type", "description", "fields"]);
     let name = required_string(obj, "name", &path, errors);
     let title = required_string(obj, "title", &path, errors);
     let kind = match required_string(obj, "type", &path, errors) {
@@ -709,6 +792,7 @@ fn parse_type_def(value: &Value, errors: &mut ValidationErrors) -> Option<Schema
         kind: kind?,
         description: description?,
         fields: fields?,
+        extra,
     })
 }
 
@@ -739,7 +823,7 @@ fn parse_fields(
 
 fn parse_field(value: &Value, path: &str, errors: &mut ValidationErrors) -> Option<FieldDef> {
     let obj = object(value, path, "a field object", errors)?;
-    reject_unknown(
+    let extra = unknown(
         obj,
         &[
             "name",
@@ -751,8 +835,6 @@ fn parse_field(value: &Value, path: &str, errors: &mut ValidationErrors) -> Opti
             "fields",
             "validation",
         ],
-        path,
-        errors,
     );
     let name = required_string(obj, "name", path, errors);
     let title = optional_string(obj, "title", path, errors);
@@ -768,14 +850,15 @@ fn parse_field(value: &Value, path: &str, errors: &mut ValidationErrors) -> Opti
         description: description?,
         field_type: field_type?,
         rules: rules?,
+        extra,
     })
 }
 
-/// An array member or reference target: `{"type": ..}` plus the type's own property.
-fn parse_member(value: &Value, path: &str, errors: &mut ValidationErrors) -> Option<FieldType> {
+/// An array member: `{"type": ..}` plus the type's own property and kept properties.
+fn parse_member(value: &Value, path: &str, errors: &mut ValidationErrors) -> Option<ArrayMember> {
     let obj = object(value, path, "an object with a `type`", errors)?;
-    reject_unknown(obj, &["type", "to", "of", "fields"], path, errors);
-    parse_type(obj, path, errors)
+    let extra = unknown(obj, &["type", "to", "of", "fields"]);
+    parse_type(obj, path, errors).map(|field_type| ArrayMember { field_type, extra })
 }
 
 /// Reads `type` and the property that belongs to it (`to`, `of`, `fields`); the others of
@@ -863,7 +946,7 @@ fn parse_members(
     value: &Value,
     path: &str,
     errors: &mut ValidationErrors,
-) -> Option<Vec<FieldType>> {
+) -> Option<Vec<ArrayMember>> {
     let Some(items) = value.as_array() else {
         errors.push(path, "must be an array of member types");
         return None;
@@ -944,14 +1027,38 @@ mod tests {
     }
 
     #[test]
-    fn unknown_properties_and_misplaced_type_properties_are_errors() {
+    fn unknown_properties_are_kept_and_round_trip() {
+        let stored = json!({
+            "name": "post", "title": "Post", "type": "document", "description": null,
+            "icon": "DocumentIcon", "orderings": [{"by": [{"field": "title"}]}],
+            "fields": [
+                {"name": "title", "type": "string", "hidden": false,
+                 "initialValue": "Untitled", "options": {"list": ["a", "b"]}},
+                {"name": "body", "type": "array",
+                 "of": [{"type": "block", "styles": [{"title": "H1", "value": "h1"}]},
+                        {"type": "image", "options": {"hotspot": true}}]}
+            ]
+        });
+        let def = SchemaTypeDef::from_json(&stored).expect("a JS studio's definition parses");
+        assert_eq!(def.extra["icon"], json!("DocumentIcon"));
+        assert_eq!(def.fields[0].extra["initialValue"], json!("Untitled"));
+        assert_eq!(def.to_json(), stored, "nothing is lost");
+        assert_eq!(
+            SchemaTypeDef::from_json(&def.to_json()).expect("again"),
+            def
+        );
+    }
+
+    #[test]
+    fn misplaced_type_properties_and_typos_in_rules_are_errors() {
         let err = SchemaTypeDef::from_json(&json!({
             "name": "post", "title": "Post", "type": "document", "extra": 1,
             "fields": [
                 {"name": "a", "type": "string", "of": [{"type": "string"}]},
                 {"name": "b", "type": "reference"},
                 {"type": "string"},
-                {"name": "c", "type": "number", "validation": {"min": "1", "length": -1}}
+                {"name": "c", "type": "number",
+                 "validation": {"min": "1", "length": -1, "requried": true}}
             ]
         }))
         .expect_err("invalid");
@@ -962,10 +1069,10 @@ mod tests {
         assert_eq!(
             paths,
             [
-                "post.extra",
                 "post.fields.a.of",
                 "post.fields.b.to",
                 "post.fields[2].name",
+                "post.fields.c.validation.requried",
                 "post.fields.c.validation.min",
                 "post.fields.c.validation.length",
             ]

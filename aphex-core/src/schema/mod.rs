@@ -64,6 +64,6 @@ mod definition;
 mod registry;
 mod validate;
 
-pub use definition::{FieldDef, FieldType, Rules, SchemaTypeDef};
+pub use definition::{ArrayMember, FieldDef, FieldType, Rules, SchemaTypeDef};
 pub use registry::SchemaRegistry;
 pub use validate::ReferenceField;

@@ -288,7 +288,7 @@ impl<'a> Checker<'a> {
                         .push(of_path.clone(), "must allow at least one member type");
                 }
                 let mut seen = HashSet::new();
-                for (i, member) in of.iter().enumerate() {
+                for (i, member) in of.iter().map(|m| &m.field_type).enumerate() {
                     let member_path = index(&of_path, i);
                     if !seen.insert(member.type_name()) {
                         self.errors.push(

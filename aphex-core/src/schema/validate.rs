@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::definition::{FieldDef, FieldType, Rules, SchemaTypeDef, index, join};
+use super::definition::{ArrayMember, FieldDef, FieldType, Rules, SchemaTypeDef, index, join};
 use super::registry::SchemaRegistry;
 use crate::error::ValidationErrors;
 
@@ -177,7 +177,7 @@ impl Validator<'_> {
     }
 
     /// One array item: picks the member type, then checks the item with no extra rules.
-    fn item(&mut self, path: &str, of: &[FieldType], item: &Value) {
+    fn item(&mut self, path: &str, of: &[ArrayMember], item: &Value) {
         if item.is_null() {
             self.errors.push(path, "must not be null");
             return;
@@ -313,24 +313,24 @@ impl Validator<'_> {
 /// 2. an object's `_type` picks the member with that [`type_name`](FieldType::type_name), or
 ///    else the first inline `object` member (inline objects have no name to match);
 /// 3. otherwise the first member whose JSON kind fits the item.
-fn select_member<'a>(of: &'a [FieldType], item: &Value) -> Result<&'a FieldType, String> {
+fn select_member<'a>(of: &'a [ArrayMember], item: &Value) -> Result<&'a FieldType, String> {
+    let types = || of.iter().map(|m| &m.field_type);
     if let [only] = of {
-        return Ok(only);
+        return Ok(&only.field_type);
     }
     let allowed = || {
-        of.iter()
+        types()
             .map(FieldType::type_name)
             .collect::<Vec<_>>()
             .join(", ")
     };
     if let Some(tag) = item.get("_type").and_then(Value::as_str) {
-        return of
-            .iter()
+        return types()
             .find(|m| m.type_name() == tag)
-            .or_else(|| of.iter().find(|m| matches!(m, FieldType::Object { .. })))
+            .or_else(|| types().find(|m| matches!(m, FieldType::Object { .. })))
             .ok_or_else(|| format!("type `{tag}` is not allowed here (allowed: {})", allowed()));
     }
-    of.iter()
+    types()
         .find(|m| fits(m, item))
         .ok_or_else(|| format!("expected one of: {}", allowed()))
 }
@@ -463,7 +463,7 @@ mod tests {
 
     #[test]
     fn member_selection() {
-        let of = [FieldType::Block, FieldType::Image, FieldType::String];
+        let of = [FieldType::Block, FieldType::Image, FieldType::String].map(ArrayMember::from);
         let pick = |v: Value| select_member(&of, &v).map(FieldType::type_name);
         assert_eq!(pick(serde_json::json!({"_type": "image"})), Ok("image"));
         assert_eq!(pick(serde_json::json!({"children": []})), Ok("block"));

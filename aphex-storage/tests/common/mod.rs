@@ -254,10 +254,11 @@ pub async fn paths_under_one_id_are_independent(s: &Subject) {
     assert_eq!(st.read(&b).await.expect("b is kept"), b"BB");
 }
 
-/// One `#[tokio::test]` per case; `$factory` is an `async fn() -> Option<Subject>`.
+/// A runner suite of the behaviour cases (`behaviour::<case>`); `$factory` is an
+/// `async fn() -> Option<Subject>` (`None` without a server: the case is reported ignored).
 #[macro_export]
 macro_rules! storage_tests {
-    ($factory:ident) => {
+    ($factory:path) => {
         $crate::storage_tests!(@cases $factory;
             name_is_recorded,
             binary_round_trip,
@@ -269,21 +270,18 @@ macro_rules! storage_tests {
             unsafe_paths_are_refused,
             url_shape,
             paths_under_one_id_are_independent,
-        );
+        )
     };
-    (@cases $factory:ident; $($case:ident),* $(,)?) => {
-        mod behaviour {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some(subject) = super::$factory().await else {
-                        eprintln!("SKIPPED behaviour::{}: backend not available", stringify!($case));
-                        return;
-                    };
-                    $crate::common::$case(&subject).await;
-                    subject.finish();
-                }
-            )*
-        }
+    (@cases $factory:path; $($case:ident),* $(,)?) => {
+        aphex_conformance::Suite::new()
+        $(
+            .test(concat!("behaviour::", stringify!($case)), || async {
+                let Some(subject) = $factory().await else {
+                    return;
+                };
+                $crate::common::$case(&subject).await;
+                subject.finish();
+            })
+        )*
     };
 }

@@ -17,17 +17,6 @@ mod studio;
 
 use studio::Studio;
 
-/// Says that a test did not run, on the real stderr (not captured by the test harness), so a
-/// skip is visible in a normal `cargo test` run. `require_backend` has already said why.
-#[cfg(any(feature = "postgres", feature = "mongodb"))]
-fn skipped(test: &str) {
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED e2e {test}: its database server is not configured"
-    );
-}
-
 /// Checks the address line and returns the studio.
 fn started(studio: Studio, backend: &str) -> Studio {
     assert!(
@@ -43,27 +32,23 @@ fn started(studio: Studio, backend: &str) -> Studio {
 mod sqlite {
     use super::*;
 
-    #[tokio::test]
-    async fn editorial_flow() {
+    pub(crate) async fn editorial_flow() {
         let studio = started(Studio::start(None), "sqlite");
         scenarios::editorial_flow(&studio.base, "sqlite", "local").await;
     }
 
-    #[tokio::test]
-    async fn error_cases() {
+    pub(crate) async fn error_cases() {
         let studio = started(Studio::start(None), "sqlite");
         scenarios::error_cases(&studio.base).await;
     }
 
-    #[tokio::test]
-    async fn uploads() {
+    pub(crate) async fn uploads() {
         let studio = started(Studio::start(None), "sqlite");
         scenarios::uploads(&studio).await;
     }
 
     /// By default only the first user may sign up (and becomes admin).
-    #[tokio::test]
-    async fn signup_is_closed_after_the_first_user_by_default() {
+    pub(crate) async fn signup_is_closed_after_the_first_user_by_default() {
         let studio = Studio::start_with(None, &[]);
         let api = http::Api::new(&studio.base);
         let (_, admin) = api
@@ -81,8 +66,7 @@ mod sqlite {
     }
 
     /// The data survives a restart, and so do sessions (the secret is the same).
-    #[tokio::test]
-    async fn restart_keeps_data_and_sessions() {
+    pub(crate) async fn restart_keeps_data_and_sessions() {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
         let api_cookie;
@@ -125,28 +109,25 @@ mod postgres {
     use super::*;
     use studio::PgDb;
 
-    #[tokio::test]
-    async fn editorial_flow() {
+    pub(crate) async fn editorial_flow() {
         let Some(db) = PgDb::create().await else {
-            return skipped("postgres::editorial_flow");
+            return;
         };
         let studio = started(Studio::start(Some(&db.url)), "postgres");
         scenarios::editorial_flow(&studio.base, "postgres", "local").await;
     }
 
-    #[tokio::test]
-    async fn error_cases() {
+    pub(crate) async fn error_cases() {
         let Some(db) = PgDb::create().await else {
-            return skipped("postgres::error_cases");
+            return;
         };
         let studio = started(Studio::start(Some(&db.url)), "postgres");
         scenarios::error_cases(&studio.base).await;
     }
 
-    #[tokio::test]
-    async fn uploads() {
+    pub(crate) async fn uploads() {
         let Some(db) = PgDb::create().await else {
-            return skipped("postgres::uploads");
+            return;
         };
         let studio = started(Studio::start(Some(&db.url)), "postgres");
         scenarios::uploads(&studio).await;
@@ -158,28 +139,25 @@ mod mongodb {
     use super::*;
     use studio::MongoDb;
 
-    #[tokio::test]
-    async fn editorial_flow() {
+    pub(crate) async fn editorial_flow() {
         let Some(db) = MongoDb::create() else {
-            return skipped("mongodb::editorial_flow");
+            return;
         };
         let studio = started(Studio::start(Some(&db.url)), "mongodb");
         scenarios::editorial_flow(&studio.base, "mongodb", "local").await;
     }
 
-    #[tokio::test]
-    async fn error_cases() {
+    pub(crate) async fn error_cases() {
         let Some(db) = MongoDb::create() else {
-            return skipped("mongodb::error_cases");
+            return;
         };
         let studio = started(Studio::start(Some(&db.url)), "mongodb");
         scenarios::error_cases(&studio.base).await;
     }
 
-    #[tokio::test]
-    async fn uploads() {
+    pub(crate) async fn uploads() {
         let Some(db) = MongoDb::create() else {
-            return skipped("mongodb::uploads");
+            return;
         };
         let studio = started(Studio::start(Some(&db.url)), "mongodb");
         scenarios::uploads(&studio).await;
@@ -192,8 +170,7 @@ mod mongodb {
 mod s3 {
     use super::*;
 
-    #[tokio::test]
-    async fn editorial_flow_with_s3_storage() {
+    pub(crate) async fn editorial_flow_with_s3_storage() {
         let Some(endpoint) = aphex_conformance::require_backend("APHEX_TEST_S3_ENDPOINT") else {
             return;
         };
@@ -231,4 +208,30 @@ mod s3 {
         );
         scenarios::editorial_flow(&studio.base, "sqlite", "s3").await;
     }
+}
+
+fn main() -> std::process::ExitCode {
+    let suite = aphex_conformance::tests![
+        sqlite::editorial_flow,
+        sqlite::error_cases,
+        sqlite::uploads,
+        sqlite::signup_is_closed_after_the_first_user_by_default,
+        sqlite::restart_keeps_data_and_sessions,
+    ];
+    #[cfg(feature = "postgres")]
+    let suite = suite
+        .test("postgres::editorial_flow", postgres::editorial_flow)
+        .test("postgres::error_cases", postgres::error_cases)
+        .test("postgres::uploads", postgres::uploads);
+    #[cfg(feature = "mongodb")]
+    let suite = suite
+        .test("mongodb::editorial_flow", mongodb::editorial_flow)
+        .test("mongodb::error_cases", mongodb::error_cases)
+        .test("mongodb::uploads", mongodb::uploads);
+    #[cfg(feature = "s3")]
+    let suite = suite.test(
+        "s3::editorial_flow_with_s3_storage",
+        s3::editorial_flow_with_s3_storage,
+    );
+    suite.run()
 }
