@@ -129,11 +129,15 @@ fn assert_not_found<T: std::fmt::Debug>(result: aphex_core::Result<T>, what: &st
     );
 }
 
-fn assert_conflict<T: std::fmt::Debug>(result: aphex_core::Result<T>, what: &str) {
-    assert!(
-        matches!(result, Err(Error::Conflict { .. })),
-        "{what}: expected Conflict, got {result:?}"
-    );
+/// A `Conflict` naming `key` (the portable `<table>.<column>` name, the same on every backend).
+#[track_caller]
+fn assert_conflict<T: std::fmt::Debug>(result: aphex_core::Result<T>, key: &str, what: &str) {
+    match result {
+        Err(Error::Conflict { constraint, .. }) => {
+            assert_eq!(constraint, key, "{what}: the conflict names the key")
+        }
+        other => panic!("{what}: expected Conflict on {key}, got {other:?}"),
+    }
 }
 
 /// Users: insert, find, find by email, patch (only the given columns), count, delete.
@@ -265,13 +269,14 @@ pub async fn duplicate_email_or_id_is_a_conflict(db: &TestDb) {
     assert_conflict(
         auth.insert_user(&fixtures::user("Other Ada", "ada@example.com"))
             .await,
+        "user.email",
         "duplicate email",
     );
     let same_id = User {
         id: ada.id.clone(),
         ..fixtures::user("Clone", "fresh@example.com")
     };
-    assert_conflict(auth.insert_user(&same_id).await, "duplicate id");
+    assert_conflict(auth.insert_user(&same_id).await, "user.id", "duplicate id");
     let bob = insert_user(db, "bob@example.com").await;
     assert_conflict(
         auth.update_user(
@@ -283,6 +288,7 @@ pub async fn duplicate_email_or_id_is_a_conflict(db: &TestDb) {
             now(),
         )
         .await,
+        "user.email",
         "email changed to a taken one",
     );
     assert_eq!(auth.count_users().await.expect("count"), 2);
@@ -453,7 +459,11 @@ pub async fn duplicate_session_token_is_a_conflict(db: &TestDb) {
         token: first.token.clone(),
         ..session(&ada.id, now(), now() + TimeDelta::days(2))
     };
-    assert_conflict(auth.insert_session(&second).await, "duplicate token");
+    assert_conflict(
+        auth.insert_session(&second).await,
+        "session.token",
+        "duplicate token",
+    );
     assert_eq!(
         auth.find_session_by_token(&first.token)
             .await
@@ -700,6 +710,7 @@ pub async fn api_keys_crud(db: &TestDb) {
             ..api_key(&ada.id, t)
         })
         .await,
+        "apikey.id",
         "duplicate id",
     );
 

@@ -41,12 +41,16 @@ pub mod auth;
 pub mod auth_tables;
 pub mod bad_input;
 pub mod documents;
+pub mod errors;
 pub mod fixtures;
 pub mod profiles;
+pub mod published;
 pub mod query;
 pub mod references;
+pub mod robustness;
 pub mod schema_types;
 pub mod transactions;
+pub mod values;
 pub mod versions;
 
 mod harness;
@@ -80,6 +84,7 @@ pub fn cases() -> Vec<Case> {
     [
         documents::cases(),
         query::cases(),
+        published::cases(),
         references::cases(),
         versions::cases(),
         assets::cases(),
@@ -87,8 +92,11 @@ pub fn cases() -> Vec<Case> {
         profiles::cases(),
         auth_tables::cases(),
         bad_input::cases(),
+        values::cases(),
+        errors::cases(),
         transactions::cases(),
         auth::cases(),
+        robustness::cases(),
     ]
     .into_iter()
     .flatten()

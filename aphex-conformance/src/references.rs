@@ -25,6 +25,9 @@ pub(crate) fn cases() -> Vec<crate::Case> {
         a_missing_target_stays_a_reference,
         published_perspective_resolves_published_data_only,
         depth_above_ten_is_refused,
+        reference_ids_are_chunked_below_every_parameter_limit,
+        expansions_are_capped_and_diamonds_count_every_expansion,
+        publish_checks_the_types_references_point_to,
     )
 }
 
@@ -575,4 +578,162 @@ pub async fn depth_above_ten_is_refused(db: &TestDb) {
         ))
         .await
         .expect("depth 10 is fine");
+}
+
+/// A page whose references need more than 70 000 ids (PostgreSQL binds at most 65 535
+/// parameters, SQLite 32 766) resolves: the ids go in chunks of `REFERENCE_CHUNK`, one statement
+/// each, and targets in every chunk are found.
+pub async fn reference_ids_are_chunked_below_every_parameter_limit(db: &TestDb) {
+    use aphex_core::service::REFERENCE_CHUNK;
+    let cms = db.cms().await;
+    let docs = cms.documents();
+    const POSTS: usize = 100;
+    const REFS_PER_POST: usize = 701;
+    let targets: Vec<Document> = futures::future::join_all(
+        ["first", "middle", "last"].map(|n| create(&cms, "author", json!({ "name": n }))),
+    )
+    .await;
+    for p in 0..POSTS {
+        let mut refs: Vec<Value> = (0..REFS_PER_POST)
+            .map(|_| reference(Uuid::new_v4()))
+            .collect();
+        // Real targets at the start, middle and end of the whole id list.
+        match p {
+            0 => refs[0] = reference(targets[0].id),
+            50 => refs[REFS_PER_POST / 2] = reference(targets[1].id),
+            99 => refs[REFS_PER_POST - 1] = reference(targets[2].id),
+            _ => {}
+        }
+        create(
+            &cms,
+            "post",
+            json!({ "title": format!("p{p:03}"), "related": refs }),
+        )
+        .await;
+    }
+    let ids = POSTS * REFS_PER_POST;
+    assert!(ids > 70_000);
+    let options = FindOptions::new()
+        .doc_type("post")
+        .sort("title")
+        .limit(POSTS as u64)
+        .depth(1);
+    let before = db.statements();
+    let page = docs
+        .find(&options)
+        .await
+        .expect("find resolves every chunk");
+    let statements = db.statements() - before;
+    let chunks = ids.div_ceil(REFERENCE_CHUNK) as u64;
+    assert!(
+        statements <= 2 + chunks,
+        "count + page + {chunks} chunks, got {statements} statements"
+    );
+    assert_eq!(page.docs.len(), POSTS);
+    let related =
+        |p: usize, i: usize| page.docs[p].draft_data.as_ref().expect("draft")["related"][i].clone();
+    assert_eq!(related(0, 0)["name"], "first");
+    assert_eq!(related(50, REFS_PER_POST / 2)["name"], "middle");
+    assert_eq!(related(99, REFS_PER_POST - 1)["name"], "last");
+    assert!(
+        related(0, 1).get("_ref").is_some(),
+        "missing targets stay references"
+    );
+}
+
+/// One read expands at most `max_resolved_references` documents. A "diamond" chain — each
+/// document referring to the next one twice — doubles at every level: 8 levels expand
+/// 2 + 4 + … + 256 = 510 documents, from 8 distinct ones; a cap of 509 refuses the read
+/// (`InvalidQuery` at `depth`, nothing returned), 510 allows it.
+pub async fn expansions_are_capped_and_diamonds_count_every_expansion(db: &TestDb) {
+    use std::num::NonZeroU32;
+    let cms_with_cap = |cap: u32| {
+        aphex_core::Cms::builder()
+            .database(db.adapter.clone())
+            .schema_types(crate::fixtures::schema_types())
+            .max_resolved_references(NonZeroU32::new(cap).expect("non-zero"))
+            .build()
+    };
+    let cms = cms_with_cap(510).await.expect("cms");
+    let mut next: Option<Uuid> = None;
+    for level in (0..=8).rev() {
+        let mut data = json!({ "name": format!("level {level}") });
+        if let Some(id) = next {
+            data["mentor"] = reference(id);
+            data["also"] = json!([reference(id)]);
+        }
+        next = Some(create(&cms, "author", data).await.id);
+    }
+    let top = next.expect("the top of the chain");
+    let read = cms
+        .documents()
+        .find_by_id(top, Perspective::Draft, 8)
+        .await
+        .expect("510 expansions are allowed");
+    let data = read.expect("exists").draft_data.expect("draft");
+    let mut level = &data;
+    for _ in 0..8 {
+        level = &level["mentor"];
+    }
+    assert_eq!(level["name"], "level 8");
+    let capped = cms_with_cap(509).await.expect("cms");
+    match capped
+        .documents()
+        .find_by_id(top, Perspective::Draft, 8)
+        .await
+    {
+        Err(Error::InvalidQuery { path, .. }) => assert_eq!(path, "depth"),
+        other => panic!("expected InvalidQuery at depth, got {other:?}"),
+    }
+    let listed = capped
+        .documents()
+        .find(&FindOptions::new().doc_type("author").depth(8))
+        .await;
+    assert!(
+        matches!(listed, Err(Error::InvalidQuery { .. })),
+        "{listed:?}"
+    );
+    // Less depth, fewer expansions: fine again.
+    capped
+        .documents()
+        .find_by_id(top, Perspective::Draft, 7)
+        .await
+        .expect("254 expansions");
+}
+
+/// Publishing checks that reference fields point to documents of the allowed types (`to`); a
+/// reference to a missing document is allowed (it stays a reference on read).
+pub async fn publish_checks_the_types_references_point_to(db: &TestDb) {
+    let cms = db.cms().await;
+    let docs = cms.documents();
+    let author = create(&cms, "author", json!({"name": "Ada"})).await;
+    let other = create(&cms, "post", json!({"title": "Other"})).await;
+    let post = create(
+        &cms,
+        "post",
+        json!({"title": "Wrong", "slug": {"_type": "slug", "current": "w"},
+               "author": reference(other.id),
+               "related": [reference(other.id), reference(author.id), reference(Uuid::new_v4())]}),
+    )
+    .await;
+    match docs.publish(post.id, WriteOptions::default()).await {
+        Err(Error::Validation(errors)) => {
+            let paths: Vec<&str> = errors.fields().iter().map(|f| f.path.as_str()).collect();
+            assert_eq!(paths, ["author", "related[1]"], "{errors}");
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    let unchanged = read(&cms, post.id, Perspective::Draft, 0).await;
+    assert_eq!(unchanged.status, aphex_core::model::DocumentStatus::Draft);
+    docs.update_draft(
+        post.id,
+        json!({"title": "Right", "author": reference(author.id),
+               "related": [reference(other.id), reference(Uuid::new_v4())]}),
+        WriteOptions::default(),
+    )
+    .await
+    .expect("fix");
+    docs.publish(post.id, WriteOptions::default())
+        .await
+        .expect("allowed types and a missing target publish");
 }

@@ -169,6 +169,17 @@ impl Dialect {
             .unwrap_or_else(|| self.bool_literal(join == Join::All))
     }
 
+    /// The sum of an integer column as text, which cannot overflow: PostgreSQL sums `bigint`
+    /// into exact `numeric`; SQLite's integer `SUM` fails past `i64::MAX`, so its float `TOTAL`
+    /// is used. `0` for no rows.
+    pub(crate) fn total_as_text(self, column: Expr) -> Expr {
+        match self {
+            Dialect::Postgres => Expr::cust_with_expr("COALESCE(SUM($1), 0)::text", column),
+            // (SeaQuery's placeholder for a custom expression is `?` on SQLite.)
+            Dialect::Sqlite => Expr::cust_with_expr("CAST(TOTAL(?) AS TEXT)", column),
+        }
+    }
+
     /// `TRUE` / `FALSE`.
     pub(crate) fn bool_literal(self, b: bool) -> Expr {
         Expr::cust(if b { "TRUE" } else { "FALSE" })

@@ -76,6 +76,27 @@ def _ensure_uniques(self, new_data):
             raise duplicate_key_error(self.full_name, name, dict(index["key"]), values)
 
 
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+def overflowed_to_double(value):
+    """Aggregation results with integers beyond Int64, as mongod gives them: as doubles.
+
+    mongomock's accumulators (``$sum``, ``$add``) compute with Python's unbounded ints, so a sum
+    of large Int64 values can leave the Int64 range and the reply could not be encoded; mongod
+    turns a ``$sum`` that overflows Int64 into a double.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return float(value)
+    if isinstance(value, dict):
+        return {k: overflowed_to_double(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [overflowed_to_double(v) for v in value]
+    return value
+
+
 def _plain(value):
     return not isinstance(value, (dict, list, bson.regex.Regex, re.Pattern))
 

@@ -487,7 +487,8 @@ class Backend:
         if cmd.get("explain"):
             raise NotImplementedError("explain")
         coll = self.coll(db, target)
-        docs = list(coll.aggregate(cmd.get("pipeline", [])))
+        docs = [mongomock_patches.overflowed_to_double(d)
+                for d in coll.aggregate(cmd.get("pipeline", []))]
         return self.cursor_reply(coll.full_name, docs, (cmd.get("cursor") or {}).get("batchSize"))
 
     def cmd_count(self, db, cmd, conn_id):

@@ -625,3 +625,10 @@ def test_large_documents_split_batches(coll, commands):
     commands.names.clear()
     assert [d["_id"] for d in coll.find()] == list(range(20))
     assert commands.names.count("getMore") >= 1        # first batch capped near 16 MiB
+
+
+def test_sum_beyond_int64_is_a_double(coll):
+    big = bson.int64.Int64(2 ** 62)
+    coll.insert_many([{"_id": i, "n": big} for i in range(3)])
+    [row] = coll.aggregate([{"$group": {"_id": None, "total": {"$sum": "$n"}}}])
+    assert row["total"] == float(3 * 2 ** 62) and isinstance(row["total"], float)

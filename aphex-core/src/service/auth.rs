@@ -583,7 +583,7 @@ impl AuthService {
         if self.db.find_user_by_email(&email).await?.is_some() {
             return Err(Error::Conflict {
                 entity: "user",
-                constraint: "email already registered".into(),
+                constraint: "user.email".into(),
             });
         }
         let pw = input.password.clone();

@@ -220,7 +220,7 @@ impl DocumentService {
     /// database.
     pub async fn find(&self, options: &FindOptions) -> Result<FindResult<Document>> {
         let target = Target::Documents(options.perspective);
-        let query = options.resolve(target, scope(options))?;
+        let query = options.resolve(target, scope(options)?)?;
         let page = self.db.find_documents(&query).await?;
         let mut docs = page.rows;
         references::resolve(
@@ -245,7 +245,7 @@ impl DocumentService {
     /// [`Error::InvalidQuery`] for a bad filter.
     pub async fn count(&self, options: &FindOptions) -> Result<u64> {
         let filter =
-            options.resolve_filter(Target::Documents(options.perspective), scope(options))?;
+            options.resolve_filter(Target::Documents(options.perspective), scope(options)?)?;
         self.db.count_documents(&filter).await
     }
 
@@ -508,9 +508,15 @@ async fn current(stores: &dyn Stores, id: Uuid, expected: Option<i64>) -> Result
 
 /// The conditions a document list is always scoped by: its type, and `status = published` in
 /// the published perspective.
-fn scope(options: &FindOptions) -> Vec<Filter> {
+fn scope(options: &FindOptions) -> Result<Vec<Filter>> {
     let mut filters = Vec::new();
     if let Some(t) = &options.doc_type {
+        if !values::storable(t) {
+            return Err(Error::invalid_query(
+                "type",
+                "strings must not contain a NUL character (U+0000)",
+            ));
+        }
         filters.push(Filter::Cond(
             Field::Column(Column::Type),
             Op::Eq(Operand::String(t.clone())),
@@ -522,7 +528,7 @@ fn scope(options: &FindOptions) -> Vec<Filter> {
             Op::Eq(Operand::String(DocumentStatus::Published.as_str().into())),
         ));
     }
-    filters
+    Ok(filters)
 }
 
 /// Document data: a JSON object holding only values every backend can store.

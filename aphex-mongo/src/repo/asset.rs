@@ -112,10 +112,15 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
     async fn total_asset_size(&self) -> Result<u64> {
         let pipeline = vec![doc! { "$group": { "_id": Bson::Null, "total": { "$sum": "$size" } } }];
         let rows = self.aggregate_all(ASSETS, pipeline).await?;
-        match rows.first() {
-            Some(row) => Ok(u64::try_from(Fields::new(row, ASSETS).i64("total")?).unwrap_or(0)),
-            None => Ok(0),
-        }
+        // `$sum` of 64-bit integers turns into a double when it overflows; saturate.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let total = match rows.first().and_then(|row| row.get("total")) {
+            Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+            Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+            Some(Bson::Double(f)) => f.max(0.0) as u64,
+            _ => 0,
+        };
+        Ok(total)
     }
 
     async fn update_asset(

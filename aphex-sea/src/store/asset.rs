@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
@@ -12,7 +12,7 @@ use aphex_core::ports::AssetStore;
 use aphex_core::query::{Filter, ListQuery, Page};
 use aphex_core::{Error, Result};
 
-use super::{SeaStore, count};
+use super::SeaStore;
 use crate::entity::asset::{ActiveModel, Column, Entity, Model};
 use crate::value::DbUuid;
 use crate::where_sql::Assets;
@@ -92,17 +92,19 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
     }
 
     async fn total_asset_size(&self) -> Result<u64> {
-        // SUM is NULL on an empty table (hence COALESCE), and on PostgreSQL SUM(bigint) is
-        // `numeric`, which does not decode as i64: cast the result back to BIGINT.
-        let sum = Func::coalesce([Column::Size.sum(), Expr::val(0i64)]);
-        let total: Option<Option<i64>> = Entity::find()
+        // Summed into text, so that no total overflows a column type (see the dialect); beyond
+        // u64 it saturates.
+        let total: Option<String> = Entity::find()
             .select_only()
-            .column_as(Expr::from(Func::cast_as(sum, "BIGINT")), "total")
+            .column_as(
+                self.dialect().total_as_text(Expr::col(Column::Size)),
+                "total",
+            )
             .into_tuple()
             .one(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;
-        Ok(count(total.flatten().unwrap_or(0)))
+        Ok(total.as_deref().map_or(0, saturating_u64))
     }
 
     async fn update_asset(
@@ -148,4 +150,14 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
             .map_err(self.err(ENTITY))?;
         Ok(res.rows_affected > 0)
     }
+}
+
+/// A non-negative number in decimal or float text as `u64`, saturating.
+fn saturating_u64(text: &str) -> u64 {
+    text.parse::<u64>().unwrap_or_else(|_| {
+        // `as` saturates floats into the integer range (and maps NaN to 0).
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = text.parse::<f64>().unwrap_or(0.0).max(0.0) as u64;
+        n
+    })
 }
