@@ -34,6 +34,7 @@ pub(crate) fn cases() -> Vec<crate::Case> {
         malformed_ids_match_nothing_and_missing_versions_are_not_found,
         operator_like_data_round_trips_and_matches_literally,
         sql_injection_text_matches_nothing_and_changes_nothing,
+        extreme_numbers_are_refused_by_name_before_the_database,
     )
 }
 
@@ -1051,4 +1052,80 @@ pub async fn sql_injection_text_matches_nothing_and_changes_nothing(db: &TestDb)
         &["x' OR '1'='1", "%' OR '%'='"],
     )
     .await;
+}
+
+/// Every number a caller gives is checked once, before a driver sees it: a page past the
+/// largest offset, an offset above `i64::MAX` (what SQL `OFFSET` and MongoDB `skip` take), a
+/// non-finite number or a timestamp outside the years 1–9999 in a `where` is `InvalidQuery`
+/// naming the option or path, and nothing is sent. The largest valid values run (and find
+/// nothing).
+pub async fn extreme_numbers_are_refused_by_name_before_the_database(db: &TestDb) {
+    let (cms, known) = setup(db).await;
+    let before_state = snapshot(&cms, known).await;
+    let max_offset = aphex_core::query::MAX_OFFSET;
+    refused(
+        db,
+        &cms,
+        &FindOptions::new().offset(max_offset + 1),
+        "offset",
+    )
+    .await;
+    refused(db, &cms, &FindOptions::new().offset(u64::MAX), "offset").await;
+    refused(db, &cms, &FindOptions::new().page(u64::MAX), "page").await;
+    refused(
+        db,
+        &cms,
+        &FindOptions::new().limit(1000).page(u64::MAX / 1000),
+        "page",
+    )
+    .await;
+    refused(db, &cms, &FindOptions::new().page(0), "page").await;
+    for (w, path) in [
+        (Where::path("views").greater_than(f64::NAN), "views"),
+        (Where::path("views").less_than(f64::INFINITY), "views"),
+        (
+            Where::path("rating").in_list([1.0, f64::NEG_INFINITY]),
+            "rating",
+        ),
+        (
+            Where::path("_meta.createdAt").greater_than("+10000-01-01T00:00:00"),
+            "_meta.createdAt",
+        ),
+        (
+            Where::path("updatedAt").less_than("0000-12-31"),
+            "updatedAt",
+        ),
+    ] {
+        refused_where(db, &cms, w, path).await;
+    }
+    let assets = cms.assets();
+    let far = FindOptions::new().offset(u64::MAX);
+    assert_invalid_query(
+        assets.find(&AssetFilter::new(), &far).await,
+        "offset",
+        "assets past the largest offset",
+    );
+    // The extremes that are valid run and find nothing.
+    let last = cms
+        .documents()
+        .find(&FindOptions::new().limit(1000).offset(max_offset))
+        .await
+        .expect("the largest offset is fine");
+    assert!(last.docs.is_empty());
+    assert!(!last.has_next_page);
+    let year_9999 = Where::path("createdAt").greater_than("9999-12-31T23:59:59.999Z");
+    let none = cms
+        .documents()
+        .find(&FindOptions::new().filter(year_9999))
+        .await
+        .expect("year 9999 is fine");
+    assert_eq!(none.total_docs, 0);
+    for n in [i64::MAX, i64::MIN, 0] {
+        assert_eq!(
+            cms.documents().version(known, n).await.expect("a lookup"),
+            None,
+            "version {n}"
+        );
+    }
+    assert_eq!(snapshot(&cms, known).await, before_state);
 }

@@ -23,6 +23,7 @@ pub(crate) fn cases() -> Vec<crate::Case> {
         register_adds_and_replaces_one_type,
         delete_removes_one_type,
         stored_schema_round_trips,
+        a_js_studios_properties_are_kept_in_storage,
         publish_validates_and_lists_every_failing_field,
         documents_of_unknown_or_object_types_are_refused,
     )
@@ -481,4 +482,50 @@ pub async fn documents_of_unknown_or_object_types_are_refused(db: &TestDb) {
             .expect("counts by type")
             .is_empty()
     );
+}
+
+/// A definition written by a JavaScript studio — with `icon`, `hidden`, `initialValue`,
+/// `options` and member `styles` that aphex-rs does not interpret — syncs, is stored and read
+/// back with every property, and its fields still validate.
+pub async fn a_js_studios_properties_are_kept_in_storage(db: &TestDb) {
+    let stored = json!({
+        "name": "page", "title": "Page", "type": "document", "description": null,
+        "icon": "DocumentIcon", "__experimental_actions": ["create", "update"],
+        "fields": [
+            {"name": "title", "type": "string", "hidden": false, "initialValue": "Untitled",
+             "validation": {"required": true}},
+            {"name": "layout", "type": "string",
+             "options": {"list": [{"title": "Wide", "value": "wide"}], "layout": "radio"}},
+            {"name": "body", "type": "array",
+             "of": [{"type": "block", "styles": [{"title": "H1", "value": "h1"}]},
+                    {"type": "image", "options": {"hotspot": true}}]}
+        ]
+    });
+    let def = SchemaTypeDef::from_json(&stored).expect("parses");
+    let cms = aphex_core::Cms::builder()
+        .database(db.adapter.clone())
+        .schema_type(def)
+        .build()
+        .await
+        .expect("sync");
+    let row = cms
+        .schema_types()
+        .get("page")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(row.schema, stored, "every property is stored as it was");
+    let again = SchemaTypeDef::from_json(&row.schema).expect("parses back");
+    assert_eq!(again.to_json(), stored);
+    let page = cms
+        .documents()
+        .create(CreateDocument::new("page", json!({"layout": "wide"})))
+        .await
+        .expect("create");
+    let err = cms
+        .documents()
+        .publish(page.id, WriteOptions::default())
+        .await
+        .expect_err("title is required");
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
 }

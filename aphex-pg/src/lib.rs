@@ -8,7 +8,7 @@
 //! use aphex_pg::{PostgresAdapter, PostgresOptions};
 //! let db = PostgresAdapter::connect_with(
 //!     "postgres://cms@localhost/cms",
-//!     PostgresOptions { max_connections: 20, ..Default::default() },
+//!     PostgresOptions::new().max_connections(20),
 //! )
 //! .await?;
 //! # Ok(()) }
@@ -36,6 +36,7 @@ pub type PostgresAdapter = SeaAdapter<Postgres>;
 
 /// Pool settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PostgresOptions {
     /// Most connections in the pool.
     pub max_connections: u32,
@@ -55,6 +56,37 @@ impl Default for PostgresOptions {
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: Some(Duration::from_secs(30)),
         }
+    }
+}
+
+impl PostgresOptions {
+    /// The defaults: 10 connections, 10 s acquire timeout, 30 s statement timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Most connections in the pool.
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// Connections kept open when idle.
+    pub fn min_connections(mut self, n: u32) -> Self {
+        self.min_connections = n;
+        self
+    }
+
+    /// How long to wait for a free connection before [`aphex_core::Transient::PoolTimeout`].
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// Server-side `statement_timeout`; `None` leaves the server default.
+    pub fn statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.statement_timeout = timeout;
+        self
     }
 }
 

@@ -22,11 +22,9 @@ async fn options_set_the_statement_timeout() {
     };
     let db = PostgresAdapter::connect_with(
         &pg.url,
-        PostgresOptions {
-            max_connections: 2,
-            statement_timeout: Some(Duration::from_millis(250)),
-            ..Default::default()
-        },
+        PostgresOptions::new()
+            .max_connections(2)
+            .statement_timeout(Some(Duration::from_millis(250))),
     )
     .await
     .expect("connect");

@@ -35,6 +35,7 @@ pub type SqliteAdapter = SeaAdapter<Sqlite>;
 
 /// How SQLite connections are opened.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SqliteOptions {
     /// Pool size. In-memory databases always use one connection (each connection would be its
     /// own database otherwise).
@@ -52,6 +53,31 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(10),
             create_if_missing: true,
         }
+    }
+}
+
+impl SqliteOptions {
+    /// The defaults: 8 connections, a 10 s busy timeout, create the file when missing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Pool size.
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// How long a writer waits for the write lock before [`aphex_core::Transient::Busy`].
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Whether to create the file when it does not exist.
+    pub fn create_if_missing(mut self, create: bool) -> Self {
+        self.create_if_missing = create;
+        self
     }
 }
 

@@ -84,3 +84,46 @@ async fn a_url_of_another_backend_is_refused() {
         "{err:?}"
     );
 }
+
+/// A writer that cannot get the write lock within the busy timeout (another process — here
+/// another pool — holds it) fails retryably with `Transient::Busy`; once the lock is free the
+/// same call works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_database_is_retryable() {
+    use aphex_core::{ErrorKind, Transient};
+    use aphex_sqlite::SqliteOptions;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("busy.db").display());
+    let holder = SqliteAdapter::connect(&url).await.expect("connect");
+    Migrator::up(holder.connection(), None)
+        .await
+        .expect("migrate");
+    let writer = SqliteAdapter::connect_with(
+        &url,
+        SqliteOptions::new().busy_timeout(Duration::from_millis(200)),
+    )
+    .await
+    .expect("connect a second pool");
+    let cms = Cms::builder()
+        .database(writer)
+        .schema_type(SchemaTypeDef::document("note", "Note").field(FieldDef::string("text")))
+        .build()
+        .await
+        .expect("cms");
+    let lock = holder.begin().await.expect("take the write lock");
+    let err = cms
+        .documents()
+        .create(CreateDocument::new("note", json!({"text": "waits"})))
+        .await
+        .expect_err("the database is locked");
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err:?}");
+    assert_eq!(err.transient(), Some(Transient::Busy));
+    assert!(err.is_retryable());
+    lock.rollback().await.expect("release the lock");
+    cms.documents()
+        .create(CreateDocument::new("note", json!({"text": "now"})))
+        .await
+        .expect("works once the lock is free");
+}
