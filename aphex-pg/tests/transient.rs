@@ -14,7 +14,6 @@ use aphex_core::{Cms, ErrorKind, Transient};
 use aphex_pg::{PostgresAdapter, PostgresOptions};
 use aphex_sea::{Dialect, map_db_err};
 use common::PgTestDb;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::json;
 

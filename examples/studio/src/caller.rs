@@ -86,11 +86,16 @@ impl Caller {
     /// # Errors
     /// 403 (`forbidden`).
     pub fn require(&self, capability: Capability) -> Result<(), AppError> {
-        if self.scope != Scope::Full && capability != Capability::Read {
-            return Err(forbidden(match self.scope {
-                Scope::Delivery => "a delivery key can only read published content",
-                _ => "this API key is read-only",
-            }));
+        if capability != Capability::Read {
+            if self.user_id.is_none() {
+                return Err(AppError::Unauthenticated);
+            }
+            if self.scope != Scope::Full {
+                return Err(forbidden(match self.scope {
+                    Scope::Delivery => "a delivery key can only read published content",
+                    _ => "this API key is read-only",
+                }));
+            }
         }
         Ok(self.role.require(capability)?)
     }
@@ -105,7 +110,7 @@ impl Caller {
         self.require(Capability::Read)?;
         match (self.scope, asked) {
             (Scope::Delivery, Some(Perspective::Draft)) => Err(forbidden(
-                "a delivery key reads published content only (perspective=published)",
+                "published content only (a delivery key or a public read): no drafts",
             )),
             (Scope::Delivery, _) => Ok(Perspective::Published),
             (_, asked) => Ok(asked.unwrap_or_default()),
@@ -119,7 +124,9 @@ impl Caller {
     pub fn require_drafts(&self) -> Result<(), AppError> {
         self.require(Capability::Read)?;
         if self.scope == Scope::Delivery {
-            return Err(forbidden("a delivery key cannot read drafts or versions"));
+            return Err(forbidden(
+                "published content only (a delivery key or a public read): no drafts or versions",
+            ));
         }
         Ok(())
     }

@@ -10,12 +10,31 @@
 //! PostgreSQL and MongoDB tests skip (with a warning) when their URL is unset, and fail when it is
 //! unset with `CI=true`. Each gets a database of its own, dropped afterwards.
 
+mod hostile;
 mod http;
 mod png;
 mod scenarios;
 mod studio;
 
 use studio::Studio;
+
+/// The environment of the hostile-input scenario: a small JSON body cap.
+fn hostile_env() -> [(&'static str, String); 2] {
+    [
+        ("APHEX_SIGNUP", "open".to_owned()),
+        ("APHEX_MAX_BODY_BYTES", hostile::BODY_LIMIT.to_string()),
+    ]
+}
+
+/// The environment of the key-scope scenario: public read mode on.
+const PUBLIC_READ_ENV: [(&str, &str); 2] =
+    [("APHEX_SIGNUP", "open"), ("APHEX_PUBLIC_READ", "published")];
+
+/// Starts the studio on `url` with `env` (strings).
+fn start_env(url: Option<&str>, env: &[(&'static str, String)]) -> Studio {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Studio::start_with(url, &env)
+}
 
 /// Checks the address line and returns the studio.
 fn started(studio: Studio, backend: &str) -> Studio {
@@ -45,6 +64,16 @@ mod sqlite {
     pub(crate) async fn uploads() {
         let studio = started(Studio::start(None), "sqlite");
         scenarios::uploads(&studio).await;
+    }
+
+    pub(crate) async fn hostile_requests() {
+        let studio = started(start_env(None, &hostile_env()), "sqlite");
+        hostile::hostile_requests_get_json_4xx(&studio).await;
+    }
+
+    pub(crate) async fn key_scopes_and_public_reads() {
+        let studio = started(Studio::start_with(None, &PUBLIC_READ_ENV), "sqlite");
+        hostile::key_scopes_and_public_reads(&studio).await;
     }
 
     /// By default only the first user may sign up (and becomes admin).
@@ -132,6 +161,25 @@ mod postgres {
         let studio = started(Studio::start(Some(&db.url)), "postgres");
         scenarios::uploads(&studio).await;
     }
+
+    pub(crate) async fn hostile_requests() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let studio = started(start_env(Some(&db.url), &hostile_env()), "postgres");
+        hostile::hostile_requests_get_json_4xx(&studio).await;
+    }
+
+    pub(crate) async fn key_scopes_and_public_reads() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let studio = started(
+            Studio::start_with(Some(&db.url), &PUBLIC_READ_ENV),
+            "postgres",
+        );
+        hostile::key_scopes_and_public_reads(&studio).await;
+    }
 }
 
 #[cfg(feature = "mongodb")]
@@ -161,6 +209,25 @@ mod mongodb {
         };
         let studio = started(Studio::start(Some(&db.url)), "mongodb");
         scenarios::uploads(&studio).await;
+    }
+
+    pub(crate) async fn hostile_requests() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        let studio = started(start_env(Some(&db.url), &hostile_env()), "mongodb");
+        hostile::hostile_requests_get_json_4xx(&studio).await;
+    }
+
+    pub(crate) async fn key_scopes_and_public_reads() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        let studio = started(
+            Studio::start_with(Some(&db.url), &PUBLIC_READ_ENV),
+            "mongodb",
+        );
+        hostile::key_scopes_and_public_reads(&studio).await;
     }
 }
 
@@ -215,6 +282,8 @@ fn main() -> std::process::ExitCode {
         sqlite::editorial_flow,
         sqlite::error_cases,
         sqlite::uploads,
+        sqlite::hostile_requests,
+        sqlite::key_scopes_and_public_reads,
         sqlite::signup_is_closed_after_the_first_user_by_default,
         sqlite::restart_keeps_data_and_sessions,
     ];
@@ -222,12 +291,22 @@ fn main() -> std::process::ExitCode {
     let suite = suite
         .test("postgres::editorial_flow", postgres::editorial_flow)
         .test("postgres::error_cases", postgres::error_cases)
-        .test("postgres::uploads", postgres::uploads);
+        .test("postgres::uploads", postgres::uploads)
+        .test("postgres::hostile_requests", postgres::hostile_requests)
+        .test(
+            "postgres::key_scopes_and_public_reads",
+            postgres::key_scopes_and_public_reads,
+        );
     #[cfg(feature = "mongodb")]
     let suite = suite
         .test("mongodb::editorial_flow", mongodb::editorial_flow)
         .test("mongodb::error_cases", mongodb::error_cases)
-        .test("mongodb::uploads", mongodb::uploads);
+        .test("mongodb::uploads", mongodb::uploads)
+        .test("mongodb::hostile_requests", mongodb::hostile_requests)
+        .test(
+            "mongodb::key_scopes_and_public_reads",
+            mongodb::key_scopes_and_public_reads,
+        );
     #[cfg(feature = "s3")]
     let suite = suite.test(
         "s3::editorial_flow_with_s3_storage",

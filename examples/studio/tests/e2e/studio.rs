@@ -72,6 +72,8 @@ impl Studio {
             .env_remove("APHEX_ADMIN_NAME")
             .env_remove("APHEX_COOKIE_SECURE")
             .env_remove("APHEX_SIGNUP")
+            .env_remove("APHEX_PUBLIC_READ")
+            .env_remove("APHEX_MAX_BODY_BYTES")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
