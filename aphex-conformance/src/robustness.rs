@@ -1,4 +1,4 @@
-//! Property tests ([`proptest`]): arbitrary integers, strings and `where` / find-option JSON
+//! Property tests ([`proptest`](mod@proptest)): arbitrary integers, strings and `where` / find-option JSON
 //! driven through the services on every backend. A generated call passes when it returns — a
 //! value, or an error a program can act on (validation, invalid query, not found, conflict,
 //! unauthorized, ...). It fails on a panic, or on a `Backend` or `Unavailable` error: bad input

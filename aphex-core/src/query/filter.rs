@@ -226,8 +226,8 @@ pub enum Op {
     All(Vec<Operand>),
 }
 
-/// A resolved, simplified filter. `True`/`False` never appear inside `And`/`Or`/`Not` after
-/// [`Filter::simplify`].
+/// A resolved, simplified filter. `True`/`False` never appear inside `And`/`Or`/`Not` when the
+/// tree is built with [`Filter::and`], [`Filter::or`] and [`Filter::negate`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// Matches everything.
