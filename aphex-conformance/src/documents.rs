@@ -342,23 +342,10 @@ pub async fn reserved_json_keys_round_trip(db: &TestDb) {
     assert_eq!(found.total_docs, 1);
     let asset = cms
         .assets()
-        .create(aphex_core::model::NewAsset {
-            asset_type: "file".into(),
-            filename: "a.txt".into(),
-            original_filename: "a.txt".into(),
-            mime_type: "text/plain".into(),
-            size: 1,
-            url: "/media/a.txt".into(),
-            path: "a.txt".into(),
-            storage_adapter: None,
-            width: None,
-            height: None,
-            metadata: Some(data.clone()),
-            title: None,
-            description: None,
-            alt: None,
-            credit_line: None,
-            created_by: None,
+        .create({
+            let mut asset = crate::fixtures::text_file("a.txt");
+            asset.metadata = Some(data.clone());
+            asset
         })
         .await
         .expect("asset");

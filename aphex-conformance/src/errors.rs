@@ -3,7 +3,7 @@
 //! (`<table>.<column>`), and none of the errors that bad input or a stale write cause is
 //! retryable.
 
-use aphex_core::model::{NewAsset, Role};
+use aphex_core::model::Role;
 use aphex_core::query::FindOptions;
 use aphex_core::service::{CreateDocument, SignUp, WriteOptions};
 use aphex_core::{Error, ErrorKind, Result};
@@ -118,24 +118,7 @@ pub async fn conflicts_name_the_same_key_everywhere(db: &TestDb) {
         "a taken document id",
     );
 
-    let asset = NewAsset {
-        asset_type: "file".into(),
-        filename: "a.txt".into(),
-        original_filename: "a.txt".into(),
-        mime_type: "text/plain".into(),
-        size: 1,
-        url: "/media/a.txt".into(),
-        path: "a.txt".into(),
-        storage_adapter: None,
-        width: None,
-        height: None,
-        metadata: None,
-        title: None,
-        description: None,
-        alt: None,
-        credit_line: None,
-        created_by: None,
-    };
+    let asset = crate::fixtures::text_file("a.txt");
     let stored = cms.assets().create(asset).await.expect("asset");
     assert_conflict(
         db.adapter.insert_asset(&stored).await,

@@ -107,3 +107,25 @@ pub fn keep(n: u32) -> aphex_core::service::VersionRetention {
         std::num::NonZeroU32::new(n).expect("a non-zero retention"),
     )
 }
+
+/// A one-byte text file asset named `filename`, stored at `/media/<filename>`.
+pub fn text_file(filename: &str) -> aphex_core::model::NewAsset {
+    aphex_core::model::NewAsset {
+        asset_type: "file".into(),
+        filename: filename.into(),
+        original_filename: filename.into(),
+        mime_type: "text/plain".into(),
+        size: 1,
+        url: format!("/media/{filename}"),
+        path: filename.into(),
+        storage_adapter: None,
+        width: None,
+        height: None,
+        metadata: None,
+        title: None,
+        description: None,
+        alt: None,
+        credit_line: None,
+        created_by: None,
+    }
+}

@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 
-use aphex_core::model::NewAsset;
 use aphex_core::query::{FindOptions, MAX_LIMIT, Paging, Perspective, Where};
 use aphex_core::service::{AssetFilter, CreateApiKey, CreateDocument, SignUp, WriteOptions};
 use aphex_core::{Cms, ErrorKind, Result};
@@ -352,24 +351,10 @@ pub async fn arbitrary_numbers_only_give_typed_errors(db: &TestDb) {
                     docs.restore(known, n, WriteOptions::new().expect_revision(rev))
                         .await,
                 )?;
-                let asset = NewAsset {
-                    asset_type: "file".into(),
-                    filename: "n.bin".into(),
-                    original_filename: "n.bin".into(),
-                    mime_type: "application/octet-stream".into(),
-                    size,
-                    url: "/media/n.bin".into(),
-                    path: "n.bin".into(),
-                    storage_adapter: None,
-                    width: Some(w),
-                    height: Some(h),
-                    metadata: None,
-                    title: None,
-                    description: None,
-                    alt: None,
-                    credit_line: None,
-                    created_by: None,
-                };
+                let mut asset = crate::fixtures::text_file("n.bin");
+                asset.size = size;
+                asset.width = Some(w);
+                asset.height = Some(h);
                 typed("asset", cms.assets().create(asset).await)?;
                 typed("total size", cms.assets().total_size().await)?;
                 let mut key = CreateApiKey::new()
@@ -441,24 +426,10 @@ pub async fn arbitrary_strings_only_give_typed_errors(db: &TestDb) {
                 "assets",
                 cms.assets().find(&filter, &FindOptions::new()).await,
             )?;
-            let asset = NewAsset {
-                asset_type: "file".into(),
-                filename: s.clone(),
-                original_filename: s.clone(),
-                mime_type: "text/plain".into(),
-                size: 1,
-                url: format!("/media/{s}"),
-                path: s.clone(),
-                storage_adapter: None,
-                width: None,
-                height: None,
-                metadata: Some(json!({ s.clone(): s.clone() })),
-                title: Some(s.clone()),
-                description: None,
-                alt: None,
-                credit_line: None,
-                created_by: Some(s.clone()),
-            };
+            let mut asset = crate::fixtures::text_file(&s);
+            asset.metadata = Some(json!({ s.clone(): s.clone() }));
+            asset.title = Some(s.clone());
+            asset.created_by = Some(s.clone());
             typed("asset", cms.assets().create(asset).await)
         })
     });

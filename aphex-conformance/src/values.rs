@@ -155,24 +155,7 @@ pub async fn unstorable_document_data_is_refused_and_nothing_is_written(db: &Tes
 }
 
 fn asset(filename: &str) -> NewAsset {
-    NewAsset {
-        asset_type: "file".into(),
-        filename: filename.into(),
-        original_filename: filename.into(),
-        mime_type: "text/plain".into(),
-        size: 1,
-        url: format!("/media/{filename}"),
-        path: filename.into(),
-        storage_adapter: None,
-        width: None,
-        height: None,
-        metadata: None,
-        title: None,
-        description: None,
-        alt: None,
-        credit_line: None,
-        created_by: None,
-    }
+    crate::fixtures::text_file(filename)
 }
 
 /// NUL characters in asset fields and metadata, schema definitions, profile preferences and
