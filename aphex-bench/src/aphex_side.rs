@@ -77,6 +77,7 @@ impl AphexSide {
 fn loaded(doc: Document) -> Loaded {
     Loaded {
         id: doc.id,
+        doc_type: doc.doc_type,
         revision: doc.revision,
         data: doc.draft_data.unwrap_or(Value::Null),
     }

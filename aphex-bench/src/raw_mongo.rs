@@ -16,7 +16,7 @@ use uuid::Uuid;
 use aphex_core::service::publish_hash;
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
-use crate::resolve::resolve;
+use crate::resolve::{check_targets, publish_targets, resolve};
 use crate::target::{BenchResult, Loaded, Target};
 
 /// The adapter's default version retention.
@@ -68,6 +68,7 @@ impl TryFrom<DocRecord> for Loaded {
     fn try_from(r: DocRecord) -> BenchResult<Loaded> {
         Ok(Loaded {
             id: Uuid::parse_str(&r.id)?,
+            doc_type: r.doc_type,
             revision: r.revision,
             data: r.draft_data.unwrap_or(Value::Null),
         })
@@ -270,6 +271,12 @@ impl Target for RawMongo {
             .await?
             .ok_or("not found")?;
         let data = current.draft_data.unwrap_or(Value::Null);
+        // The service checks the types of reference targets: one lookup.
+        let (ids, fields) = publish_targets(&data);
+        if !ids.is_empty() {
+            let found = self.find_in(ids).await?;
+            check_targets(&fields, &found)?;
+        }
         self.sent();
         let published = self
             .documents

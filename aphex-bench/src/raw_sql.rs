@@ -17,7 +17,7 @@ use uuid::Uuid;
 use aphex_core::service::publish_hash;
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
-use crate::resolve::resolve;
+use crate::resolve::{check_targets, publish_targets, resolve};
 use crate::setup::StatementLogs;
 use crate::target::{BenchResult, Loaded, Target};
 
@@ -314,7 +314,7 @@ where
     for<'r> DateTime<Utc>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
 {
     let id = DB::read_id(row, 0)?;
-    let _doc_type: String = row.try_get(1)?;
+    let doc_type: String = row.try_get(1)?;
     let _status: String = row.try_get(2)?;
     let draft: Option<Json<Value>> = row.try_get(3)?;
     let _published: Option<Json<Value>> = row.try_get(4)?;
@@ -327,6 +327,7 @@ where
     let _updated_at: DateTime<Utc> = row.try_get(11)?;
     Ok(Loaded {
         id,
+        doc_type,
         revision,
         data: draft.map_or(Value::Null, |j| j.0),
     })
@@ -477,6 +478,28 @@ impl Target for RawSql {
                 .await?
                 .ok_or("not found")?;
             let current = document::<Db>(&row)?;
+            // The service checks the types of reference targets: one lookup, in the
+            // transaction.
+            let (ids, fields) = publish_targets(&current.data);
+            if !ids.is_empty() {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+                let sql = format!(
+                    "{}{}",
+                    Db::SQL.select_documents_in,
+                    Db::placeholders(ids.len())
+                );
+                self.logs.record("raw", || sql.clone());
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for id in &ids {
+                    query = query.bind(Db::id(*id));
+                }
+                let rows = query.fetch_all(&mut *tx).await?;
+                let found = rows
+                    .iter()
+                    .map(document::<Db>)
+                    .collect::<BenchResult<Vec<_>>>()?;
+                check_targets(&fields, &found)?;
+            }
             let hash = publish_hash(&current.data);
             let row = sqlx::query(self.sent(Db::SQL.publish))
                 .bind("published")

@@ -77,3 +77,38 @@ where
     embed(&mut doc.data, &known, depth);
     Ok(Some(doc))
 }
+
+/// What publishing checks about a corpus post's references (the schema's reference fields are
+/// `author` → `author` and `related[]` → `post`): the target ids to look up, sorted and
+/// deduplicated as the service sends them, and the type each field requires.
+pub fn publish_targets(data: &Value) -> (Vec<Uuid>, Vec<(Uuid, &'static str)>) {
+    let mut fields = Vec::new();
+    if let Some(id) = data.get("author").and_then(reference_target) {
+        fields.push((id, "author"));
+    }
+    for item in data
+        .get("related")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(id) = reference_target(item) {
+            fields.push((id, "post"));
+        }
+    }
+    let mut ids: Vec<Uuid> = fields.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    (ids, fields)
+}
+
+/// Every found target has the type its field requires (missing ones are allowed).
+pub fn check_targets(fields: &[(Uuid, &'static str)], found: &[Loaded]) -> BenchResult<()> {
+    let types: HashMap<Uuid, &str> = found.iter().map(|d| (d.id, d.doc_type.as_str())).collect();
+    for (id, required) in fields {
+        if types.get(id).is_some_and(|t| t != required) {
+            return Err(format!("{id} is not a {required}").into());
+        }
+    }
+    Ok(())
+}

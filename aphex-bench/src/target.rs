@@ -18,6 +18,8 @@ pub type BenchResult<T> = Result<T, BoxError>;
 pub struct Loaded {
     /// Its id.
     pub id: Uuid,
+    /// Its document type.
+    pub doc_type: String,
     /// Its revision.
     pub revision: i64,
     /// Its draft data (references resolved when asked).

@@ -41,13 +41,6 @@ pub enum VersionRetention {
     Latest(NonZeroU32),
 }
 
-impl VersionRetention {
-    /// Keeps the newest `n` snapshots.
-    pub const fn latest(n: NonZeroU32) -> Self {
-        VersionRetention::Latest(n)
-    }
-}
-
 impl Default for VersionRetention {
     /// The newest 25 snapshots.
     fn default() -> Self {
@@ -156,8 +149,8 @@ impl DocumentService {
     ///
     /// # Errors
     /// [`Error::Validation`] for an unknown or oversize type, non-object data or a value no
-    /// backend can store (see [`values`](super::MAX_DATA_DEPTH)); [`Error::Conflict`] when the
-    /// id is taken.
+    /// backend can store (a NUL character, nesting deeper than
+    /// [`MAX_DATA_DEPTH`](super::MAX_DATA_DEPTH), ...); [`Error::Conflict`] when the id is taken.
     pub async fn create(&self, input: CreateDocument) -> Result<Document> {
         let mut errors = ValidationErrors::default();
         limits::check_required(&mut errors, "type", &input.doc_type, limits::TYPE_NAME);
