@@ -10,11 +10,11 @@ use mongodb::options::ClientOptions;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tempfile::TempDir;
 
+use aphex_migration::{Migrator, MigratorTrait};
 use aphex_mongo::MongoAdapter;
 use aphex_pg::{Postgres, PostgresOptions};
 use aphex_sea::{SeaAdapter, SeaBackend};
 use aphex_sqlite::Sqlite;
-use migration::{Migrator, MigratorTrait};
 
 use crate::aphex_side::{AphexSide, Settle};
 use crate::raw_mongo::RawMongo;

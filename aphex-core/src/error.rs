@@ -98,6 +98,16 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// The database's CMS schema is not the one this version of aphex-rs expects: its
+    /// migrations (SQL) or `ensure_schema` (MongoDB) have not been run. The message says where
+    /// the schema is and what is expected ("schema at X, this version expects Y: run the
+    /// migrations").
+    #[error("{message}")]
+    SchemaMismatch {
+        /// Where the schema is and what this version expects.
+        message: String,
+    },
+
     /// The database is unreachable or busy, or asked for the operation to be tried again
     /// (pool acquire timeout, SQLite busy after the busy timeout, PostgreSQL serialization
     /// failure, deadlock or lost connection, MongoDB transient transaction errors). Trying again
@@ -147,6 +157,8 @@ pub enum ErrorKind {
     RateLimited,
     /// [`Error::Unsupported`]: a capability the backend does not have.
     Unsupported,
+    /// [`Error::SchemaMismatch`]: run the migrations.
+    SchemaMismatch,
     /// [`Error::Unavailable`]: transient; trying again can succeed.
     Unavailable,
     /// [`Error::Backend`]: the database or driver failed in a way trying again will not fix.
@@ -205,6 +217,7 @@ impl Error {
             Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::RateLimited { .. } => ErrorKind::RateLimited,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::SchemaMismatch { .. } => ErrorKind::SchemaMismatch,
             Error::Unavailable { .. } => ErrorKind::Unavailable,
             Error::Backend { .. } => ErrorKind::Backend,
         }

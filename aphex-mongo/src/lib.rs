@@ -36,14 +36,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use mongodb::bson::{Document, doc};
 use mongodb::options::ClientOptions;
-use mongodb::{Client, Database};
+use mongodb::{Client, ClientSession, Database};
 use tokio::sync::Mutex;
 
 use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
 use aphex_core::{Error, Result};
 
+/// The MongoDB driver this crate is built on: use it for your own collections, so that the
+/// versions match.
+pub use mongodb;
 pub use repo::{InTransaction, MongoStore, NoSession, SessionMode};
-pub use schema::COLLECTIONS;
+pub use schema::{COLLECTIONS, SCHEMA_COLLECTION, SCHEMA_VERSION};
 
 /// A CMS database on MongoDB.
 pub type MongoAdapter = MongoStore<NoSession>;
@@ -105,9 +108,48 @@ impl MongoAdapter {
         self.ensure_collections_and_indexes().await
     }
 
+    /// Checks, without changing anything, that `ensure_schema` of this version has been run on
+    /// the database ([`SCHEMA_VERSION`] is recorded in `aphex_schema`).
+    ///
+    /// # Errors
+    /// [`Error::SchemaMismatch`] saying where the schema is and what this version expects;
+    /// [`Error::Backend`] when the server refuses.
+    pub async fn verify_schema(&self) -> Result<()> {
+        self.verify_schema_version().await
+    }
+
     /// The database this adapter uses.
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    /// The CMS's stores inside a transaction the application started on its own session
+    /// (`client.start_session()`, `session.start_transaction()`, shared as
+    /// `Arc<tokio::sync::Mutex<_>>` so that it keeps writing with `.session(&mut *s.lock().await)`
+    /// before and after the CMS's calls): hand the result to `Cms::join`. As on SQL, the
+    /// application commits its transaction; `CmsTransaction::commit` only hands it back.
+    /// MongoDB has no savepoints: `CmsTransaction::rollback` aborts the whole transaction.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on a server without multi-document transactions (a standalone):
+    /// write one after the other there (`docs/integration.md`).
+    pub fn join(&self, session: Arc<Mutex<ClientSession>>) -> Result<Box<dyn Transaction>> {
+        if !self.transactions {
+            return Err(Error::Unsupported {
+                backend: "mongodb",
+                operation: "multi-document transactions (the server is not a replica set)",
+            });
+        }
+        Ok(Box::new(MongoStore {
+            client: self.client.clone(),
+            db: self.db.clone(),
+            statements: self.statements.clone(),
+            transactions: true,
+            mode: InTransaction {
+                session,
+                joined: true,
+            },
+        }))
     }
 }
 
@@ -173,7 +215,10 @@ impl DatabaseAdapter for MongoAdapter {
             db: self.db.clone(),
             statements: self.statements.clone(),
             transactions: true,
-            mode: InTransaction(Mutex::new(session)),
+            mode: InTransaction {
+                session: Arc::new(Mutex::new(session)),
+                joined: false,
+            },
         }))
     }
 
@@ -187,13 +232,21 @@ const COMMIT_ATTEMPTS: u32 = 3;
 
 #[async_trait]
 impl Transaction for MongoTransaction {
+    fn backend(&self) -> &'static str {
+        "mongodb"
+    }
+
     /// Commits; a commit whose outcome is unknown (`UnknownTransactionCommitResult`: the
     /// connection failed after sending it) is sent again, as the driver's `with_transaction`
     /// does — committing is idempotent. A commit that fails with `TransientTransactionError`
     /// aborted the transaction: it is `Error::Unavailable` with `Transient::TransactionAborted`,
     /// and the services run the unit of work again.
     async fn commit(self: Box<Self>) -> Result<()> {
-        let mut session = self.mode.0.into_inner();
+        if self.mode.joined {
+            // The application's transaction: it commits it, with its own writes.
+            return Ok(());
+        }
+        let mut session = self.mode.session.lock().await;
         let mut attempt = 1;
         loop {
             match session.commit_transaction().await {
@@ -213,8 +266,9 @@ impl Transaction for MongoTransaction {
 
     async fn rollback(self: Box<Self>) -> Result<()> {
         self.mode
-            .0
-            .into_inner()
+            .session
+            .lock()
+            .await
             .abort_transaction()
             .await
             .map_err(map_err("transaction"))

@@ -1,6 +1,8 @@
 //! The MongoDB side of "migrate": collections named as the SQL tables, and their indexes.
 //! Idempotent — creating an index that exists with the same keys and options is a no-op, so
-//! running it twice changes nothing.
+//! running it twice changes nothing. The schema version it brings the database to is recorded
+//! in [`SCHEMA_COLLECTION`], so that `verify_schema` can tell, without changing anything,
+//! whether `ensure_schema` has been run by this version.
 
 use mongodb::IndexModel;
 use mongodb::bson::{Document, doc};
@@ -110,8 +112,56 @@ pub const COLLECTIONS: [&str; 10] = [
     ASSETS,
 ];
 
+/// The schema version `ensure_schema` brings a database to: 1 is the collections and indexes of
+/// aphex-rs 0.1. Every later change of the MongoDB layout raises it, with its upgrade step in
+/// `ensure_schema` and an upgrade test.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Where the schema version is recorded: one document `{_id: "schema", version}`.
+pub const SCHEMA_COLLECTION: &str = "aphex_schema";
+
 impl<S: SessionMode> MongoStore<S> {
+    /// The recorded schema version, `None` for a database `ensure_schema` has not recorded
+    /// (empty, or made by aphex-rs 0.1).
+    pub(crate) async fn recorded_schema_version(&self) -> Result<Option<i64>> {
+        self.count_command();
+        let marker = self
+            .coll(SCHEMA_COLLECTION)
+            .find_one(doc! { "_id": "schema" })
+            .await
+            .map_err(map_err("schema"))?;
+        marker
+            .map(|d| crate::value::Fields::new(&d, SCHEMA_COLLECTION).i64("version"))
+            .transpose()
+    }
+
+    pub(crate) async fn verify_schema_version(&self) -> Result<()> {
+        let recorded = self.recorded_schema_version().await?;
+        if recorded == Some(SCHEMA_VERSION) {
+            return Ok(());
+        }
+        let message = match recorded {
+            Some(v) if v > SCHEMA_VERSION => format!(
+                "schema at version {v}, newer than this version of aphex-rs expects \
+                 ({SCHEMA_VERSION}): upgrade aphex-rs"
+            ),
+            found => format!(
+                "schema at {}, this version expects version {SCHEMA_VERSION}: run the migrations \
+                 (`ensure_schema`, or `aphex::connect_and_migrate`)",
+                found.map_or("none (ensure_schema not recorded)".to_owned(), |v| format!(
+                    "version {v}"
+                ))
+            ),
+        };
+        Err(aphex_core::Error::SchemaMismatch { message })
+    }
+
     pub(crate) async fn ensure_collections_and_indexes(&self) -> Result<()> {
+        if let Some(v) = self.recorded_schema_version().await?
+            && v > SCHEMA_VERSION
+        {
+            return self.verify_schema_version().await;
+        }
         self.count_command();
         let existing = self
             .db
@@ -143,6 +193,15 @@ impl<S: SessionMode> MongoStore<S> {
                 .await
                 .map_err(map_err("index"))?;
         }
+        self.count_command();
+        self.coll(SCHEMA_COLLECTION)
+            .update_one(
+                doc! { "_id": "schema" },
+                doc! { "$set": { "version": SCHEMA_VERSION } },
+            )
+            .upsert(true)
+            .await
+            .map_err(map_err("schema"))?;
         Ok(())
     }
 }

@@ -59,6 +59,7 @@ async fn ensure_schema_is_idempotent_and_creates_the_unique_indexes() {
     let mut collections: Vec<&str> = first.keys().map(String::as_str).collect();
     collections.sort_unstable();
     let mut expected = aphex_mongo::COLLECTIONS.to_vec();
+    expected.push(aphex_mongo::SCHEMA_COLLECTION);
     expected.sort_unstable();
     assert_eq!(collections, expected);
     for (collection, keys) in [
@@ -152,6 +153,100 @@ async fn a_standalone_server_declares_no_transactions() {
             matches!(err, Error::Unsupported { backend: "mongodb", operation } if operation.contains("transactions")),
             "{err:?}"
         );
+        let session = adapter
+            .database()
+            .client()
+            .start_session()
+            .await
+            .expect("session");
+        let err = adapter
+            .join(std::sync::Arc::new(tokio::sync::Mutex::new(session)))
+            .expect_err("joining an application's transaction is refused");
+        assert!(
+            matches!(err, Error::Unsupported { backend: "mongodb", operation } if operation.contains("transactions")),
+            "{err:?}"
+        );
+    }
+}
+
+/// Every document of every collection, by collection.
+async fn contents(db: &mongodb::Database) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for name in aphex_mongo::COLLECTIONS {
+        let mut docs: Vec<String> = db
+            .collection::<Document>(name)
+            .find(doc! {})
+            .await
+            .expect("find")
+            .try_collect::<Vec<_>>()
+            .await
+            .expect("documents")
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        docs.sort();
+        out.insert(name.to_owned(), docs);
+    }
+    out
+}
+
+/// A database made by 0.1 (collections and indexes, no schema-version marker) is refused by
+/// `verify_schema` with the reason, and `ensure_schema` upgrades it in place: every document
+/// stays as it was.
+async fn a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused() {
+    let Some(test) = MongoTestDb::create() else {
+        return;
+    };
+    let adapter = test.adapter().await;
+    let raw = adapter.database().clone();
+    let cms = Cms::builder()
+        .database(
+            aphex_mongo::MongoAdapter::new(raw.clone())
+                .await
+                .expect("adapter"),
+        )
+        .schema_type(SchemaTypeDef::document("note", "Note").field(FieldDef::string("text")))
+        .build()
+        .await
+        .expect("cms");
+    let note = cms
+        .documents()
+        .create(CreateDocument::new("note", json!({"text": "kept"})))
+        .await
+        .expect("create");
+    cms.documents()
+        .publish(note.id, Default::default())
+        .await
+        .expect("publish");
+    let marker = raw.collection::<Document>(aphex_mongo::SCHEMA_COLLECTION);
+    marker.delete_many(doc! {}).await.expect("as 0.1 left it");
+    let before = contents(&raw).await;
+    assert!(before["cms_documents"].len() == 1 && before["cms_document_versions"].len() == 2);
+
+    let err = adapter.verify_schema().await.expect_err("0.1 is behind");
+    assert!(
+        matches!(&err, Error::SchemaMismatch { message } if message.contains("schema at none") && message.contains("run the migrations")),
+        "{err:?}"
+    );
+    adapter.ensure_schema().await.expect("upgrade");
+    adapter.verify_schema().await.expect("current");
+    assert_eq!(contents(&raw).await, before, "every document as it was");
+
+    marker
+        .update_one(doc! {"_id": "schema"}, doc! {"$set": {"version": 99}})
+        .await
+        .expect("a newer aphex-rs");
+    for err in [
+        adapter.verify_schema().await.expect_err("newer: refused"),
+        adapter
+            .ensure_schema()
+            .await
+            .expect_err("newer: not downgraded"),
+    ] {
+        assert!(
+            matches!(&err, Error::SchemaMismatch { message } if message.contains("newer")),
+            "{err:?}"
+        );
     }
 }
 
@@ -170,6 +265,7 @@ fn main() -> std::process::ExitCode {
         ensure_schema_is_idempotent_and_creates_the_unique_indexes,
         documents_are_stored_with_string_ids_camel_case_fields_and_dates,
         a_standalone_server_declares_no_transactions,
+        a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused,
         non_mongodb_urls_are_refused
     ]
     .run()

@@ -10,9 +10,9 @@ use aphex_core::query::Perspective;
 use aphex_core::schema::{FieldDef, SchemaTypeDef};
 use aphex_core::service::CreateDocument;
 use aphex_core::{Cms, Error};
+use aphex_migration::{Migrator, MigratorTrait};
 use aphex_pg::{PostgresAdapter, PostgresOptions};
 use common::PgTestDb;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::json;
 

@@ -6,8 +6,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use aphex_migration::{Migrator, MigratorTrait};
 use common::PgTestDb;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 const BETTER_AUTH_TABLES: &str = "('user', 'session', 'account', 'verification', 'apikey')";
@@ -68,7 +68,7 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
         "cms_documents",
         "cms_schema_types",
         "cms_user_profiles",
-        "seaql_migrations",
+        "aphex_migrations",
         "session",
         "user",
         "verification",
@@ -80,7 +80,7 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
     );
     let applied = rows(
         &db,
-        "SELECT version::text FROM seaql_migrations ORDER BY version",
+        "SELECT version::text FROM aphex_migrations ORDER BY version",
     )
     .await;
     Migrator::up(&db, None).await.expect("second up");
@@ -88,7 +88,7 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
     assert_eq!(
         rows(
             &db,
-            "SELECT version::text FROM seaql_migrations ORDER BY version"
+            "SELECT version::text FROM aphex_migrations ORDER BY version"
         )
         .await,
         applied,
@@ -96,7 +96,7 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
     );
 
     Migrator::down(&db, None).await.expect("down to the start");
-    assert_eq!(tables(&db).await, set(&["seaql_migrations"]));
+    assert_eq!(tables(&db).await, set(&["aphex_migrations"]));
     assert!(enum_types(&db).await.is_empty(), "no enum type is left");
 
     Migrator::fresh(&db).await.expect("fresh");

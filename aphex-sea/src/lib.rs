@@ -19,7 +19,11 @@ mod store;
 mod value;
 mod where_sql;
 
+pub use conn::SeaConnection;
 pub use dialect::Dialect;
+/// The SeaORM this crate is built on: use it (or the backend crate's re-export) for your own
+/// queries, so that the versions match.
+pub use sea_orm;
 pub use store::{SeaAdapter, SeaBackend, SeaStore, SeaTransaction};
 pub use value::DbUuid;
 

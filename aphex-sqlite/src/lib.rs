@@ -21,10 +21,13 @@ use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use aphex_core::{Error, Result};
-use aphex_sea::{Dialect, SeaAdapter, SeaBackend};
+use aphex_sea::Dialect;
 
 pub use aphex_sea::cms_schema;
 pub use aphex_sea::entity as entities;
+/// The SeaORM this backend is built on: use it for your own queries, so that the versions match.
+pub use aphex_sea::sea_orm;
+pub use aphex_sea::{DbUuid, SeaAdapter, SeaBackend, SeaConnection};
 
 /// The SQLite backend marker for [`SeaAdapter`].
 #[derive(Debug, Clone, Copy)]

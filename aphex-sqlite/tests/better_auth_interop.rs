@@ -4,8 +4,8 @@
 #[path = "../../interop/better-auth/round_trip.rs"]
 mod better_auth;
 
+use aphex_migration::{Migrator, MigratorTrait};
 use aphex_sqlite::SqliteAdapter;
-use migration::{Migrator, MigratorTrait};
 
 async fn better_auth_and_aphex_share_a_sqlite_database() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,8 +1,8 @@
 //! The conformance suite on SQLite: every test gets its own database file in a temp directory.
 
 use aphex_conformance::TestDb;
+use aphex_migration::{Migrator, MigratorTrait};
 use aphex_sqlite::SqliteAdapter;
-use migration::{Migrator, MigratorTrait};
 
 async fn fresh() -> Option<TestDb> {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -5,8 +5,8 @@ use aphex_core::ports::DatabaseAdapter;
 use aphex_core::query::Perspective;
 use aphex_core::schema::{FieldDef, SchemaTypeDef};
 use aphex_core::service::CreateDocument;
+use aphex_migration::{Migrator, MigratorTrait};
 use aphex_sqlite::SqliteAdapter;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 

@@ -67,6 +67,13 @@ pub trait DatabaseAdapter: Stores + std::fmt::Debug + 'static {
     fn statement_count(&self) -> u64 {
         0
     }
+
+    /// Whether these stores are already inside a transaction (a joined one, see
+    /// [`Cms::join`](crate::Cms::join)): [`begin`](Self::begin) then makes a nested transaction
+    /// (a savepoint) where the backend has them.
+    fn in_transaction(&self) -> bool {
+        false
+    }
 }
 
 /// Delegates to the shared adapter: `Cms::builder().database(arc)` takes an `Arc` as it takes
@@ -93,11 +100,60 @@ impl<T: DatabaseAdapter + ?Sized> DatabaseAdapter for std::sync::Arc<T> {
     fn statement_count(&self) -> u64 {
         (**self).statement_count()
     }
+
+    fn in_transaction(&self) -> bool {
+        (**self).in_transaction()
+    }
+}
+
+/// A transaction is a set of stores to hand the services ([`Cms::join`](crate::Cms::join)):
+/// writes go into it, a unit of work is a nested transaction (a savepoint) where the backend has
+/// them, and nothing is committed before the transaction itself is.
+#[async_trait]
+impl DatabaseAdapter for Box<dyn Transaction> {
+    fn backend(&self) -> &'static str {
+        (**self).backend()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(true)
+    }
+
+    async fn health(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        self.begin_nested().await
+    }
+
+    fn in_transaction(&self) -> bool {
+        true
+    }
 }
 
 /// A transaction: the stores, bound to one database transaction.
 #[async_trait]
 pub trait Transaction: Stores + std::fmt::Debug {
+    /// Short backend name: `sqlite`, `postgres`, `mongodb`.
+    fn backend(&self) -> &'static str {
+        "unknown"
+    }
+
+    /// A nested transaction (a savepoint) inside this one: its writes become part of this
+    /// transaction on [`commit`](Transaction::commit), and are undone alone on
+    /// [`rollback`](Transaction::rollback).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`](crate::Error::Unsupported) when the backend has no nested
+    /// transactions (the default; MongoDB).
+    async fn begin_nested(&self) -> Result<Box<dyn Transaction>> {
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            operation: "nested transactions",
+        })
+    }
+
     /// Makes every write of the transaction visible.
     ///
     /// # Errors

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -46,10 +47,13 @@ pub trait AssetStore: Send + Sync {
     async fn delete_asset(&self, id: Uuid) -> Result<bool>;
 }
 
-/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
-#[async_trait]
-#[deny(clippy::missing_trait_methods)]
-impl<T: AssetStore + ?Sized> AssetStore for std::sync::Arc<T> {
+/// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
+/// `object_store` does).
+macro_rules! forward {
+    ($($wrapper:ident),*) => {$(
+        #[async_trait]
+        #[deny(clippy::missing_trait_methods)]
+        impl<T: AssetStore + ?Sized> AssetStore for $wrapper<T> {
     async fn insert_asset(&self, asset: &Asset) -> Result<Asset> {
         (**self).insert_asset(asset).await
     }
@@ -86,4 +90,7 @@ impl<T: AssetStore + ?Sized> AssetStore for std::sync::Arc<T> {
     async fn delete_asset(&self, id: Uuid) -> Result<bool> {
         (**self).delete_asset(id).await
     }
+        }
+    )*};
 }
+forward!(Arc, Box);

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::error::Result;
@@ -104,10 +106,13 @@ pub trait AuthStore: Send + Sync {
     ) -> Result<bool>;
 }
 
-/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
-#[async_trait]
-#[deny(clippy::missing_trait_methods)]
-impl<T: AuthStore + ?Sized> AuthStore for std::sync::Arc<T> {
+/// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
+/// `object_store` does).
+macro_rules! forward {
+    ($($wrapper:ident),*) => {$(
+        #[async_trait]
+        #[deny(clippy::missing_trait_methods)]
+        impl<T: AuthStore + ?Sized> AuthStore for $wrapper<T> {
     async fn insert_user(&self, user: &User) -> Result<User> {
         (**self).insert_user(user).await
     }
@@ -255,4 +260,7 @@ impl<T: AuthStore + ?Sized> AuthStore for std::sync::Arc<T> {
             .swap_api_key_usage(id, expected, new, updated_at)
             .await
     }
+        }
+    )*};
 }
+forward!(Arc, Box);

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -97,10 +98,13 @@ pub trait DocumentStore: Send + Sync {
     async fn delete_document(&self, id: Uuid) -> Result<bool>;
 }
 
-/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
-#[async_trait]
-#[deny(clippy::missing_trait_methods)]
-impl<T: DocumentStore + ?Sized> DocumentStore for std::sync::Arc<T> {
+/// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
+/// `object_store` does).
+macro_rules! forward {
+    ($($wrapper:ident),*) => {$(
+        #[async_trait]
+        #[deny(clippy::missing_trait_methods)]
+        impl<T: DocumentStore + ?Sized> DocumentStore for $wrapper<T> {
     async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
         (**self).insert_document(doc).await
     }
@@ -136,4 +140,7 @@ impl<T: DocumentStore + ?Sized> DocumentStore for std::sync::Arc<T> {
     async fn delete_document(&self, id: Uuid) -> Result<bool> {
         (**self).delete_document(id).await
     }
+        }
+    )*};
 }
+forward!(Arc, Box);

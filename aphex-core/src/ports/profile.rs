@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::error::Result;
@@ -31,10 +33,13 @@ pub trait UserProfileStore: Send + Sync {
     async fn delete_profile(&self, user_id: &str) -> Result<bool>;
 }
 
-/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
-#[async_trait]
-#[deny(clippy::missing_trait_methods)]
-impl<T: UserProfileStore + ?Sized> UserProfileStore for std::sync::Arc<T> {
+/// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
+/// `object_store` does).
+macro_rules! forward {
+    ($($wrapper:ident),*) => {$(
+        #[async_trait]
+        #[deny(clippy::missing_trait_methods)]
+        impl<T: UserProfileStore + ?Sized> UserProfileStore for $wrapper<T> {
     async fn insert_profile(&self, profile: &NewUserProfile) -> Result<UserProfile> {
         (**self).insert_profile(profile).await
     }
@@ -55,4 +60,7 @@ impl<T: UserProfileStore + ?Sized> UserProfileStore for std::sync::Arc<T> {
     async fn delete_profile(&self, user_id: &str) -> Result<bool> {
         (**self).delete_profile(user_id).await
     }
+        }
+    )*};
 }
+forward!(Arc, Box);

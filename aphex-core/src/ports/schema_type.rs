@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::error::Result;
@@ -19,10 +21,13 @@ pub trait SchemaTypeStore: Send + Sync {
     async fn delete_schema_type(&self, name: &str) -> Result<bool>;
 }
 
-/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
-#[async_trait]
-#[deny(clippy::missing_trait_methods)]
-impl<T: SchemaTypeStore + ?Sized> SchemaTypeStore for std::sync::Arc<T> {
+/// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
+/// `object_store` does).
+macro_rules! forward {
+    ($($wrapper:ident),*) => {$(
+        #[async_trait]
+        #[deny(clippy::missing_trait_methods)]
+        impl<T: SchemaTypeStore + ?Sized> SchemaTypeStore for $wrapper<T> {
     async fn upsert_schema_type(&self, schema_type: &SchemaType) -> Result<SchemaType> {
         (**self).upsert_schema_type(schema_type).await
     }
@@ -38,4 +43,7 @@ impl<T: SchemaTypeStore + ?Sized> SchemaTypeStore for std::sync::Arc<T> {
     async fn delete_schema_type(&self, name: &str) -> Result<bool> {
         (**self).delete_schema_type(name).await
     }
+        }
+    )*};
 }
+forward!(Arc, Box);

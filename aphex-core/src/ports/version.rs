@@ -1,4 +1,5 @@
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -38,10 +39,13 @@ pub trait VersionStore: Send + Sync {
     async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64>;
 }
 
-/// Delegates to the shared store, so an `Arc` of a store is a store (as `object_store` does).
-#[async_trait]
-#[deny(clippy::missing_trait_methods)]
-impl<T: VersionStore + ?Sized> VersionStore for std::sync::Arc<T> {
+/// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
+/// `object_store` does).
+macro_rules! forward {
+    ($($wrapper:ident),*) => {$(
+        #[async_trait]
+        #[deny(clippy::missing_trait_methods)]
+        impl<T: VersionStore + ?Sized> VersionStore for $wrapper<T> {
     async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion> {
         (**self).insert_version(version).await
     }
@@ -65,4 +69,7 @@ impl<T: VersionStore + ?Sized> VersionStore for std::sync::Arc<T> {
     async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64> {
         (**self).prune_versions(document_id, keep).await
     }
+        }
+    )*};
 }
+forward!(Arc, Box);

@@ -533,6 +533,14 @@ impl AuthService {
         }
     }
 
+    /// The same service over other stores (a transaction's).
+    pub(crate) fn with_db(&self, db: Arc<dyn DatabaseAdapter>) -> Self {
+        AuthService {
+            db,
+            config: self.config.clone(),
+        }
+    }
+
     /// The settings in use.
     pub fn config(&self) -> &AuthConfig {
         &self.config

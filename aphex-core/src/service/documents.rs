@@ -145,6 +145,11 @@ impl DocumentService {
         }
     }
 
+    /// The same service over other stores (a transaction's).
+    pub(crate) fn with_db(&self, db: Arc<dyn DatabaseAdapter>) -> Self {
+        DocumentService { db, ..self.clone() }
+    }
+
     /// Creates a draft document (revision 1) and its first version snapshot.
     ///
     /// # Errors

@@ -12,6 +12,7 @@ mod profiles;
 mod publish_hash;
 mod references;
 mod schema_types;
+mod transaction;
 mod values;
 mod work;
 
@@ -32,6 +33,7 @@ pub use profiles::UserProfileService;
 pub use publish_hash::{canonical_json, publish_hash};
 pub use references::{DEFAULT_MAX_RESOLVED, REFERENCE_CHUNK, reference_target};
 pub use schema_types::{SchemaSync, SchemaTypeService, SyncReport};
+pub use transaction::CmsTransaction;
 pub use values::{MAX_DATA_BYTES, MAX_DATA_DEPTH};
 
 use crate::error::{Error, Result};

@@ -22,12 +22,24 @@ use crate::ports::{DatabaseAdapter, Stores, Transaction};
 pub(crate) const ATTEMPTS: u32 = 5;
 
 pub(crate) enum Work<'a> {
+    /// A transaction of its own.
     Transaction(Box<dyn Transaction>),
+    /// A savepoint inside a transaction the caller owns (a joined one).
+    Nested(Box<dyn Transaction>),
+    /// The stores as they are: no transactions (MongoDB standalone), or no savepoints inside
+    /// the caller's transaction (MongoDB).
     Direct(&'a dyn DatabaseAdapter),
 }
 
 impl<'a> Work<'a> {
     pub(crate) async fn begin(db: &'a dyn DatabaseAdapter) -> Result<Work<'a>> {
+        if db.in_transaction() {
+            return match db.begin().await {
+                Ok(savepoint) => Ok(Work::Nested(savepoint)),
+                Err(Error::Unsupported { .. }) => Ok(Work::Direct(db)),
+                Err(e) => Err(e),
+            };
+        }
         if db.capabilities().transactions {
             Ok(Work::Transaction(db.begin().await?))
         } else {
@@ -37,19 +49,25 @@ impl<'a> Work<'a> {
 
     pub(crate) fn stores(&self) -> &dyn Stores {
         match self {
-            Work::Transaction(tx) => &**tx,
+            Work::Transaction(tx) | Work::Nested(tx) => &**tx,
             Work::Direct(db) => *db,
         }
+    }
+
+    /// Whether an aborted run may run again: only a transaction of its own — inside the
+    /// caller's, the caller decides.
+    pub(crate) fn may_rerun(&self) -> bool {
+        matches!(self, Work::Transaction(_))
     }
 
     /// Commits on `Ok`, rolls back on `Err`, and passes the result through.
     pub(crate) async fn finish<T>(self, result: Result<T>) -> Result<T> {
         match (self, result) {
-            (Work::Transaction(tx), Ok(value)) => {
+            (Work::Transaction(tx) | Work::Nested(tx), Ok(value)) => {
                 tx.commit().await?;
                 Ok(value)
             }
-            (Work::Transaction(tx), Err(e)) => {
+            (Work::Transaction(tx) | Work::Nested(tx), Err(e)) => {
                 if let Err(rollback) = tx.rollback().await {
                     tracing::warn!(error = %rollback, "rollback failed after {e}");
                 }
@@ -62,8 +80,9 @@ impl<'a> Work<'a> {
 
 /// Whether a unit of work that failed with `error` on its `attempt`-th run is run again, after
 /// waiting a little (1, 2, 4, 8 ms and some jitter, so that the contenders spread out).
-pub(crate) async fn rerun(error: &Error, attempt: u32) -> bool {
-    if error.transient() != Some(Transient::TransactionAborted) || attempt >= ATTEMPTS {
+pub(crate) async fn rerun(may_rerun: bool, error: &Error, attempt: u32) -> bool {
+    if !may_rerun || error.transient() != Some(Transient::TransactionAborted) || attempt >= ATTEMPTS
+    {
         return false;
     }
     let base = 1u64 << attempt.saturating_sub(1).min(6);
@@ -87,13 +106,16 @@ macro_rules! unit_of_work {
                 Ok(work) => work,
                 Err(e) => break Err(e),
             };
+            let may_rerun = work.may_rerun();
             let result = async {
                 let $stores = work.stores();
                 $body
             }
             .await;
             match work.finish(result).await {
-                Err(e) if $crate::service::work::rerun(&e, attempt).await => attempt += 1,
+                Err(e) if $crate::service::work::rerun(may_rerun, &e, attempt).await => {
+                    attempt += 1
+                }
                 other => break other,
             }
         }

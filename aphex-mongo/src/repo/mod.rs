@@ -50,13 +50,18 @@ impl SessionMode for NoSession {
     }
 }
 
-/// Operations run in one multi-document transaction.
+/// Operations run in one multi-document transaction: one the CMS started (it commits it), or
+/// one the application started on its own session and the CMS joined (the application commits
+/// it).
 #[derive(Debug)]
-pub struct InTransaction(pub(crate) Mutex<ClientSession>);
+pub struct InTransaction {
+    pub(crate) session: Arc<Mutex<ClientSession>>,
+    pub(crate) joined: bool,
+}
 
 impl SessionMode for InTransaction {
     fn session(&self) -> Option<&Mutex<ClientSession>> {
-        Some(&self.0)
+        Some(&self.session)
     }
 }
 

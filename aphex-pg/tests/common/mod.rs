@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use aphex_conformance::with_database;
+use aphex_migration::{Migrator, MigratorTrait};
 use aphex_pg::PostgresAdapter;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 pub const URL_VAR: &str = "APHEX_TEST_POSTGRES_URL";

@@ -12,8 +12,7 @@ mod version;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use std::collections::BTreeMap;
 
@@ -21,15 +20,14 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
 use aphex_core::query::{Filter, ListQuery, Page};
 use aphex_core::{Error, Result};
 
-use crate::conn::BoundConn;
+use crate::conn::SeaConnection;
 use crate::dialect::Dialect;
 use crate::error::map_db_err;
 use crate::where_sql::{QueryTable, SqlCompiler};
@@ -52,7 +50,7 @@ pub trait SeaBackend: Send + Sync + 'static {
 
 /// The stores over a SeaORM connection `C` (a pool or a transaction) of backend `B`.
 pub struct SeaStore<C, B> {
-    pub(crate) conn: BoundConn<C>,
+    pub(crate) conn: SeaConnection<C>,
     backend: PhantomData<fn() -> B>,
 }
 
@@ -62,10 +60,10 @@ pub type SeaAdapter<B> = SeaStore<DatabaseConnection, B>;
 /// The stores bound to one database transaction.
 pub type SeaTransaction<B> = SeaStore<DatabaseTransaction, B>;
 
-impl<C, B: SeaBackend> fmt::Debug for SeaStore<C, B> {
+impl<C, B> fmt::Debug for SeaStore<C, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SeaStore")
-            .field("backend", &B::NAME)
+            .field("backend", &self.conn.dialect.name())
             .field("statements", &self.conn.statements.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -129,31 +127,56 @@ impl<B: SeaBackend> SeaAdapter<B> {
     }
 
     /// Uses a connection the application already has (the seed's
-    /// `new PostgreSQLAdapter({ db, tables })` pattern).
+    /// `new PostgreSQLAdapter({ db, tables })` pattern). Run the application's own queries
+    /// through [`connection`](Self::connection) afterwards: it binds values the way the CMS
+    /// tables store them.
     ///
     /// # Errors
     /// [`Error::Unsupported`] when the connection is of another backend.
     pub fn new(db: DatabaseConnection) -> Result<Self> {
-        let dialect = Dialect::of(db.get_database_backend())?;
-        if dialect != B::DIALECT {
+        Self::from_connection(SeaConnection::new(db)?)
+    }
+
+    /// Uses a [`SeaConnection`] the application wrapped around its pool.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the connection is of another backend.
+    pub fn from_connection(conn: SeaConnection) -> Result<Self> {
+        if conn.dialect != B::DIALECT {
             return Err(Error::Unsupported {
                 backend: B::NAME,
                 operation: "a connection of another database backend",
             });
         }
         Ok(SeaStore {
-            conn: BoundConn {
-                inner: db,
-                dialect,
-                statements: Arc::new(AtomicU64::new(0)),
-            },
+            conn,
             backend: PhantomData,
         })
     }
 
-    /// The underlying SeaORM connection (run migrations or your own queries with it).
-    pub fn connection(&self) -> &DatabaseConnection {
-        &self.conn.inner
+    /// The connection: run your own SeaORM queries (on the CMS entities and on your own
+    /// tables) and transactions through it — it binds values the way the CMS tables store them
+    /// on every SQL backend. `connection().inner()` is the raw SeaORM pool (for migrations).
+    pub fn connection(&self) -> &SeaConnection {
+        &self.conn
+    }
+
+    /// The CMS's stores inside a transaction the application opened on
+    /// [`connection`](Self::connection) (`connection().begin()`): hand the result to
+    /// `Cms::join`. They run in a savepoint of `tx`, and every unit of work of the CMS in a
+    /// savepoint of that, so a failed call leaves nothing behind and `tx` stays usable.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`]/[`Error::Backend`] when the savepoint cannot be made.
+    pub async fn join(
+        &self,
+        tx: &SeaConnection<DatabaseTransaction>,
+    ) -> Result<Box<dyn Transaction>> {
+        let savepoint = tx.begin().await.map_err(self.err("transaction"))?;
+        Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
+            conn: savepoint,
+            backend: PhantomData,
+        }))
     }
 }
 
@@ -172,24 +195,10 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
     }
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
-        // SQLite: take the write lock at BEGIN, so a transaction that reads before it writes
-        // waits for other writers (busy_timeout) instead of failing with SQLITE_BUSY later.
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        let tx = self
-            .conn
-            .inner
-            .begin_with_options(options)
-            .await
-            .map_err(self.err("transaction"))?;
+        // SQLite: take the write lock at BEGIN (see `SeaConnection::begin`).
+        let tx = self.conn.begin().await.map_err(self.err("transaction"))?;
         Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
-            conn: BoundConn {
-                inner: tx,
-                dialect: self.conn.dialect,
-                statements: self.conn.statements.clone(),
-            },
+            conn: tx,
             backend: PhantomData,
         }))
     }
@@ -201,6 +210,18 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
 
 #[async_trait]
 impl<B: SeaBackend> Transaction for SeaTransaction<B> {
+    fn backend(&self) -> &'static str {
+        B::NAME
+    }
+
+    async fn begin_nested(&self) -> Result<Box<dyn Transaction>> {
+        let savepoint = self.conn.begin().await.map_err(self.err("transaction"))?;
+        Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
+            conn: savepoint,
+            backend: PhantomData,
+        }))
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         let dialect = self.conn.dialect;
         self.conn

@@ -45,7 +45,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     // The backend is chosen by the URL among those compiled in (Cargo features `sqlite`,
     // `postgres`, `mongodb`); `aphex::connect` also brings the schema up to date.
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_string());
-    let adapter = aphex::connect(&url).await?;
+    let adapter = aphex::connect_and_migrate(&url).await?;
     println!(
         "connected to {} ({url}), schema up to date",
         adapter.backend()

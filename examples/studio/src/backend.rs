@@ -18,7 +18,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Connects to the database (migrating it), opens the storage and builds the CMS.
 pub async fn open(config: &Config) -> Result<(Cms, Arc<dyn StorageAdapter>), BoxError> {
-    let db = aphex::connect(&config.database_url).await?;
+    let db = aphex::connect_and_migrate(&config.database_url).await?;
     let storage = storage(config)?;
     let cms = Cms::builder()
         .database(db)

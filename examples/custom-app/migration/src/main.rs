@@ -1,4 +1,4 @@
-//! `cargo run -p migration -- up | down | status | fresh | refresh | reset` against `DATABASE_URL`.
+//! `cargo run -- up` (or `sea-orm-cli migrate up -d migration`) with `DATABASE_URL` set.
 
 use sea_orm_migration::prelude::*;
 

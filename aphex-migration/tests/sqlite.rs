@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use migration::{Migrator, MigratorTrait};
+use aphex_migration::{Migrator, MigratorTrait};
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
 };
@@ -58,8 +58,8 @@ const ALL_TABLES: [&str; 11] = [
     "cms_document_versions",
     "cms_documents",
     "cms_schema_types",
+    "aphex_migrations",
     "cms_user_profiles",
-    "seaql_migrations",
     "session",
     "user",
     "verification",
@@ -72,11 +72,11 @@ async fn up_twice_is_a_noop() {
     Migrator::up(&db, None).await.expect("first up");
     let first = tables(&db).await;
     assert_eq!(first, ALL_TABLES.iter().map(|s| s.to_string()).collect());
-    let applied = rows(&db, "SELECT version FROM seaql_migrations ORDER BY version").await;
+    let applied = rows(&db, "SELECT version FROM aphex_migrations ORDER BY version").await;
     Migrator::up(&db, None).await.expect("second up");
     assert_eq!(tables(&db).await, first);
     assert_eq!(
-        rows(&db, "SELECT version FROM seaql_migrations ORDER BY version").await,
+        rows(&db, "SELECT version FROM aphex_migrations ORDER BY version").await,
         applied,
         "the second up applied nothing"
     );
@@ -91,11 +91,11 @@ async fn down_to_the_start_leaves_no_table() {
     Migrator::down(&db, None).await.expect("down all");
     assert_eq!(
         tables(&db).await,
-        BTreeSet::from(["seaql_migrations".to_string()]),
+        BTreeSet::from(["aphex_migrations".to_string()]),
         "only the migration bookkeeping table is left"
     );
     assert!(
-        rows(&db, "SELECT version FROM seaql_migrations")
+        rows(&db, "SELECT version FROM aphex_migrations")
             .await
             .is_empty()
     );
@@ -104,11 +104,15 @@ async fn down_to_the_start_leaves_no_table() {
     assert_eq!(tables(&db).await.len(), ALL_TABLES.len());
 }
 
+/// `fresh` drops and rebuilds the CMS's own tables only: a table of the application stays.
 #[tokio::test]
 async fn fresh_rebuilds_an_empty_schema() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open(&dir, "app.db").await;
     Migrator::up(&db, None).await.expect("up");
+    db.execute_unprepared("CREATE TABLE app_notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO app_notes (body) VALUES ('kept')")
+        .await
+        .expect("an application table");
     db.execute_unprepared(
         "INSERT INTO \"user\" (id, name, email, email_verified, created_at, updated_at) \
          VALUES ('u1', 'U', 'u@example.com', 0, '2026-11-24T19:13:38.694Z', '2026-11-24T19:13:38.694Z')",
@@ -116,10 +120,15 @@ async fn fresh_rebuilds_an_empty_schema() {
     .await
     .expect("insert");
     Migrator::fresh(&db).await.expect("fresh");
-    assert_eq!(tables(&db).await.len(), ALL_TABLES.len());
+    assert_eq!(tables(&db).await.len(), ALL_TABLES.len() + 1);
     assert_eq!(
         rows(&db, "SELECT count(*) FROM \"user\"").await,
         vec![vec!["0".to_string()]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT body FROM app_notes").await,
+        vec![vec!["kept".to_string()]],
+        "fresh leaves the application's tables alone"
     );
 }
 
