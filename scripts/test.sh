@@ -9,12 +9,17 @@
 # - PostgreSQL: a throwaway cluster from the machine's initdb/pg_ctl (temp dir, free port,
 #   127.0.0.1 only, run as the `postgres` user when root). Set APHEX_TEST_POSTGRES_URL to use an
 #   existing server instead. Each test gets its own database, dropped afterwards.
+# - PostgreSQL with TLS: a second throwaway cluster with ssl=on, a certificate from a CA made
+#   here with openssl, and TLS-only pg_hba.conf (aphex-pg/tests/tls.rs). Set
+#   APHEX_TEST_POSTGRES_TLS_URL, APHEX_TEST_TLS_CA and APHEX_TEST_TLS_WRONG_CA to use another.
 #
 # - S3: moto's server from PyPI (tools/s3-test-server, pinned requirements in a venv) for the
 #   S3-compatible asset storage. Set APHEX_TEST_S3_ENDPOINT to use another S3-compatible server.
 # - Benchmark smoke run: aphex-bench --docs 200 on each backend above (docs/BENCHMARKS.md).
 # - Better Auth interop: the pinned npm packages in interop/better-auth (`npm ci` through its
-#   setup.sh; compiles better-sqlite3 from source the first time).
+#   setup.sh; compiles better-sqlite3 from source the first time), on all three backends.
+# - examples/custom-app (its own migrator, then the app) on each backend, and
+#   `cargo publish --workspace --dry-run`.
 #
 # With CI=true a backend whose server cannot be provided is a failure, never a skip.
 set -euo pipefail
@@ -24,6 +29,7 @@ CI="${CI:-false}"
 WORK="$(mktemp -d /tmp/aphex-test.XXXXXX)"
 chmod 755 "$WORK"  # the postgres user must reach its data and socket directories
 PG_DATA=""
+PG_TLS_DATA=""
 MONGO_PID=""
 S3_PID=""
 
@@ -51,6 +57,10 @@ cleanup() {
     if [ -n "$PG_DATA" ]; then
         log "stopping PostgreSQL"
         as_postgres pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    if [ -n "$PG_TLS_DATA" ]; then
+        log "stopping the TLS PostgreSQL"
+        as_postgres pg_ctl -D "$PG_TLS_DATA" -m fast -w stop >/dev/null 2>&1 || true
     fi
     rm -rf "$WORK"
     exit "$status"
@@ -93,6 +103,52 @@ start_postgres() {
         -o "-p $port -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" >/dev/null ||
         { cat "$WORK/pg/server.log" >&2; exit 1; }
     export APHEX_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# A second PostgreSQL that accepts only TLS: a CA made here (openssl), a server certificate for
+# localhost/127.0.0.1 signed by it, and a second CA that signed nothing (for the "wrong CA"
+# test). pg_hba.conf has `hostssl` lines only, so a connection without TLS is refused.
+start_postgres_tls() {
+    if [ -n "${APHEX_TEST_POSTGRES_TLS_URL:-}" ]; then
+        log "TLS PostgreSQL: using APHEX_TEST_POSTGRES_TLS_URL"
+        return
+    fi
+    local bindir
+    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    [ -n "$bindir" ] && PATH="$PATH:$bindir"
+    if ! command -v initdb >/dev/null || ! command -v openssl >/dev/null; then
+        missing "initdb or openssl not found: the TLS tests cannot run"
+        return
+    fi
+    local dir="$WORK/pg-tls" port
+    port="$(free_port)"
+    mkdir -p "$dir/certs"
+    (
+        cd "$dir/certs"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=aphex test CA" \
+            -keyout ca.key -out ca.crt
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=aphex unrelated CA" \
+            -keyout wrong-ca.key -out wrong-ca.crt
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile server.ext -out server.crt
+        chmod 600 server.key
+    ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
+    PG_TLS_DATA="$dir/data"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+    log "TLS PostgreSQL: initdb + pg_ctl start (ssl=on, hostssl only) on localhost:$port"
+    as_postgres initdb -D "$PG_TLS_DATA" -U postgres -A trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+        { cat "$dir/initdb.log" >&2; exit 1; }
+    printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n' \
+        >"$PG_TLS_DATA/pg_hba.conf"
+    as_postgres pg_ctl -D "$PG_TLS_DATA" -l "$dir/server.log" -w -t 60 start \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on \
+            -c ssl_cert_file=$dir/certs/server.crt -c ssl_key_file=$dir/certs/server.key" >/dev/null ||
+        { cat "$dir/server.log" >&2; exit 1; }
+    export APHEX_TEST_POSTGRES_TLS_URL="postgres://postgres@localhost:$port/postgres"
+    export APHEX_TEST_TLS_CA="$dir/certs/ca.crt"
+    export APHEX_TEST_TLS_WRONG_CA="$dir/certs/wrong-ca.crt"
 }
 
 start_mongo() {
@@ -153,15 +209,18 @@ setup_better_auth() {
 }
 
 start_postgres
+start_postgres_tls
 start_mongo
 start_s3
 setup_better_auth
 
-# The S3 storage and the studio's other backends are Cargo features; turn them on for the tests.
+# The S3 storage, PostgreSQL TLS and the studio's other backends are Cargo features; turn them on
+# for the tests (one build of the feature union).
+FEATURES="aphex-storage/s3,aphex-pg/tls"
 log "cargo test --workspace"
-cargo test --workspace --all-targets --features aphex-storage/s3
+cargo test --workspace --all-targets --features "$FEATURES"
 log "doc tests"
-cargo test --workspace --doc --features aphex-storage/s3
+cargo test --workspace --doc --features "$FEATURES"
 log "studio end-to-end on PostgreSQL, MongoDB and S3 storage"
 cargo test -p aphex-studio --features postgres,mongodb,s3 --test e2e
 
@@ -180,6 +239,31 @@ if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     log "quickstart on MongoDB"
     DATABASE_URL="${APHEX_TEST_MONGODB_URL%/}/aphex_quickstart_$$" cargo run -q -p quickstart --features mongodb
 fi
+
+# An application with its own tables, as a user outside this repository runs it: its own
+# migrator (`cargo run -- up` in its migration crate, what `sea-orm-cli migrate up -d` runs),
+# then the app, which checks everything it does and exits non-zero otherwise.
+log "custom-app on SQLite"
+ca_url="sqlite://$WORK/custom-app.db?mode=rwc"
+DATABASE_URL="$ca_url" cargo run -q -p custom-app-migration -- up >/dev/null
+DATABASE_URL="$ca_url" cargo run -q -p custom-app
+if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
+    log "custom-app on PostgreSQL"
+    ca_url="${APHEX_TEST_POSTGRES_URL%/*}/aphex_custom_app"
+    PGOPTIONS="--client-min-messages=warning" psql -q "$APHEX_TEST_POSTGRES_URL" \
+        -c "DROP DATABASE IF EXISTS aphex_custom_app" -c "CREATE DATABASE aphex_custom_app"
+    DATABASE_URL="$ca_url" cargo run -q -p custom-app-migration -- up >/dev/null
+    DATABASE_URL="$ca_url" cargo run -q -p custom-app --features postgres
+    psql -q "$APHEX_TEST_POSTGRES_URL" -c "DROP DATABASE aphex_custom_app WITH (FORCE)"
+fi
+if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
+    log "custom-app on MongoDB"
+    DATABASE_URL="${APHEX_TEST_MONGODB_URL%/}/aphex_custom_app_$$" cargo run -q -p custom-app --features mongodb
+fi
+
+# Every library crate packages and builds from its package alone, as crates.io would take it.
+log "cargo publish --workspace --dry-run"
+cargo publish --workspace --dry-run --allow-dirty --quiet
 
 # The benchmark is not a test: CI only checks that it runs, on a tiny corpus, on every backend
 # (it still checks every answer, and with --show-sql that the raw baseline sends exactly the

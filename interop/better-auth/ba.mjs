@@ -8,6 +8,8 @@
 //
 // Env:
 //   BA_DATABASE_URL  sqlite:///absolute/path.db | postgres://user@host:port/db (postgresql:// too)
+//                    | mongodb://host:port/db (@better-auth/mongo-adapter, on a database prepared by
+//                    MongoAdapter::ensure_schema: camelCase fields, string ids via generateId)
 //   BA_SECRET        the Better Auth secret (required)
 //   BA_BASE_URL      default http://localhost:3000
 //
@@ -109,28 +111,62 @@ async function openDatabase(url) {
       },
     };
   }
+  if (url.startsWith("mongodb://") || url.startsWith("mongodb+srv://")) {
+    const { MongoClient } = await import("mongodb");
+    const { mongodbAdapter } = await import("@better-auth/mongo-adapter");
+    const client = new MongoClient(url);
+    await client.connect();
+    // No `client`: Better Auth then runs without transactions, which a standalone server (the
+    // test server) does not have. The database is the one the URL names.
+    return {
+      kind: "mongodb",
+      database: mongodbAdapter(client.db()),
+      close: () => client.close(),
+      idle: async () => {},
+    };
+  }
   throw new Error(`unsupported BA_DATABASE_URL scheme: ${url}`);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function authOptions(database, { secret, baseURL }) {
+/** SQL: the snake_case columns of our migrations. MongoDB: Better Auth's own camelCase field
+ * names, which aphex-mongo stores, and string ids (a `generateId` function keeps `_id` and every
+ * reference a string; without one the adapter writes ObjectIds). */
+function schemaOptions(kind) {
+  if (kind === "mongodb") {
+    return { advanced: { database: { generateId: () => randomId() } } };
+  }
   return {
-    appName: "aphex-interop",
-    secret,
-    baseURL,
-    database,
-    emailAndPassword: { enabled: true },
     user: { fields: SNAKE_CASE.user },
     session: { fields: SNAKE_CASE.session },
     account: { fields: SNAKE_CASE.account },
     verification: { fields: SNAKE_CASE.verification },
+  };
+}
+
+/** Better Auth's default id shape: 32 characters of [A-Za-z0-9]. */
+function randomId() {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+}
+
+function authOptions(db, { secret, baseURL }) {
+  const sql = db.kind !== "mongodb";
+  return {
+    appName: "aphex-interop",
+    secret,
+    baseURL,
+    database: db.database,
+    emailAndPassword: { enabled: true },
+    ...schemaOptions(db.kind),
     plugins: [
       apiKey({
         apiKeyHeaders: ["x-api-key"],
         // aphex-rs defaults. NOTE: Better Auth's own default maxRequests is 10 (per day).
         rateLimit: { enabled: true, timeWindow: 86_400_000, maxRequests: 10_000 },
-        schema: { apikey: { fields: SNAKE_CASE.apikey } },
+        ...(sql ? { schema: { apikey: { fields: SNAKE_CASE.apikey } } } : {}),
       }),
     ],
     telemetry: { enabled: false },
@@ -315,7 +351,7 @@ async function main() {
   const db = await openDatabase(process.env.BA_DATABASE_URL);
   let out;
   try {
-    const options = authOptions(db.database, { secret, baseURL });
+    const options = authOptions(db, { secret, baseURL });
     const auth = betterAuth(options);
     try {
       out = await commands[cmd](args, { options, auth });

@@ -20,7 +20,7 @@ stamp=node_modules/.aphex-setup-stamp
 want="$(cat package-lock.json package.json | sha256sum | cut -d' ' -f1) node-$(node -p 'process.version + "-abi" + process.versions.modules')"
 
 if [[ -z "${FORCE:-}" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
-  node -e 'new (require("better-sqlite3"))(":memory:").close(); require("pg")' 2>/dev/null; then
+  node -e 'new (require("better-sqlite3"))(":memory:").close(); require("pg"); require("mongodb")' 2>/dev/null; then
   log "node_modules up to date ($(node -v))"
   exit 0
 fi

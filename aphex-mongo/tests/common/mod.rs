@@ -22,6 +22,11 @@ impl MongoTestDb {
         Some(MongoTestDb { url, name })
     }
 
+    /// The server URL with this database as its path (`mongodb://host:port/<name>`).
+    pub fn url_with_database(&self) -> String {
+        aphex_conformance::with_database(&self.url, &self.name)
+    }
+
     /// An adapter on this database, collections and indexes created.
     pub async fn adapter(&self) -> MongoAdapter {
         let adapter = MongoAdapter::connect(&self.url, &self.name)
