@@ -164,6 +164,13 @@ async fn client(uri: &str) -> Result<Client> {
             "a MongoDB URI starts with `mongodb://` or `mongodb+srv://`",
         ));
     }
+    if cfg!(not(feature = "dns-srv")) && uri.starts_with("mongodb+srv://") {
+        return Err(Error::Unsupported {
+            backend: "mongodb",
+            operation: "`mongodb+srv://` URIs: this build has no DNS SRV lookups (enable the \
+                        Cargo feature `aphex/mongodb-srv`, or `aphex-mongo/dns-srv`)",
+        });
+    }
     let options = ClientOptions::parse(uri)
         .await
         .map_err(map_err("connection"))?;

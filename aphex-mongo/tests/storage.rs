@@ -260,13 +260,30 @@ async fn non_mongodb_urls_are_refused() {
     );
 }
 
+/// Without the `dns-srv` feature an Atlas URL is refused by name, before any network access.
+async fn srv_urls_need_the_dns_srv_feature() {
+    let result =
+        aphex_mongo::MongoAdapter::connect_url("mongodb+srv://cluster0.example.invalid/cms").await;
+    if cfg!(feature = "dns-srv") {
+        // With the feature the driver looks the name up (and fails: `.invalid` never resolves).
+        assert!(!matches!(result, Err(Error::Unsupported { .. })));
+        return;
+    }
+    let err = result.expect_err("refused");
+    assert!(
+        matches!(&err, Error::Unsupported { operation, .. } if operation.contains("mongodb-srv")),
+        "{err:?}"
+    );
+}
+
 fn main() -> std::process::ExitCode {
     aphex_conformance::tests![
         ensure_schema_is_idempotent_and_creates_the_unique_indexes,
         documents_are_stored_with_string_ids_camel_case_fields_and_dates,
         a_standalone_server_declares_no_transactions,
         a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused,
-        non_mongodb_urls_are_refused
+        non_mongodb_urls_are_refused,
+        srv_urls_need_the_dns_srv_feature
     ]
     .run()
 }
