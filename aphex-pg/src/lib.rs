@@ -105,6 +105,8 @@ impl SeaBackend for Postgres {
                 "a PostgreSQL URL starts with `postgres://` or `postgresql://`",
             ));
         }
+        #[cfg(feature = "tls")]
+        ensure_crypto_provider();
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(options.max_connections)
             .min_connections(options.min_connections)
@@ -116,5 +118,16 @@ impl SeaBackend for Postgres {
         Database::connect(opts)
             .await
             .map_err(|e| aphex_sea::map_db_err(Dialect::Postgres, "connection", e))
+    }
+}
+
+/// sqlx's rustls asks for the process-wide crypto provider, and panics when none is installed
+/// and the build has more than one (an application with S3 storage brings aws-lc-rs, sqlx
+/// brings ring). Install ring, which sqlx is built with, unless the application installed one.
+#[cfg(feature = "tls")]
+fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race to another thread's install is fine: a provider is installed either way.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }

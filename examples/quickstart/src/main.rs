@@ -43,7 +43,8 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     // The backend is chosen by the URL among those compiled in (Cargo features `sqlite`,
-    // `postgres`, `mongodb`); `aphex::connect` also brings the schema up to date.
+    // `postgres`, `mongodb`); `connect_and_migrate` also brings the schema up to date
+    // (`aphex::connect` only checks it, for an app that runs the migrations itself).
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_string());
     let adapter = aphex::connect_and_migrate(&url).await?;
     println!(
