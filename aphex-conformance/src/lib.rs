@@ -40,6 +40,7 @@ pub mod assets;
 pub mod auth;
 pub mod auth_tables;
 pub mod bad_input;
+pub mod bulk;
 pub mod documents;
 pub mod errors;
 pub mod fixtures;
@@ -83,6 +84,7 @@ impl Case {
 pub fn cases() -> Vec<Case> {
     [
         documents::cases(),
+        bulk::cases(),
         query::cases(),
         published::cases(),
         references::cases(),

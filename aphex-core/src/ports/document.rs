@@ -62,6 +62,19 @@ pub trait DocumentStore: Send + Sync {
     /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken.
     async fn insert_document(&self, doc: &NewDocument) -> Result<Document>;
 
+    /// Inserts many documents as [`insert_document`](Self::insert_document) does one — the
+    /// bulk path of `DocumentService::create_many`, which runs it in a unit of work. The
+    /// default inserts them one by one; a backend overrides it with multi-row statements.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) when an id is taken.
+    async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
+        for doc in docs {
+            self.insert_document(doc).await?;
+        }
+        Ok(())
+    }
+
     /// The document with this id, whatever its status.
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>>;
 
@@ -107,6 +120,9 @@ macro_rules! forward {
         impl<T: DocumentStore + ?Sized> DocumentStore for $wrapper<T> {
     async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
         (**self).insert_document(doc).await
+    }
+    async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
+        (**self).insert_documents(docs).await
     }
 
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {

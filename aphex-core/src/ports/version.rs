@@ -21,6 +21,21 @@ pub trait VersionStore: Send + Sync {
     /// document's unit of work took the number (the services never race like that).
     async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion>;
 
+    /// Inserts the first snapshot (number 1) of each of many documents that have none yet —
+    /// the bulk path of `DocumentService::create_many`, in the unit of work that inserted the
+    /// documents. The default inserts them one by one; a backend overrides it with multi-row
+    /// statements.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) when a document already has a snapshot;
+    /// [`Error::NotFound`](crate::Error::NotFound) when a document does not exist.
+    async fn insert_first_versions(&self, versions: Vec<NewVersion>) -> Result<()> {
+        for version in versions {
+            self.insert_version(version).await?;
+        }
+        Ok(())
+    }
+
     /// A page of a document's snapshots, newest first, plus the total.
     async fn list_versions(
         &self,
@@ -48,6 +63,9 @@ macro_rules! forward {
         impl<T: VersionStore + ?Sized> VersionStore for $wrapper<T> {
     async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion> {
         (**self).insert_version(version).await
+    }
+    async fn insert_first_versions(&self, versions: Vec<NewVersion>) -> Result<()> {
+        (**self).insert_first_versions(versions).await
     }
 
     async fn list_versions(

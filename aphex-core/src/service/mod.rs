@@ -25,7 +25,9 @@ pub use auth::{
     API_KEY_CONFIG_ID, ActiveSession, ApiKeyDefaults, AuthConfig, AuthService, CREDENTIAL_PROVIDER,
     ClientInfo, CreateApiKey, CreatedApiKey, SignUp, SignedIn,
 };
-pub use documents::{CreateDocument, DocumentService, VersionRetention, WriteOptions};
+pub use documents::{
+    CreateDocument, DocumentService, MAX_BULK_DOCUMENTS, VersionRetention, WriteOptions,
+};
 pub use limits::{
     ASSET_TITLE, ASSET_TYPE, FILENAME, MIME_TYPE, SCHEMA_TITLE, STORAGE_ADAPTER, TYPE_NAME,
 };

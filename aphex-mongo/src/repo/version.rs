@@ -68,6 +68,50 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
         to_core(&record)
     }
 
+    async fn insert_first_versions(&self, versions: Vec<NewVersion>) -> Result<()> {
+        if versions.is_empty() {
+            return Ok(());
+        }
+        // Each document's counter goes from none to 1, as `insert_version` would take it.
+        let ids: Vec<String> = versions.iter().map(|v| v.document_id.to_string()).collect();
+        let documents = self.coll(DOCUMENTS);
+        let updated = exec!(
+            self,
+            documents.update_many(
+                doc! { "_id": { "$in": &ids } },
+                doc! { "$inc": { VERSION_COUNTER: 1i64 } },
+            )
+        )
+        .map_err(map_err("document"))?;
+        if updated.matched_count != ids.len() as u64 {
+            return Err(Error::not_found(
+                "document",
+                format!(
+                    "{} of the {} documents",
+                    ids.len() as u64 - updated.matched_count,
+                    ids.len()
+                ),
+            ));
+        }
+        let records: Vec<Document> = versions
+            .iter()
+            .map(|v| {
+                doc! {
+                    "_id": v.id.to_string(),
+                    "documentId": v.document_id.to_string(),
+                    "versionNumber": 1i64,
+                    "eventType": v.event_type.as_str(),
+                    "data": to_bson(&v.data),
+                    "createdBy": opt(v.created_by.clone()),
+                    "createdAt": date(v.created_at),
+                }
+            })
+            .collect();
+        let coll = self.coll(VERSIONS);
+        exec!(self, coll.insert_many(&records)).map_err(map_err("version"))?;
+        Ok(())
+    }
+
     async fn list_versions(
         &self,
         document_id: Uuid,
