@@ -10,6 +10,7 @@ use mongodb::options::ClientOptions;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tempfile::TempDir;
 
+use aphex_core::ports::DatabaseAdapter;
 use aphex_migration::{Migrator, MigratorTrait};
 use aphex_mongo::MongoAdapter;
 use aphex_pg::{Postgres, PostgresOptions};
@@ -75,6 +76,9 @@ pub struct Prepared {
     pub aphex: Arc<dyn Target>,
     /// `--show-sql` logs.
     pub logs: StatementLogs,
+    /// The adapter on each side's database (the aphex side's, then the raw side's), to load
+    /// the corpus in bulk (`DocumentService::create_many`) before the timed phases.
+    pub loaders: [Arc<dyn DatabaseAdapter>; 2],
     /// Keeps the SQLite directory alive for the run.
     pub _dir: Option<TempDir>,
 }
@@ -140,16 +144,14 @@ async fn sea_sides<B: SeaBackend>(
     let options = B::Options::default();
     let aphex = sea_pool::<B>(urls[0], &options, show_sql.then(|| (logs.clone(), "aphex"))).await?;
     let raw = sea_pool::<B>(urls[1], &options, None).await?;
-    let aphex_side = AphexSide::new(
-        Arc::new(SeaAdapter::<B>::new(aphex.clone())?),
-        Some(sql_settle(aphex, settle)),
-    )
-    .await?;
+    let adapter: Arc<dyn DatabaseAdapter> = Arc::new(SeaAdapter::<B>::new(aphex.clone())?);
+    let aphex_side = AphexSide::new(adapter.clone(), Some(sql_settle(aphex, settle))).await?;
     let raw_side = RawSql::new(raw_pool(&raw), settle, logs.clone());
     Ok(Prepared {
         raw: Arc::new(raw_side),
         aphex: Arc::new(aphex_side),
         logs,
+        loaders: [adapter, Arc::new(SeaAdapter::<B>::new(raw)?)],
         _dir: dir,
     })
 }
@@ -243,13 +245,15 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
                 MongoAdapter::new(db.clone()).await?.ensure_schema().await?;
                 dbs.push(db);
             }
-            let aphex = MongoAdapter::new(dbs[0].clone()).await?;
-            let aphex_side = AphexSide::new(Arc::new(aphex), None).await?;
+            let aphex: Arc<dyn DatabaseAdapter> =
+                Arc::new(MongoAdapter::new(dbs[0].clone()).await?);
+            let aphex_side = AphexSide::new(aphex.clone(), None).await?;
             let raw_side = RawMongo::new(dbs[1].clone());
             Ok(Prepared {
                 raw: Arc::new(raw_side),
                 aphex: Arc::new(aphex_side),
                 logs,
+                loaders: [aphex, Arc::new(MongoAdapter::new(dbs[1].clone()).await?)],
                 _dir: None,
             })
         }
