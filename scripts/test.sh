@@ -9,6 +9,8 @@
 # - PostgreSQL: a throwaway cluster from the machine's initdb/pg_ctl (temp dir, free port,
 #   127.0.0.1 only, run as the `postgres` user when root). Set APHEX_TEST_POSTGRES_URL to use an
 #   existing server instead. Each test gets its own database, dropped afterwards.
+# - A streaming replica of that PostgreSQL (pg_basebackup -R, hot standby) for the read-replica
+#   tests; APHEX_TEST_POSTGRES_REPLICA_URL to use another.
 # - PostgreSQL with TLS: a second throwaway cluster with ssl=on, a certificate from a CA made
 #   here with openssl, and TLS-only pg_hba.conf (aphex-pg/tests/tls.rs). Set
 #   APHEX_TEST_POSTGRES_TLS_URL, APHEX_TEST_TLS_CA and APHEX_TEST_TLS_WRONG_CA to use another.
@@ -30,6 +32,7 @@ WORK="$(mktemp -d /tmp/aphex-test.XXXXXX)"
 chmod 755 "$WORK"  # the postgres user must reach its data and socket directories
 PG_DATA=""
 PG_TLS_DATA=""
+PG_REPLICA_DATA=""
 MONGO_PID=""
 S3_PID=""
 
@@ -53,6 +56,10 @@ cleanup() {
         log "stopping the S3 test server"
         kill "$S3_PID" 2>/dev/null || true
         wait "$S3_PID" 2>/dev/null || true
+    fi
+    if [ -n "$PG_REPLICA_DATA" ]; then
+        log "stopping the PostgreSQL replica"
+        as_postgres pg_ctl -D "$PG_REPLICA_DATA" -m fast -w stop >/dev/null 2>&1 || true
     fi
     if [ -n "$PG_DATA" ]; then
         log "stopping PostgreSQL"
@@ -103,6 +110,35 @@ start_postgres() {
         -o "-p $port -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" >/dev/null ||
         { cat "$WORK/pg/server.log" >&2; exit 1; }
     export APHEX_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# A real streaming replica of the throwaway primary (pg_basebackup -R, a second pg_ctl on
+# another port, hot standby) for the read-replica tests (aphex-pg/tests/replicas.rs). Set
+# APHEX_TEST_POSTGRES_REPLICA_URL (a standby of APHEX_TEST_POSTGRES_URL's server, superuser, so
+# that the test can pause its replay) to use another.
+start_postgres_replica() {
+    if [ -n "${APHEX_TEST_POSTGRES_REPLICA_URL:-}" ]; then
+        log "PostgreSQL replica: using APHEX_TEST_POSTGRES_REPLICA_URL"
+        return
+    fi
+    if [ -z "$PG_DATA" ]; then
+        missing "no throwaway PostgreSQL primary to stream a replica from (set APHEX_TEST_POSTGRES_REPLICA_URL)"
+        return
+    fi
+    local dir="$WORK/pg-replica" port primary_port
+    primary_port="${APHEX_TEST_POSTGRES_URL##*:}"
+    primary_port="${primary_port%%/*}"
+    port="$(free_port)"
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+    log "PostgreSQL replica: pg_basebackup -R from :$primary_port, pg_ctl start on 127.0.0.1:$port"
+    as_postgres pg_basebackup -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir/data" -R -X stream \
+        >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+    PG_REPLICA_DATA="$dir/data"
+    as_postgres pg_ctl -D "$PG_REPLICA_DATA" -l "$dir/server.log" -w -t 60 start \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c hot_standby=on" \
+        >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    export APHEX_TEST_POSTGRES_REPLICA_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
 
 # A second PostgreSQL that accepts only TLS: a CA made here (openssl), a server certificate for
@@ -209,6 +245,7 @@ setup_better_auth() {
 }
 
 start_postgres
+start_postgres_replica
 start_postgres_tls
 start_mongo
 start_s3

@@ -49,6 +49,13 @@ pub struct PostgresOptions {
     pub acquire_timeout: Duration,
     /// Server-side `statement_timeout` for every statement; `None` leaves the server default.
     pub statement_timeout: Option<Duration>,
+    /// Read replicas (URLs, opened with these same pool settings): plain reads outside a
+    /// transaction go to them, round-robin; writes and transactions to the primary.
+    pub read_replicas: Vec<String>,
+    /// After a write through this adapter, reads stay on the primary for this long, so a
+    /// caller reads its own writes although a replica lags (Payload's
+    /// `readReplicasAfterWriteInterval`).
+    pub read_your_writes: Duration,
 }
 
 impl Default for PostgresOptions {
@@ -58,12 +65,15 @@ impl Default for PostgresOptions {
             min_connections: 0,
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: Some(Duration::from_secs(30)),
+            read_replicas: Vec::new(),
+            read_your_writes: Duration::from_secs(2),
         }
     }
 }
 
 impl PostgresOptions {
-    /// The defaults: 10 connections, 10 s acquire timeout, 30 s statement timeout.
+    /// The defaults: 10 connections, 10 s acquire timeout, 30 s statement timeout, no read
+    /// replicas (a 2 s read-your-writes window when some are added).
     pub fn new() -> Self {
         Self::default()
     }
@@ -91,12 +101,28 @@ impl PostgresOptions {
         self.statement_timeout = timeout;
         self
     }
+
+    /// Adds a read replica (a `postgres://` URL of a streaming standby).
+    pub fn read_replica(mut self, url: impl Into<String>) -> Self {
+        self.read_replicas.push(url.into());
+        self
+    }
+
+    /// How long reads stay on the primary after a write through this adapter.
+    pub fn read_your_writes(mut self, window: Duration) -> Self {
+        self.read_your_writes = window;
+        self
+    }
 }
 
 impl SeaBackend for Postgres {
     const NAME: &'static str = "postgres";
     const DIALECT: Dialect = Dialect::Postgres;
     type Options = PostgresOptions;
+
+    fn read_replicas(options: &PostgresOptions) -> (Vec<String>, Duration) {
+        (options.read_replicas.clone(), options.read_your_writes)
+    }
 
     async fn open(url: &str, options: &PostgresOptions) -> Result<DatabaseConnection> {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {

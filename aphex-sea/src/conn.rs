@@ -20,6 +20,7 @@ use sea_orm::{
 };
 
 use crate::dialect::Dialect;
+use crate::replicas::ReadReplicas;
 
 /// A SeaORM connection (pool or transaction) seen through the CMS's storage forms.
 #[derive(Debug)]
@@ -27,6 +28,10 @@ pub struct SeaConnection<C = DatabaseConnection> {
     pub(crate) inner: C,
     pub(crate) dialect: Dialect,
     pub(crate) statements: Arc<AtomicU64>,
+    /// The primary's read replicas, when it has any (see `crate::replicas`).
+    pub(crate) replicas: Option<Arc<ReadReplicas>>,
+    /// Inside a transaction: everything goes to the primary, and the commit counts as a write.
+    pub(crate) in_transaction: bool,
 }
 
 impl SeaConnection<DatabaseConnection> {
@@ -39,7 +44,23 @@ impl SeaConnection<DatabaseConnection> {
             dialect: Dialect::of(pool.get_database_backend())?,
             inner: pool,
             statements: Arc::new(AtomicU64::new(0)),
+            replicas: None,
+            in_transaction: false,
         })
+    }
+
+    /// Sends plain reads (`SELECT`s outside a transaction) to `replicas`, round-robin, except
+    /// for `read_your_writes` after a write through this connection (or a clone of it): then
+    /// they stay on this primary, so a caller reads its own writes although a replica lags.
+    /// Writes and everything inside a transaction always go to the primary.
+    pub fn with_read_replicas(
+        mut self,
+        replicas: Vec<DatabaseConnection>,
+        read_your_writes: std::time::Duration,
+    ) -> Self {
+        self.replicas =
+            (!replicas.is_empty()).then(|| Arc::new(ReadReplicas::new(replicas, read_your_writes)));
+        self
     }
 
     /// Starts a transaction on this connection, seen through the same storage forms. On SQLite
@@ -72,7 +93,11 @@ impl SeaConnection<DatabaseTransaction> {
     /// # Errors
     /// The database error.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.inner.commit().await
+        self.inner.commit().await?;
+        if let Some(replicas) = &self.replicas {
+            replicas.wrote();
+        }
+        Ok(())
     }
 
     /// Rolls back (to the savepoint of a nested transaction).
@@ -107,6 +132,8 @@ impl<C> SeaConnection<C> {
             inner: tx,
             dialect: self.dialect,
             statements: self.statements.clone(),
+            replicas: self.replicas.clone(),
+            in_transaction: true,
         }
     }
 
@@ -114,6 +141,47 @@ impl<C> SeaConnection<C> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.dialect.bind(stmt)
     }
+
+    /// Where a statement goes: `Route::Replica` for a plain read outside a transaction once
+    /// the read-your-writes window has passed; else the primary, noting whether it is a write
+    /// (anything but a plain read, outside a transaction), which starts the window.
+    fn route(&self, sql: &str) -> Route<'_> {
+        match self.replicas.as_ref().filter(|_| !self.in_transaction) {
+            None => Route::Primary { write: None },
+            Some(replicas) => match replicas.for_read(sql) {
+                Some(replica) => Route::Replica(replica),
+                None => Route::Primary {
+                    write: (!crate::replicas::is_plain_select(sql)).then_some(&**replicas),
+                },
+            },
+        }
+    }
+}
+
+/// Where [`SeaConnection::route`] sends a statement.
+enum Route<'a> {
+    Replica(&'a DatabaseConnection),
+    /// `write`: the replicas whose read-your-writes window the statement starts.
+    Primary {
+        write: Option<&'a ReadReplicas>,
+    },
+}
+
+/// Runs `$call` on the connection [`SeaConnection::route`] picks for `$sql`.
+macro_rules! routed {
+    ($self:ident, $sql:expr, |$conn:ident| $call:expr) => {{
+        match $self.route($sql) {
+            Route::Replica($conn) => $call.await,
+            Route::Primary { write } => {
+                let $conn = &$self.inner;
+                let result = $call.await;
+                if let Some(replicas) = write {
+                    replicas.wrote();
+                }
+                result
+            }
+        }
+    }};
 }
 
 #[async_trait::async_trait]
@@ -123,20 +191,23 @@ impl<C: ConnectionTrait + Send + Sync> ConnectionTrait for SeaConnection<C> {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.inner.execute_raw(self.prepare(stmt)).await
+        let stmt = self.prepare(stmt);
+        routed!(self, &stmt.sql, |conn| conn.execute_raw(stmt))
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         self.statements.fetch_add(1, Ordering::Relaxed);
-        self.inner.execute_unprepared(sql).await
+        routed!(self, sql, |conn| conn.execute_unprepared(sql))
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.inner.query_one_raw(self.prepare(stmt)).await
+        let stmt = self.prepare(stmt);
+        routed!(self, &stmt.sql, |conn| conn.query_one_raw(stmt))
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.inner.query_all_raw(self.prepare(stmt)).await
+        let stmt = self.prepare(stmt);
+        routed!(self, &stmt.sql, |conn| conn.query_all_raw(stmt))
     }
 
     fn support_returning(&self) -> bool {

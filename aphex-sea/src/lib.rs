@@ -14,6 +14,7 @@ mod conn;
 pub mod dialect;
 pub mod entity;
 mod error;
+mod replicas;
 pub use error::map_db_err;
 mod store;
 mod value;

@@ -46,6 +46,13 @@ pub trait SeaBackend: Send + Sync + 'static {
         url: &str,
         options: &Self::Options,
     ) -> impl Future<Output = Result<DatabaseConnection>> + Send;
+
+    /// The read replicas `options` name (URLs, each opened with [`open`](Self::open) and the
+    /// same options) and the read-your-writes window; none by default.
+    fn read_replicas(options: &Self::Options) -> (Vec<String>, std::time::Duration) {
+        let _ = options;
+        (Vec::new(), std::time::Duration::ZERO)
+    }
 }
 
 /// The stores over a SeaORM connection `C` (a pool or a transaction) of backend `B`.
@@ -123,7 +130,13 @@ impl<B: SeaBackend> SeaAdapter<B> {
     /// # Errors
     /// [`Error::Backend`] when the database cannot be reached or the URL is invalid.
     pub async fn connect_with(url: &str, options: B::Options) -> Result<Self> {
-        Self::new(B::open(url, &options).await?)
+        let primary = SeaConnection::new(B::open(url, &options).await?)?;
+        let (replica_urls, read_your_writes) = B::read_replicas(&options);
+        let mut replicas = Vec::with_capacity(replica_urls.len());
+        for replica in &replica_urls {
+            replicas.push(B::open(replica, &options).await?);
+        }
+        Self::from_connection(primary.with_read_replicas(replicas, read_your_writes))
     }
 
     /// Uses a connection the application already has (the seed's
@@ -224,8 +237,8 @@ impl<B: SeaBackend> Transaction for SeaTransaction<B> {
 
     async fn commit(self: Box<Self>) -> Result<()> {
         let dialect = self.conn.dialect;
+        // Through `SeaConnection::commit`: a commit starts the read-your-writes window.
         self.conn
-            .inner
             .commit()
             .await
             .map_err(|e| map_db_err(dialect, "transaction", e))
@@ -234,7 +247,6 @@ impl<B: SeaBackend> Transaction for SeaTransaction<B> {
     async fn rollback(self: Box<Self>) -> Result<()> {
         let dialect = self.conn.dialect;
         self.conn
-            .inner
             .rollback()
             .await
             .map_err(|e| map_db_err(dialect, "transaction", e))
