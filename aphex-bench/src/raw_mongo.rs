@@ -112,7 +112,16 @@ impl RawMongo {
     }
 
     /// The adapter's snapshot: next number from the parent's counter, insert, prune.
-    async fn snapshot(&self, id: &str, event: &str, data: &Value, at: DateTime) -> BenchResult<()> {
+    /// The adapter's snapshot: the next number, the version, and (`prune`; not for a new
+    /// document's first snapshot) retention.
+    async fn snapshot(
+        &self,
+        id: &str,
+        event: &str,
+        data: &Value,
+        at: DateTime,
+        prune: bool,
+    ) -> BenchResult<()> {
         self.sent();
         let counter: Collection<Counter> = self.documents.clone_with_type();
         let number = counter
@@ -137,6 +146,9 @@ impl RawMongo {
                 created_at: at,
             })
             .await?;
+        if !prune {
+            return Ok(());
+        }
         self.sent();
         let first_gone: Vec<VersionRecord> = self
             .versions
@@ -201,7 +213,7 @@ impl Target for RawMongo {
         self.sent();
         self.documents.insert_one(&record).await?;
         let data = record.draft_data.as_ref().unwrap_or(&Value::Null);
-        self.snapshot(&id, "draft", data, now).await?;
+        self.snapshot(&id, "draft", data, now, false).await?;
         Ok(record.revision)
     }
 
@@ -257,7 +269,8 @@ impl Target for RawMongo {
             .await?
             .ok_or("revision conflict")?;
         let updated = Loaded::try_from(updated)?;
-        self.snapshot(&key, "draft", &updated.data, now).await?;
+        self.snapshot(&key, "draft", &updated.data, now, true)
+            .await?;
         Ok(updated.revision)
     }
 
@@ -294,7 +307,7 @@ impl Target for RawMongo {
             .return_document(ReturnDocument::After)
             .await?
             .ok_or("revision conflict")?;
-        self.snapshot(&key, "publish", &data, now).await?;
+        self.snapshot(&key, "publish", &data, now, true).await?;
         Ok(published.revision)
     }
 

@@ -356,7 +356,8 @@ where
 /// Snapshot + retention inside the write's transaction: the adapter's `snapshot`, statement
 /// for statement (insert with the next number, prune to the newest 25).
 macro_rules! snapshot {
-    ($self:ident, $tx:ident, $db:ident, $id:expr, $event:expr, $data:expr, $at:expr) => {{
+    // A new document's first snapshot: nothing to prune.
+    (first: $self:ident, $tx:ident, $db:ident, $id:expr, $event:expr, $data:expr, $at:expr) => {{
         let row = sqlx::query($self.sent($db::SQL.insert_version))
             .bind($db::id(Uuid::new_v4()))
             .bind($db::id($id))
@@ -370,6 +371,9 @@ macro_rules! snapshot {
             .fetch_one(&mut *$tx)
             .await?;
         version::<$db>(&row)?;
+    }};
+    ($self:ident, $tx:ident, $db:ident, $id:expr, $event:expr, $data:expr, $at:expr) => {{
+        snapshot!(first: $self, $tx, $db, $id, $event, $data, $at);
         sqlx::query($self.sent($db::SQL.prune_versions))
             .bind($db::id($id))
             .bind($db::id($id))
@@ -405,7 +409,7 @@ impl Target for RawSql {
                 .fetch_one(&mut *tx)
                 .await?;
             let created = document::<Db>(&row)?;
-            snapshot!(self, tx, Db, doc.id, "draft", &created.data, now);
+            snapshot!(first: self, tx, Db, doc.id, "draft", &created.data, now);
             tx.commit().await?;
             Ok(created.revision)
         })

@@ -161,10 +161,10 @@ impl DocumentService {
     /// [`MAX_DATA_DEPTH`](super::MAX_DATA_DEPTH), ...); [`Error::Conflict`] when the id is taken.
     pub async fn create(&self, input: CreateDocument) -> Result<Document> {
         let new = self.new_document(input, now())?;
+        // The first snapshot: retention has nothing to prune (it keeps at least one).
         unit_of_work!(&*self.db, |stores| {
             let doc = stores.insert_document(&new).await?;
-            self.snapshot(stores, &doc, VersionEvent::Draft, doc.created_at)
-                .await?;
+            stores.insert_version(first_version(&new)).await?;
             Ok(doc)
         })
     }
@@ -210,17 +210,7 @@ impl DocumentService {
         }
         unit_of_work!(&*self.db, |stores| {
             stores.insert_documents(&docs).await?;
-            let firsts = docs
-                .iter()
-                .map(|doc| NewVersion {
-                    id: Uuid::new_v4(),
-                    document_id: doc.id,
-                    event_type: VersionEvent::Draft,
-                    data: doc.draft_data.clone(),
-                    created_by: doc.created_by.clone(),
-                    created_at: doc.created_at,
-                })
-                .collect();
+            let firsts = docs.iter().map(first_version).collect();
             stores.insert_first_versions(firsts).await
         })?;
         Ok(docs.into_iter().map(|d| d.id).collect())
@@ -595,6 +585,18 @@ fn scope(options: &FindOptions) -> Result<Vec<Filter>> {
 }
 
 /// Document data: a JSON object holding only values every backend can store.
+/// The first snapshot of a new document: its draft, by its creator, when it was created.
+fn first_version(doc: &NewDocument) -> NewVersion {
+    NewVersion {
+        id: Uuid::new_v4(),
+        document_id: doc.id,
+        event_type: VersionEvent::Draft,
+        data: doc.draft_data.clone(),
+        created_by: doc.created_by.clone(),
+        created_at: doc.created_at,
+    }
+}
+
 /// A validation error of one input of many, its paths under `prefix` (`documents[3].type`).
 fn within(error: Error, prefix: &str) -> Error {
     match error {
