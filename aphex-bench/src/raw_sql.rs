@@ -33,6 +33,9 @@ pub enum RawPool {
 pub(crate) struct Statements {
     begin: &'static str,
     insert_document: &'static str,
+    /// The document and its first snapshot in one statement, where the adapter does that
+    /// (PostgreSQL); `None`: insert + snapshot in a transaction.
+    create_with_first_version: Option<&'static str>,
     select_document: &'static str,
     /// Ends in `IN `; the placeholders are appended.
     select_documents_in: &'static str,
@@ -89,6 +92,7 @@ macro_rules! pg_find_many_where {
 
 const SQLITE: Statements = Statements {
     begin: "BEGIN IMMEDIATE",
+    create_with_first_version: None,
     insert_document: concat!(
         r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
         doc_returning!(r#""status""#)
@@ -126,6 +130,14 @@ const SQLITE: Statements = Statements {
 
 const POSTGRES: Statements = Statements {
     begin: "BEGIN",
+    create_with_first_version: Some(concat!(
+        r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") "#,
+        r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5) "#,
+        r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at"), "#,
+        r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
+        r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at" FROM "doc") "#,
+        r#"SELECT * FROM "doc""#,
+    )),
     insert_document: concat!(
         r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9)"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
@@ -395,6 +407,18 @@ impl Target for RawSql {
     async fn create(&self, doc: SeedDoc) -> BenchResult<i64> {
         let now = Utc::now();
         on_pool!(self, |pool, Db| {
+            if let Some(sql) = Db::SQL.create_with_first_version {
+                let row = sqlx::query(self.sent(sql))
+                    .bind(Db::id(doc.id))
+                    .bind(doc.doc_type)
+                    .bind(doc.data.to_string())
+                    .bind(None::<String>)
+                    .bind(Db::ts(now))
+                    .bind(Db::id(Uuid::new_v4()))
+                    .fetch_one(pool)
+                    .await?;
+                return Ok(document::<Db>(&row)?.revision);
+            }
             let mut tx = pool.begin_with(Db::SQL.begin).await?;
             let row = sqlx::query(self.sent(Db::SQL.insert_document))
                 .bind(Db::id(doc.id))

@@ -31,7 +31,7 @@ fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// JSON as text (serialising a `serde_json::Value` cannot fail: its keys are strings).
-fn json_text(j: &serde_json::Value) -> String {
+pub(crate) fn json_text(j: &serde_json::Value) -> String {
     j.to_string()
 }
 

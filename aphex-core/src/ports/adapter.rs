@@ -23,12 +23,25 @@ impl<T> Stores for T where
 pub struct Capabilities {
     /// Multi-statement (multi-document) transactions via [`DatabaseAdapter::begin`].
     pub transactions: bool,
+    /// [`DocumentStore::insert_document_with_first_version`](super::DocumentStore::insert_document_with_first_version)
+    /// writes a new document and its first snapshot in ONE atomic statement, so `create` needs
+    /// no transaction (PostgreSQL's data-modifying `WITH`).
+    pub one_statement_create: bool,
 }
 
 impl Capabilities {
-    /// Capabilities with the given transaction support.
+    /// Capabilities with the given transaction support (and nothing else).
     pub fn new(transactions: bool) -> Self {
-        Capabilities { transactions }
+        Capabilities {
+            transactions,
+            one_statement_create: false,
+        }
+    }
+
+    /// Declares [`one_statement_create`](Self::one_statement_create).
+    pub fn one_statement_create(mut self, yes: bool) -> Self {
+        self.one_statement_create = yes;
+        self
     }
 }
 

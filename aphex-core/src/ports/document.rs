@@ -6,7 +6,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::model::{Document, NewDocument, Timestamp};
+use crate::model::{Document, NewDocument, NewVersion, Timestamp};
 use crate::query::{Filter, ListQuery, Page};
 
 /// A draft write, prepared by the document service.
@@ -75,6 +75,26 @@ pub trait DocumentStore: Send + Sync {
         Ok(())
     }
 
+    /// Inserts a new document and its first snapshot (`version` — number 1) in ONE atomic
+    /// statement, for a backend that declares
+    /// [`Capabilities::one_statement_create`](super::Capabilities::one_statement_create); the
+    /// services then call it instead of `insert_document` + `insert_version` in a transaction.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken (nothing is written);
+    /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
+    async fn insert_document_with_first_version(
+        &self,
+        doc: &NewDocument,
+        version: &NewVersion,
+    ) -> Result<Document> {
+        let _ = (doc, version);
+        Err(crate::Error::Unsupported {
+            backend: "this adapter",
+            operation: "a document and its first snapshot in one statement",
+        })
+    }
+
     /// The document with this id, whatever its status.
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>>;
 
@@ -123,6 +143,13 @@ macro_rules! forward {
     }
     async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
         (**self).insert_documents(docs).await
+    }
+    async fn insert_document_with_first_version(
+        &self,
+        doc: &NewDocument,
+        version: &NewVersion,
+    ) -> Result<Document> {
+        (**self).insert_document_with_first_version(doc, version).await
     }
 
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {

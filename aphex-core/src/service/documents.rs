@@ -161,6 +161,13 @@ impl DocumentService {
     /// [`MAX_DATA_DEPTH`](super::MAX_DATA_DEPTH), ...); [`Error::Conflict`] when the id is taken.
     pub async fn create(&self, input: CreateDocument) -> Result<Document> {
         let new = self.new_document(input, now())?;
+        if self.db.capabilities().one_statement_create {
+            // One atomic statement: no transaction, one round trip.
+            return self
+                .db
+                .insert_document_with_first_version(&new, &first_version(&new))
+                .await;
+        }
         // The first snapshot: retention has nothing to prune (it keeps at least one).
         unit_of_work!(&*self.db, |stores| {
             let doc = stores.insert_document(&new).await?;

@@ -4,16 +4,17 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter,
-    QuerySelect, Set,
+    QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
-use aphex_core::model::{Document, NewDocument};
+use aphex_core::model::{Document, NewDocument, NewVersion};
 use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
 use aphex_core::query::{Filter, ListQuery, Page};
 use aphex_core::{Error, Result};
 
 use super::SeaStore;
+use crate::dialect::Dialect;
 use crate::entity::document::{ActiveModel, Column, Entity, Model};
 use crate::entity::enums::DocumentStatus;
 use crate::value::DbUuid;
@@ -50,6 +51,19 @@ const INSERT_COLUMNS: [Column; 9] = [
     Column::CreatedAt,
     Column::UpdatedAt,
 ];
+
+/// PostgreSQL: a new document and its first snapshot in ONE statement (a data-modifying
+/// `WITH`), atomic on its own, so `create` needs no transaction: the snapshot reads the row the
+/// same statement inserts (its draft, creator and time; number 1, event `draft`), and the
+/// foreign key is checked at the end of the statement. A taken id fails the whole statement.
+const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
+    r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") "#,
+    r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5) "#,
+    r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at"), "#,
+    r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
+    r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at" FROM "doc") "#,
+    r#"SELECT * FROM "doc""#,
+);
 
 /// Rows per statement of the bulk inserts.
 pub(crate) const BULK_ROWS: usize = 1000;
@@ -119,6 +133,38 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             .map_err(|e| Error::backend("sql", e))?
             .returning(Query::returning().exprs(Column::iter().map(|c| c.select_as(Expr::col(c)))));
         let stmt = self.conn.get_database_backend().build(&insert);
+        Model::find_by_statement(stmt)
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?
+            .map(to_core)
+            .ok_or_else(|| Error::backend("sql", "INSERT … RETURNING returned no row"))
+    }
+
+    async fn insert_document_with_first_version(
+        &self,
+        doc: &NewDocument,
+        version: &NewVersion,
+    ) -> Result<Document> {
+        if self.dialect() != Dialect::Postgres {
+            return Err(Error::Unsupported {
+                backend: "sqlite",
+                operation: "a document and its first snapshot in one statement",
+            });
+        }
+        let values: [sea_orm::Value; 6] = [
+            DbUuid(doc.id).into(),
+            doc.doc_type.as_str().into(),
+            crate::dialect::json_text(&doc.draft_data).into(),
+            doc.created_by.clone().into(),
+            doc.created_at.into(),
+            DbUuid(version.id).into(),
+        ];
+        let stmt = Statement::from_sql_and_values(
+            self.conn.get_database_backend(),
+            PG_CREATE_WITH_FIRST_VERSION,
+            values,
+        );
         Model::find_by_statement(stmt)
             .one(&self.conn)
             .await

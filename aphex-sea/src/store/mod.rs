@@ -200,7 +200,7 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(true)
+        Capabilities::new(true).one_statement_create(B::DIALECT == Dialect::Postgres)
     }
 
     async fn health(&self) -> Result<()> {
