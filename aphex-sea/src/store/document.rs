@@ -65,9 +65,6 @@ const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
     r#"SELECT * FROM "doc""#,
 );
 
-/// Rows per statement of the bulk inserts.
-pub(crate) const BULK_ROWS: usize = 1000;
-
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     /// The values of [`INSERT_COLUMNS`] for `doc`: a draft at revision 1.
     fn document_row(&self, doc: &NewDocument) -> [Expr; 9] {
@@ -82,6 +79,16 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             Expr::val(doc.created_at),
             Expr::val(doc.created_at),
         ]
+    }
+
+    /// The document an `INSERT … RETURNING` statement inserted.
+    async fn inserted(&self, stmt: Statement) -> Result<Document> {
+        Model::find_by_statement(stmt)
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?
+            .map(to_core)
+            .ok_or_else(|| Error::backend("sql", "INSERT … RETURNING returned no row"))
     }
 
     /// After a guarded write matched nothing: why.
@@ -133,12 +140,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             .map_err(|e| Error::backend("sql", e))?
             .returning(Query::returning().exprs(Column::iter().map(|c| c.select_as(Expr::col(c)))));
         let stmt = self.conn.get_database_backend().build(&insert);
-        Model::find_by_statement(stmt)
-            .one(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))?
-            .map(to_core)
-            .ok_or_else(|| Error::backend("sql", "INSERT … RETURNING returned no row"))
+        self.inserted(stmt).await
     }
 
     async fn insert_document_with_first_version(
@@ -165,32 +167,12 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             PG_CREATE_WITH_FIRST_VERSION,
             values,
         );
-        Model::find_by_statement(stmt)
-            .one(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))?
-            .map(to_core)
-            .ok_or_else(|| Error::backend("sql", "INSERT … RETURNING returned no row"))
+        self.inserted(stmt).await
     }
 
     async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
-        // Multi-row INSERTs of BULK_ROWS rows: 9 parameters a row stays far below PostgreSQL's
-        // 65 535 and SQLite's 32 766.
-        for chunk in docs.chunks(BULK_ROWS) {
-            let mut insert = Query::insert();
-            insert.into_table(Entity).columns(INSERT_COLUMNS);
-            for doc in chunk {
-                insert
-                    .values(self.document_row(doc))
-                    .map_err(|e| Error::backend("sql", e))?;
-            }
-            let stmt = self.conn.get_database_backend().build(&insert);
-            self.conn
-                .execute_raw(stmt)
-                .await
-                .map_err(self.err(ENTITY))?;
-        }
-        Ok(())
+        let rows = docs.iter().map(|doc| self.document_row(doc)).collect();
+        self.insert_rows(Entity, INSERT_COLUMNS, rows, ENTITY).await
     }
 
     async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {

@@ -92,37 +92,30 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
     async fn insert_first_versions(&self, versions: Vec<NewVersion>) -> Result<()> {
         // Number 1 for each: the documents were inserted in this unit of work and have no
         // snapshot yet (the unique (document_id, version_number) index says so otherwise).
-        for chunk in versions.chunks(super::document::BULK_ROWS) {
-            let mut insert = Query::insert();
-            insert.into_table(Entity).columns([
-                Column::Id,
-                Column::DocumentId,
-                Column::VersionNumber,
-                Column::EventType,
-                Column::Data,
-                Column::CreatedBy,
-                Column::CreatedAt,
-            ]);
-            for v in chunk {
-                insert
-                    .values([
-                        Expr::val(DbUuid(v.id)),
-                        Expr::val(DbUuid(v.document_id)),
-                        Expr::val(1_i64),
-                        Expr::val(v.event_type.as_str()),
-                        self.dialect().json_param(&v.data),
-                        Expr::val(v.created_by.clone()),
-                        Expr::val(v.created_at),
-                    ])
-                    .map_err(|e| Error::backend("sql", e))?;
-            }
-            let stmt = self.conn.get_database_backend().build(&insert);
-            self.conn
-                .execute_raw(stmt)
-                .await
-                .map_err(self.err(ENTITY))?;
-        }
-        Ok(())
+        let rows = versions
+            .iter()
+            .map(|v| {
+                [
+                    Expr::val(DbUuid(v.id)),
+                    Expr::val(DbUuid(v.document_id)),
+                    Expr::val(1_i64),
+                    Expr::val(v.event_type.as_str()),
+                    self.dialect().json_param(&v.data),
+                    Expr::val(v.created_by.clone()),
+                    Expr::val(v.created_at),
+                ]
+            })
+            .collect();
+        let columns = [
+            Column::Id,
+            Column::DocumentId,
+            Column::VersionNumber,
+            Column::EventType,
+            Column::Data,
+            Column::CreatedBy,
+            Column::CreatedAt,
+        ];
+        self.insert_rows(Entity, columns, rows, ENTITY).await
     }
 
     async fn list_versions(
