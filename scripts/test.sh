@@ -298,10 +298,6 @@ if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     DATABASE_URL="${APHEX_TEST_MONGODB_URL%/}/aphex_custom_app_$$" cargo run -q -p custom-app --features mongodb
 fi
 
-# Every library crate packages and builds from its package alone, as crates.io would take it.
-log "cargo publish --workspace --dry-run"
-cargo publish --workspace --dry-run --allow-dirty --quiet
-
 # The benchmark is not a test: CI only checks that it runs, on a tiny corpus, on every backend
 # (it still checks every answer, and with --show-sql that the raw baseline sends exactly the
 # adapter's statements). Numbers: docs/BENCHMARKS.md.
@@ -315,3 +311,19 @@ if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     log "benchmark smoke run on MongoDB"
     cargo run -q -p aphex-bench -- --backend mongodb --url "$APHEX_TEST_MONGODB_URL" --docs 200 --show-sql
 fi
+
+# Every library crate packages and builds from its package alone, as crates.io would take it.
+# Cargo treats a registry crate of a given name and version as immutable: it reuses the sources
+# it unpacked under CARGO_HOME and the artifacts it built from them. The dry run's packages have
+# this tree's names and versions, so drop what an earlier run left of them first (unpacked
+# sources, cached .crate files, built artifacts), or it would check stale packages. Last, because
+# it rebuilds the workspace's own crates.
+log "cargo publish --workspace --dry-run"
+version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/* "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*; do
+    [ -d "$dir" ] || continue
+    rm -rf "$dir"/aphex-"$version" "$dir"/aphex-*-"$version" "$dir"/aphex-"$version".crate "$dir"/aphex-*-"$version".crate
+done
+cargo clean -q -p aphex -p aphex-core -p aphex-sea -p aphex-sqlite -p aphex-pg -p aphex-mongo \
+    -p aphex-conformance -p aphex-storage -p aphex-migration
+cargo publish --workspace --dry-run --allow-dirty --quiet
