@@ -54,15 +54,7 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
         .map_err(map_err("document"))?
         .ok_or_else(|| Error::not_found("document", version.document_id))?;
         let number = Fields::new(&parent, DOCUMENTS).i64(VERSION_COUNTER)?;
-        let record = doc! {
-            "_id": version.id.to_string(),
-            "documentId": &document_id,
-            "versionNumber": number,
-            "eventType": version.event_type.as_str(),
-            "data": to_bson(&version.data),
-            "createdBy": opt(version.created_by.clone()),
-            "createdAt": date(version.created_at),
-        };
+        let record = version_record(&version, number);
         let versions = self.coll(VERSIONS);
         exec!(self, versions.insert_one(&record)).map_err(map_err("version"))?;
         to_core(&record)
@@ -93,20 +85,7 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
                 ),
             ));
         }
-        let records: Vec<Document> = versions
-            .iter()
-            .map(|v| {
-                doc! {
-                    "_id": v.id.to_string(),
-                    "documentId": v.document_id.to_string(),
-                    "versionNumber": 1i64,
-                    "eventType": v.event_type.as_str(),
-                    "data": to_bson(&v.data),
-                    "createdBy": opt(v.created_by.clone()),
-                    "createdAt": date(v.created_at),
-                }
-            })
-            .collect();
+        let records: Vec<Document> = versions.iter().map(|v| version_record(v, 1)).collect();
         let coll = self.coll(VERSIONS);
         exec!(self, coll.insert_many(&records)).map_err(map_err("version"))?;
         Ok(())
@@ -176,5 +155,18 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
         let coll = self.coll(VERSIONS);
         let res = exec!(self, coll.delete_many(delete)).map_err(map_err("version"))?;
         Ok(res.deleted_count)
+    }
+}
+
+/// The record of snapshot `version` with its number.
+fn version_record(version: &NewVersion, number: i64) -> Document {
+    doc! {
+        "_id": version.id.to_string(),
+        "documentId": version.document_id.to_string(),
+        "versionNumber": number,
+        "eventType": version.event_type.as_str(),
+        "data": to_bson(&version.data),
+        "createdBy": opt(version.created_by.clone()),
+        "createdAt": date(version.created_at),
     }
 }

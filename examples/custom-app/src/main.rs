@@ -21,6 +21,22 @@ fn article_type() -> SchemaTypeDef {
     SchemaTypeDef::document("article", "Article").field(FieldDef::string("title").required())
 }
 
+/// Creates and publishes the article the app bookmarks, through `docs` (the CMS's own
+/// documents, or those inside a joined transaction).
+async fn publish_article(
+    docs: &aphex::service::DocumentService,
+) -> AppResult<aphex::model::Document> {
+    let draft = docs
+        .create(aphex::service::CreateDocument::new(
+            "article",
+            serde_json::json!({"title": "Nanoseconds"}),
+        ))
+        .await?;
+    Ok(docs
+        .publish(draft.id, aphex::service::WriteOptions::default())
+        .await?)
+}
+
 /// Fails the run with `what` unless `ok`.
 fn check(ok: bool, what: &str) -> AppResult<()> {
     if ok {

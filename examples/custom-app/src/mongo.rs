@@ -11,12 +11,10 @@ use aphex::mongodb::mongodb::bson::{DateTime, Document, doc};
 use aphex::mongodb::mongodb::{Client, IndexModel};
 use aphex::ports::{AuthStore, DatabaseAdapter};
 use aphex::query::Perspective;
-use aphex::service::{CreateDocument, WriteOptions};
 use futures::TryStreamExt;
-use serde_json::json;
 use tokio::sync::Mutex;
 
-use crate::{AppResult, article_type, check};
+use crate::{AppResult, article_type, check, publish_article};
 
 pub async fn run(url: &str) -> AppResult<()> {
     let client = Client::with_uri_str(url).await?;
@@ -55,17 +53,7 @@ pub async fn run(url: &str) -> AppResult<()> {
             .session(&mut *session.lock().await)
             .await?;
         let cms_tx = cms.join(adapter.join(session.clone())?);
-        let draft = cms_tx
-            .documents()
-            .create(CreateDocument::new(
-                "article",
-                json!({"title": "Nanoseconds"}),
-            ))
-            .await?;
-        let article = cms_tx
-            .documents()
-            .publish(draft.id, WriteOptions::default())
-            .await?;
+        let article = publish_article(cms_tx.documents()).await?;
         cms_tx.commit().await?;
         let mut guard = session.lock().await;
         bookmarks
@@ -81,17 +69,7 @@ pub async fn run(url: &str) -> AppResult<()> {
             "a standalone server refuses to join a transaction, by name (Unsupported)",
         )?;
         users.insert_one(user).await?;
-        let draft = cms
-            .documents()
-            .create(CreateDocument::new(
-                "article",
-                json!({"title": "Nanoseconds"}),
-            ))
-            .await?;
-        let article = cms
-            .documents()
-            .publish(draft.id, WriteOptions::default())
-            .await?;
+        let article = publish_article(cms.documents()).await?;
         bookmarks
             .insert_one(bookmark(&user_id, &article.id.to_string()))
             .await?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aphex::entities::{document, user};
 use aphex::ports::AuthStore;
 use aphex::query::Perspective;
-use aphex::service::{CreateDocument, WriteOptions};
+use aphex::service::CreateDocument;
 use aphex::{Cms, DbUuid, SeaAdapter, SeaBackend};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
@@ -14,7 +14,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::bookmark;
-use crate::{AppResult, article_type, check};
+use crate::{AppResult, article_type, check, publish_article};
 
 /// One row of the join of the app's table with two CMS tables.
 #[derive(Debug, FromQueryResult)]
@@ -60,17 +60,7 @@ pub async fn run<B: SeaBackend>(adapter: SeaAdapter<B>) -> AppResult<()> {
     .insert(&txn)
     .await?;
     let cms_tx = cms.join(adapter.join(&txn).await?);
-    let draft = cms_tx
-        .documents()
-        .create(CreateDocument::new(
-            "article",
-            json!({"title": "Nanoseconds"}),
-        ))
-        .await?;
-    let article = cms_tx
-        .documents()
-        .publish(draft.id, WriteOptions::default())
-        .await?;
+    let article = publish_article(cms_tx.documents()).await?;
     cms_tx.commit().await?;
     bookmark::ActiveModel {
         user_id: Set(user_id.clone()),
