@@ -36,6 +36,11 @@ pub(crate) struct Statements {
     /// The document and its first snapshot in one statement, where the adapter does that
     /// (PostgreSQL); `None`: insert + snapshot in a transaction.
     create_with_first_version: Option<&'static str>,
+    /// A draft save with its snapshot and retention in one statement (PostgreSQL); `None`:
+    /// update + snapshot + prune in a transaction.
+    save_draft_with_snapshot: Option<&'static str>,
+    /// The publish write with its snapshot and retention in one statement (PostgreSQL).
+    publish_with_snapshot: Option<&'static str>,
     select_document: &'static str,
     /// Ends in `IN `; the placeholders are appended.
     select_documents_in: &'static str,
@@ -54,7 +59,7 @@ macro_rules! doc_select {
         concat!(
             r#"SELECT "cms_documents"."id", "cms_documents"."type", "#,
             $status,
-            r#", "cms_documents"."draft_data", "cms_documents"."published_data", "cms_documents"."published_hash", "cms_documents"."revision", "cms_documents"."created_by", "cms_documents"."updated_by", "cms_documents"."published_at", "cms_documents"."created_at", "cms_documents"."updated_at" FROM "cms_documents" "#,
+            r#", "cms_documents"."draft_data", "cms_documents"."published_data", "cms_documents"."published_hash", "cms_documents"."revision", "cms_documents"."created_by", "cms_documents"."updated_by", "cms_documents"."published_at", "cms_documents"."created_at", "cms_documents"."updated_at", "cms_documents"."version_count" FROM "cms_documents" "#,
             $tail
         )
     };
@@ -66,8 +71,15 @@ macro_rules! doc_returning {
         concat!(
             r#" RETURNING "id", "type", "#,
             $status,
-            r#", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at""#
+            r#", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
         )
+    };
+}
+
+/// The `RETURNING` list of the PostgreSQL one-statement writes.
+macro_rules! pg_returning {
+    () => {
+        r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
     };
 }
 
@@ -93,8 +105,10 @@ macro_rules! pg_find_many_where {
 const SQLITE: Statements = Statements {
     begin: "BEGIN IMMEDIATE",
     create_with_first_version: None,
+    save_draft_with_snapshot: None,
+    publish_with_snapshot: None,
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
         doc_returning!(r#""status""#)
     ),
     select_document: doc_select!(
@@ -117,11 +131,11 @@ const SQLITE: Statements = Statements {
         r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" ASC NULLS FIRST LIMIT ? OFFSET ?"#
     ),
     update_draft: concat!(
-        r#"UPDATE "cms_documents" SET "draft_data" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
+        r#"UPDATE "cms_documents" SET "draft_data" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ?, "published_data" = ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
+        r#"UPDATE "cms_documents" SET "status" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ?, "published_data" = ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
     insert_version: SQLITE_INSERT_VERSION,
@@ -131,15 +145,38 @@ const SQLITE: Statements = Statements {
 const POSTGRES: Statements = Statements {
     begin: "BEGIN",
     create_with_first_version: Some(concat!(
-        r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") "#,
-        r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5) "#,
-        r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at"), "#,
+        r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") "#,
+        r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1) "#,
+        pg_returning!(),
+        r#"), "#,
         r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
         r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at" FROM "doc") "#,
         r#"SELECT * FROM "doc""#,
     )),
+    save_draft_with_snapshot: Some(concat!(
+        r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
+        r#""version_count" = GREATEST("version_count", (SELECT COALESCE(MAX("version_number"), 0) FROM "cms_document_versions" WHERE "document_id" = $4)) + 1"#,
+        r#" WHERE "id" = $4 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
+        pg_returning!(),
+        r#")"#,
+        r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
+        r#"SELECT $6, "id", "version_count", 'draft', "draft_data", "updated_by", "updated_at" FROM "doc")"#,
+        r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = $4 AND "version_number" <= (SELECT "version_count" FROM "doc") - $7)"#,
+        r#" SELECT * FROM "doc""#,
+    )),
+    publish_with_snapshot: Some(concat!(
+        r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
+        r#""version_count" = GREATEST("version_count", (SELECT COALESCE(MAX("version_number"), 0) FROM "cms_document_versions" WHERE "document_id" = $5)) + 1"#,
+        r#" WHERE "id" = $5 AND "revision" = $6 "#,
+        pg_returning!(),
+        r#")"#,
+        r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
+        r#"SELECT $7, "id", "version_count", 'publish', "published_data", "updated_by", "updated_at" FROM "doc")"#,
+        r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = $5 AND "version_number" <= (SELECT "version_count" FROM "doc") - $8)"#,
+        r#" SELECT * FROM "doc""#,
+    )),
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9, $10)"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     select_document: doc_select!(
@@ -337,6 +374,7 @@ where
     let _published_at: Option<DateTime<Utc>> = row.try_get(9)?;
     let _created_at: DateTime<Utc> = row.try_get(10)?;
     let _updated_at: DateTime<Utc> = row.try_get(11)?;
+    let _version_count: i64 = row.try_get(12)?;
     Ok(Loaded {
         id,
         doc_type,
@@ -395,6 +433,42 @@ macro_rules! snapshot {
     }};
 }
 
+/// What the publish service does before its write: read the document, look up its reference
+/// targets' types (one statement), hash the draft. `$exec` is the pool or the transaction.
+macro_rules! read_for_publish {
+    ($self:ident, $exec:expr, $db:ident, $id:expr) => {{
+        let row = sqlx::query($self.sent($db::SQL.select_document))
+            .bind($db::id($id))
+            .bind(1_i64)
+            .fetch_optional($exec)
+            .await?
+            .ok_or("not found")?;
+        let current = document::<$db>(&row)?;
+        let (ids, fields) = publish_targets(&current.data);
+        if !ids.is_empty() {
+            $self.statements.fetch_add(1, Ordering::Relaxed);
+            let sql = format!(
+                "{}{}",
+                $db::SQL.select_documents_in,
+                $db::placeholders(ids.len())
+            );
+            $self.logs.record("raw", || sql.clone());
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in &ids {
+                query = query.bind($db::id(*id));
+            }
+            let rows = query.fetch_all($exec).await?;
+            let found = rows
+                .iter()
+                .map(document::<$db>)
+                .collect::<BenchResult<Vec<_>>>()?;
+            check_targets(&fields, &found)?;
+        }
+        let hash = publish_hash(&current.data);
+        (current, hash)
+    }};
+}
+
 /// The adapter's default version retention.
 const RETENTION: i64 = 25;
 
@@ -430,6 +504,7 @@ impl Target for RawSql {
                 .bind(None::<String>)
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
+                .bind(1_i64)
                 .fetch_one(&mut *tx)
                 .await?;
             let created = document::<Db>(&row)?;
@@ -477,11 +552,26 @@ impl Target for RawSql {
     async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64> {
         let now = Utc::now();
         on_pool!(self, |pool, Db| {
+            if let Some(sql) = Db::SQL.save_draft_with_snapshot {
+                let row = sqlx::query(self.sent(sql))
+                    .bind(data.to_string())
+                    .bind(None::<String>)
+                    .bind(Db::ts(now))
+                    .bind(Db::id(id))
+                    .bind(Some(expected))
+                    .bind(Db::id(Uuid::new_v4()))
+                    .bind(RETENTION)
+                    .fetch_optional(pool)
+                    .await?
+                    .ok_or("revision conflict")?;
+                return Ok(document::<Db>(&row)?.revision);
+            }
             let mut tx = pool.begin_with(Db::SQL.begin).await?;
             let row = sqlx::query(self.sent(Db::SQL.update_draft))
                 .bind(data.to_string())
                 .bind(None::<String>)
                 .bind(Db::ts(now))
+                .bind(1_i32)
                 .bind(1_i32)
                 .bind(Db::id(id))
                 .bind(expected)
@@ -498,37 +588,25 @@ impl Target for RawSql {
     async fn publish(&self, id: Uuid) -> BenchResult<i64> {
         let now = Utc::now();
         on_pool!(self, |pool, Db| {
-            let mut tx = pool.begin_with(Db::SQL.begin).await?;
-            let row = sqlx::query(self.sent(Db::SQL.select_document))
-                .bind(Db::id(id))
-                .bind(1_i64)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or("not found")?;
-            let current = document::<Db>(&row)?;
-            // The service checks the types of reference targets: one lookup, in the
-            // transaction.
-            let (ids, fields) = publish_targets(&current.data);
-            if !ids.is_empty() {
-                self.statements.fetch_add(1, Ordering::Relaxed);
-                let sql = format!(
-                    "{}{}",
-                    Db::SQL.select_documents_in,
-                    Db::placeholders(ids.len())
-                );
-                self.logs.record("raw", || sql.clone());
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for id in &ids {
-                    query = query.bind(Db::id(*id));
-                }
-                let rows = query.fetch_all(&mut *tx).await?;
-                let found = rows
-                    .iter()
-                    .map(document::<Db>)
-                    .collect::<BenchResult<Vec<_>>>()?;
-                check_targets(&fields, &found)?;
+            if let Some(sql) = Db::SQL.publish_with_snapshot {
+                // The read and the target check, then one statement: no transaction.
+                let (current, hash) = read_for_publish!(self, pool, Db, id);
+                let row = sqlx::query(self.sent(sql))
+                    .bind(current.data.to_string())
+                    .bind(hash)
+                    .bind(Db::ts(now))
+                    .bind(None::<String>)
+                    .bind(Db::id(id))
+                    .bind(current.revision)
+                    .bind(Db::id(Uuid::new_v4()))
+                    .bind(RETENTION)
+                    .fetch_optional(pool)
+                    .await?
+                    .ok_or("revision conflict")?;
+                return Ok(document::<Db>(&row)?.revision);
             }
-            let hash = publish_hash(&current.data);
+            let mut tx = pool.begin_with(Db::SQL.begin).await?;
+            let (current, hash) = read_for_publish!(self, &mut *tx, Db, id);
             let row = sqlx::query(self.sent(Db::SQL.publish))
                 .bind("published")
                 .bind(hash)
@@ -536,6 +614,7 @@ impl Target for RawSql {
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
                 .bind(current.data.to_string())
+                .bind(1_i32)
                 .bind(Db::id(id))
                 .bind(current.revision)
                 .fetch_optional(&mut *tx)

@@ -184,10 +184,17 @@ async fn upgrade_from_0_1_keeps_every_row(db: DatabaseConnection) {
         before.values().all(|rows| !rows.is_empty()),
         "the fixture fills every table: {before:?}"
     );
-    assert!(matches!(
+    assert_eq!(
         aphex_migration::state(&db).await.expect("state"),
-        SchemaState::Current
-    ));
+        SchemaState::Behind {
+            applied: Some("m20261124_000011_create_cms_assets".to_owned()),
+            expected: aphex_migration::migration_names()
+                .last()
+                .cloned()
+                .expect("migrations"),
+        },
+        "a 0.1 database is behind this version's schema"
+    );
 
     Migrator::up(&db, None).await.expect("migrate to head");
 
@@ -200,6 +207,29 @@ async fn upgrade_from_0_1_keeps_every_row(db: DatabaseConnection) {
             after_rows.iter().map(|r| r[..width].to_vec()).collect();
         assert_eq!(&after_rows, rows, "{table}: every row as it was at 0.1");
     }
+    // m20261206_000012: each document counts the snapshots it had (the number of its newest).
+    let counts = query(
+        &db,
+        "SELECT CAST(id AS TEXT), version_count FROM cms_documents ORDER BY 1",
+    )
+    .await;
+    let counts: Vec<(String, i64)> = counts
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).expect("id"),
+                r.try_get_by_index(1).expect("version_count"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0002".to_owned(), 2),
+            ("0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0003".to_owned(), 0),
+        ],
+        "version_count backfilled from the snapshots"
+    );
     assert_eq!(
         count(&db, aphex_migration::HISTORY_TABLE).await,
         aphex_migration::migrations().len() as i64,

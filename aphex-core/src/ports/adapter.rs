@@ -27,6 +27,11 @@ pub struct Capabilities {
     /// writes a new document and its first snapshot in ONE atomic statement, so `create` needs
     /// no transaction (PostgreSQL's data-modifying `WITH`).
     pub one_statement_create: bool,
+    /// [`DocumentStore::update_draft_with_snapshot`](super::DocumentStore::update_draft_with_snapshot)
+    /// and [`DocumentStore::publish_with_snapshot`](super::DocumentStore::publish_with_snapshot)
+    /// write a draft save or a publish with its snapshot and retention in ONE atomic statement,
+    /// so they need no transaction (PostgreSQL's data-modifying `WITH`).
+    pub one_statement_save: bool,
 }
 
 impl Capabilities {
@@ -35,12 +40,19 @@ impl Capabilities {
         Capabilities {
             transactions,
             one_statement_create: false,
+            one_statement_save: false,
         }
     }
 
     /// Declares [`one_statement_create`](Self::one_statement_create).
     pub fn one_statement_create(mut self, yes: bool) -> Self {
         self.one_statement_create = yes;
+        self
+    }
+
+    /// Declares [`one_statement_save`](Self::one_statement_save).
+    pub fn one_statement_save(mut self, yes: bool) -> Self {
+        self.one_statement_save = yes;
         self
     }
 }

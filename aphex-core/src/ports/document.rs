@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -51,6 +52,26 @@ pub struct PublishUpdate {
     pub updated_by: Option<String>,
     /// Write time (`updated_at`, and `published_at` on publish).
     pub at: Timestamp,
+}
+
+/// The version snapshot a one-statement write takes with it
+/// ([`DocumentStore::update_draft_with_snapshot`], [`DocumentStore::publish_with_snapshot`]):
+/// the written data (the new draft, or the data going live), by the writer (`updated_by`), at
+/// the write time, numbered one past the document's newest snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// Id of the new version row.
+    pub version_id: Uuid,
+    /// Retention: keep only the newest `keep` snapshots of the document (`None`: keep all).
+    pub keep: Option<NonZeroU32>,
+}
+
+impl Snapshot {
+    /// A snapshot with id `version_id`, pruning to the newest `keep`.
+    pub fn new(version_id: Uuid, keep: Option<NonZeroU32>) -> Self {
+        Snapshot { version_id, keep }
+    }
 }
 
 /// Storage of `cms_documents`.
@@ -127,6 +148,46 @@ pub trait DocumentStore: Send + Sync {
     /// As [`update_draft`](Self::update_draft).
     async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document>;
 
+    /// [`update_draft`](Self::update_draft), its version snapshot (event `draft`) and retention
+    /// in ONE atomic statement, for a backend that declares
+    /// [`Capabilities::one_statement_save`](super::Capabilities::one_statement_save); the
+    /// services then call it instead of the three steps in a transaction.
+    ///
+    /// # Errors
+    /// As [`update_draft`](Self::update_draft) (nothing is written then);
+    /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
+    async fn update_draft_with_snapshot(
+        &self,
+        update: &DraftUpdate,
+        snapshot: Snapshot,
+    ) -> Result<Document> {
+        let _ = (update, snapshot);
+        Err(crate::Error::Unsupported {
+            backend: "this adapter",
+            operation: "a draft save and its snapshot in one statement",
+        })
+    }
+
+    /// A publish ([`PublishChange::Publish`]), its version snapshot (event `publish`) and
+    /// retention in ONE atomic statement, for a backend that declares
+    /// [`Capabilities::one_statement_save`](super::Capabilities::one_statement_save).
+    ///
+    /// # Errors
+    /// As [`update_publish_state`](Self::update_publish_state);
+    /// [`Error::Validation`](crate::Error::Validation) for an unpublish (it takes no snapshot);
+    /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
+    async fn publish_with_snapshot(
+        &self,
+        update: &PublishUpdate,
+        snapshot: Snapshot,
+    ) -> Result<Document> {
+        let _ = (update, snapshot);
+        Err(crate::Error::Unsupported {
+            backend: "this adapter",
+            operation: "a publish and its snapshot in one statement",
+        })
+    }
+
     /// Deletes the document and (by cascade) its versions. `false` when it did not exist.
     async fn delete_document(&self, id: Uuid) -> Result<bool>;
 }
@@ -178,6 +239,22 @@ macro_rules! forward {
 
     async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document> {
         (**self).update_publish_state(update).await
+    }
+
+    async fn update_draft_with_snapshot(
+        &self,
+        update: &DraftUpdate,
+        snapshot: Snapshot,
+    ) -> Result<Document> {
+        (**self).update_draft_with_snapshot(update, snapshot).await
+    }
+
+    async fn publish_with_snapshot(
+        &self,
+        update: &PublishUpdate,
+        snapshot: Snapshot,
+    ) -> Result<Document> {
+        (**self).publish_with_snapshot(update, snapshot).await
     }
 
     async fn delete_document(&self, id: Uuid) -> Result<bool> {

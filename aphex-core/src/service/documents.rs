@@ -13,14 +13,14 @@ use uuid::Uuid;
 
 use super::publish_hash::publish_hash;
 use super::references::{self, visible};
-use super::work::unit_of_work;
+use super::work::{self, unit_of_work};
 use super::{limits, read_registry, values};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{
     Document, DocumentStatus, DocumentVersion, NewDocument, NewVersion, Timestamp, VersionEvent,
     now,
 };
-use crate::ports::{DatabaseAdapter, DraftUpdate, PublishChange, PublishUpdate, Stores};
+use crate::ports::{DatabaseAdapter, DraftUpdate, PublishChange, PublishUpdate, Snapshot, Stores};
 use crate::query::{
     Column, Field, Filter, FindOptions, FindResult, Op, Operand, Paging, Perspective, Target,
     check_depth,
@@ -336,6 +336,11 @@ impl DocumentService {
             updated_by: options.user,
             updated_at: now(),
         };
+        if self.db.capabilities().one_statement_save {
+            // The write, its snapshot and retention in one atomic statement: no transaction.
+            let snapshot = self.snapshot_spec();
+            return work::statement(|| self.db.update_draft_with_snapshot(&update, snapshot)).await;
+        }
         let at = update.updated_at;
         unit_of_work!(&*self.db, |stores| {
             let doc = stores.update_draft(&update).await?;
@@ -360,30 +365,47 @@ impl DocumentService {
     }
 
     async fn publish_once(&self, id: Uuid, options: &WriteOptions) -> Result<Document> {
+        if self.db.capabilities().one_statement_save {
+            // Read and check as below, then the guarded write with its snapshot and retention
+            // in one atomic statement: the revision guard makes the published data exactly the
+            // draft that was read and validated, without a transaction.
+            let update = self.prepare_publish(&*self.db, id, options).await?;
+            let snapshot = self.snapshot_spec();
+            return work::statement(|| self.db.publish_with_snapshot(&update, snapshot)).await;
+        }
         unit_of_work!(&*self.db, |stores| {
-            let doc = current(stores, id, options.expected_revision).await?;
-            let data = doc
-                .draft_data
-                .clone()
-                .unwrap_or_else(|| Value::Object(Default::default()));
-            let references =
-                read_registry(&self.schemas)?.validate_references(&doc.doc_type, &data)?;
-            check_reference_targets(stores, &references).await?;
-            let update = PublishUpdate {
-                id,
-                expected_revision: doc.revision,
-                change: PublishChange::Publish {
-                    hash: publish_hash(&data),
-                    data,
-                },
-                updated_by: options.user.clone(),
-                at: now(),
-            };
+            let update = self.prepare_publish(stores, id, options).await?;
             let at = update.at;
             let doc = stores.update_publish_state(update).await?;
             self.snapshot(stores, &doc, VersionEvent::Publish, at)
                 .await?;
             Ok(doc)
+        })
+    }
+
+    /// The publish of the current draft, validated (with its reference targets' types) and
+    /// hashed, guarded by the revision it was read at.
+    async fn prepare_publish(
+        &self,
+        stores: &dyn Stores,
+        id: Uuid,
+        options: &WriteOptions,
+    ) -> Result<PublishUpdate> {
+        let doc = current(stores, id, options.expected_revision).await?;
+        let data = doc
+            .draft_data
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        let references = read_registry(&self.schemas)?.validate_references(&doc.doc_type, &data)?;
+        check_reference_targets(stores, &references).await?;
+        Ok(PublishUpdate {
+            id,
+            expected_revision: doc.revision,
+            change: PublishChange::Publish {
+                hash: publish_hash(&data),
+                data,
+            },
+            updated_by: options.user.clone(),
+            at: now(),
         })
     }
 
@@ -459,6 +481,15 @@ impl DocumentService {
             .await?
             .ok_or_else(|| Error::not_found("version", format!("{id}@{version_number}")))?;
         self.update_draft(id, version.data, options).await
+    }
+
+    /// The snapshot a one-statement write takes: a new id, this service's retention.
+    fn snapshot_spec(&self) -> Snapshot {
+        let keep = match self.retention {
+            VersionRetention::Latest(keep) => Some(keep),
+            VersionRetention::All => None,
+        };
+        Snapshot::new(Uuid::new_v4(), keep)
     }
 
     async fn snapshot(

@@ -92,6 +92,23 @@ pub(crate) async fn rerun(may_rerun: bool, error: &Error, attempt: u32) -> bool 
     true
 }
 
+/// Runs `op` — ONE atomic statement, outside a transaction — and runs it again when the database
+/// aborted it to resolve a conflict with a concurrent transaction (a deadlock), as
+/// [`unit_of_work!`] does for a transaction: nothing of the aborted statement happened.
+pub(crate) async fn statement<T, F, Fut>(mut op: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(e) if rerun(true, &e, attempt).await => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
 /// `unit_of_work!(db, |stores| body)`: evaluates `body` (a block that uses `stores: &dyn
 /// Stores` and evaluates to a `Result<T>`) in one unit of work on `db: &dyn DatabaseAdapter`,
 /// committing on `Ok`, rolling back on `Err`, and running it again when the database aborted

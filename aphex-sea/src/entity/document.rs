@@ -35,6 +35,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// Version snapshots taken so far: the number of the newest one (storage bookkeeping,
+    /// not part of the document model; see `docs/design.md`).
+    pub version_count: i64,
 }
 
 /// Relations of `cms_documents`.

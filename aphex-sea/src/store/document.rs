@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use aphex_core::model::{Document, NewDocument, NewVersion};
-use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
+use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate, Snapshot};
 use aphex_core::query::{Filter, ListQuery, Page};
 use aphex_core::{Error, Result};
 
@@ -39,8 +39,9 @@ pub(crate) fn to_core(m: Model) -> Document {
     }
 }
 
-/// The columns a new document is inserted with (the others take their defaults).
-const INSERT_COLUMNS: [Column; 9] = [
+/// The columns a new document is inserted with (the others take their defaults). A new
+/// document's `version_count` is 1: the services always write its first snapshot with it.
+const INSERT_COLUMNS: [Column; 10] = [
     Column::Id,
     Column::DocType,
     Column::Status,
@@ -50,24 +51,93 @@ const INSERT_COLUMNS: [Column; 9] = [
     Column::UpdatedBy,
     Column::CreatedAt,
     Column::UpdatedAt,
+    Column::VersionCount,
 ];
+
+/// `RETURNING` every document column (the enum as text), for the PostgreSQL statements below.
+macro_rules! pg_returning_document {
+    () => {
+        r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
+    };
+}
+
+/// The next snapshot number of document `$doc` inside a PostgreSQL `UPDATE` of its row: one
+/// past its counter, which the row lock serialises (a `MAX(version_number)` inside the same
+/// statement would be read from the statement's snapshot, taken before the lock was granted).
+/// `GREATEST` with the stored maximum keeps numbers unique should a snapshot have been written
+/// without the counter (through `VersionStore::insert_version` directly).
+macro_rules! pg_next_version {
+    ($doc:literal) => {
+        concat!(
+            r#""version_count" = GREATEST("version_count", (SELECT COALESCE(MAX("version_number"), 0) FROM "cms_document_versions" WHERE "document_id" = "#,
+            $doc,
+            r#")) + 1"#
+        )
+    };
+}
+
+/// The snapshot and retention after the `"doc"` CTE of a PostgreSQL write: the snapshot is
+/// numbered by the written row's counter, and retention deletes the document's snapshots more
+/// than `$keep` numbers older (numbers are consecutive, so that keeps the newest `$keep`).
+macro_rules! pg_snapshot_and_prune {
+    ($version_id:literal, $event:literal, $data:literal, $doc:literal, $keep:literal) => {
+        concat!(
+            r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
+            r#"SELECT "#, $version_id, r#", "id", "version_count", '"#, $event, r#"', "#, $data, r#", "updated_by", "updated_at" FROM "doc")"#,
+            r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = "#, $doc,
+            r#" AND "version_number" <= (SELECT "version_count" FROM "doc") - "#, $keep, r#")"#,
+            r#" SELECT * FROM "doc""#
+        )
+    };
+}
 
 /// PostgreSQL: a new document and its first snapshot in ONE statement (a data-modifying
 /// `WITH`), atomic on its own, so `create` needs no transaction: the snapshot reads the row the
 /// same statement inserts (its draft, creator and time; number 1, event `draft`), and the
 /// foreign key is checked at the end of the statement. A taken id fails the whole statement.
 const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
-    r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at") "#,
-    r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5) "#,
-    r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at"), "#,
+    r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") "#,
+    r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1) "#,
+    pg_returning_document!(),
+    r#"), "#,
     r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
     r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at" FROM "doc") "#,
     r#"SELECT * FROM "doc""#,
 );
 
+/// PostgreSQL: a draft save, its snapshot (event `draft`) and retention in ONE statement. The
+/// compare-and-swap is the `UPDATE`'s guard (`$5`, NULL for an unguarded save); when it matches
+/// nothing, neither CTE below it writes anything.
+const PG_SAVE_DRAFT_WITH_SNAPSHOT: &str = concat!(
+    r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
+    pg_next_version!("$4"),
+    r#" WHERE "id" = $4 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
+    pg_returning_document!(),
+    r#")"#,
+    pg_snapshot_and_prune!("$6", "draft", r#""draft_data""#, "$4", "$7"),
+);
+
+/// PostgreSQL: a publish (guarded by the revision the service read and validated), its snapshot
+/// (event `publish`) and retention in ONE statement.
+const PG_PUBLISH_WITH_SNAPSHOT: &str = concat!(
+    r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
+    pg_next_version!("$5"),
+    r#" WHERE "id" = $5 AND "revision" = $6 "#,
+    pg_returning_document!(),
+    r#")"#,
+    pg_snapshot_and_prune!("$7", "publish", r#""published_data""#, "$5", "$8"),
+);
+
+/// Retention as the PostgreSQL statements take it: keep the newest `keep`, or (no retention)
+/// a count no document reaches.
+fn keep_param(snapshot: Snapshot) -> i64 {
+    snapshot.keep.map_or(i64::MAX, |k| i64::from(k.get()))
+}
+
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
-    /// The values of [`INSERT_COLUMNS`] for `doc`: a draft at revision 1.
-    fn document_row(&self, doc: &NewDocument) -> [Expr; 9] {
+    /// The values of [`INSERT_COLUMNS`] for `doc`: a draft at revision 1 with its first
+    /// snapshot counted.
+    fn document_row(&self, doc: &NewDocument) -> [Expr; 10] {
         [
             Expr::val(DbUuid(doc.id)),
             Expr::val(doc.doc_type.as_str()),
@@ -78,7 +148,33 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             Expr::val(doc.created_by.clone()),
             Expr::val(doc.created_at),
             Expr::val(doc.created_at),
+            Expr::val(1_i64),
         ]
+    }
+
+    /// Refuses a one-statement write on a backend without data-modifying `WITH`.
+    fn postgres_only(&self, operation: &'static str) -> Result<()> {
+        if self.dialect() == Dialect::Postgres {
+            Ok(())
+        } else {
+            Err(Error::Unsupported {
+                backend: "sqlite",
+                operation,
+            })
+        }
+    }
+
+    /// Runs a one-statement write whose `"doc"` CTE is guarded; when it wrote nothing, a read
+    /// tells `NotFound` from `RevisionConflict`.
+    async fn guarded_statement(&self, id: Uuid, stmt: Statement) -> Result<Document> {
+        let row = Model::find_by_statement(stmt)
+            .one(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        match row {
+            Some(row) => Ok(to_core(row)),
+            None => Err(self.revision_failure(id).await),
+        }
     }
 
     /// The document an `INSERT … RETURNING` statement inserted.
@@ -127,6 +223,13 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     }
 }
 
+/// `version_count + 1`: a write the services snapshot counts its snapshot (see
+/// `PG_SAVE_DRAFT_WITH_SNAPSHOT`; on SQLite, whose transactions hold the write lock, the
+/// snapshot itself is numbered `MAX + 1`, which this keeps equal to the counter).
+fn next_version_count() -> Expr {
+    Expr::col(Column::VersionCount).add(1)
+}
+
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B> {
     async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
@@ -148,12 +251,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         doc: &NewDocument,
         version: &NewVersion,
     ) -> Result<Document> {
-        if self.dialect() != Dialect::Postgres {
-            return Err(Error::Unsupported {
-                backend: "sqlite",
-                operation: "a document and its first snapshot in one statement",
-            });
-        }
+        self.postgres_only("a document and its first snapshot in one statement")?;
         let values: [sea_orm::Value; 6] = [
             DbUuid(doc.id).into(),
             doc.doc_type.as_str().into(),
@@ -217,12 +315,14 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         let write = Entity::update_many()
             .col_expr(Column::DraftData, self.dialect().json_param(&update.data))
             .set(values)
-            .col_expr(Column::Revision, Expr::col(Column::Revision).add(1));
+            .col_expr(Column::Revision, Expr::col(Column::Revision).add(1))
+            .col_expr(Column::VersionCount, next_version_count());
         self.guarded_update(update.id, update.expected_revision, write)
             .await
     }
 
     async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document> {
+        let snapshotted = matches!(update.change, PublishChange::Publish { .. });
         let (values, published_data) = match update.change {
             PublishChange::Publish { data, hash } => (
                 ActiveModel {
@@ -253,11 +353,64 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             Some(data) => self.dialect().json_param(&data),
             None => Expr::val(Option::<serde_json::Value>::None),
         };
-        let write = Entity::update_many()
+        let mut write = Entity::update_many()
             .set(values)
             .col_expr(Column::PublishedData, published_data);
+        if snapshotted {
+            write = write.col_expr(Column::VersionCount, next_version_count());
+        }
         self.guarded_update(update.id, Some(update.expected_revision), write)
             .await
+    }
+
+    async fn update_draft_with_snapshot(
+        &self,
+        update: &DraftUpdate,
+        snapshot: Snapshot,
+    ) -> Result<Document> {
+        self.postgres_only("a draft save and its snapshot in one statement")?;
+        let values: [sea_orm::Value; 7] = [
+            crate::dialect::json_text(&update.data).into(),
+            update.updated_by.clone().into(),
+            update.updated_at.into(),
+            DbUuid(update.id).into(),
+            update.expected_revision.into(),
+            DbUuid(snapshot.version_id).into(),
+            keep_param(snapshot).into(),
+        ];
+        let stmt = Statement::from_sql_and_values(
+            self.conn.get_database_backend(),
+            PG_SAVE_DRAFT_WITH_SNAPSHOT,
+            values,
+        );
+        self.guarded_statement(update.id, stmt).await
+    }
+
+    async fn publish_with_snapshot(
+        &self,
+        update: &PublishUpdate,
+        snapshot: Snapshot,
+    ) -> Result<Document> {
+        self.postgres_only("a publish and its snapshot in one statement")?;
+        let PublishChange::Publish { data, hash } = &update.change else {
+            return Err(Error::invalid("change", "an unpublish takes no snapshot"));
+        };
+        let values: [sea_orm::Value; 8] = [
+            crate::dialect::json_text(data).into(),
+            hash.clone().into(),
+            update.at.into(),
+            update.updated_by.clone().into(),
+            DbUuid(update.id).into(),
+            update.expected_revision.into(),
+            DbUuid(snapshot.version_id).into(),
+            keep_param(snapshot).into(),
+        ];
+        let stmt = Statement::from_sql_and_values(
+            self.conn.get_database_backend(),
+            PG_PUBLISH_WITH_SNAPSHOT,
+            values,
+        );
+        self.guarded_statement(update.id, stmt).await
     }
 
     async fn delete_document(&self, id: Uuid) -> Result<bool> {

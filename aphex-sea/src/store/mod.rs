@@ -200,7 +200,10 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(true).one_statement_create(B::DIALECT == Dialect::Postgres)
+        let postgres = B::DIALECT == Dialect::Postgres;
+        Capabilities::new(true)
+            .one_statement_create(postgres)
+            .one_statement_save(postgres)
     }
 
     async fn health(&self) -> Result<()> {

@@ -71,6 +71,7 @@ pub async fn entities_agree_with_the_cms_both_ways<B: SeaBackend>(adapter: SeaAd
         published_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        version_count: Set(0),
     }
     .insert(conn)
     .await
