@@ -324,8 +324,62 @@ async fn retention_is_exact_in_one_statement() {
     assert_eq!(restored.data, json!({"text": "4"}));
 }
 
+/// The one-statement writes are prepared once per connection and reused (sqlx's statement
+/// cache): on a pool of one connection, the session's `pg_prepared_statements` lists each
+/// write statement once after many writes.
+async fn write_statements_are_prepared_once() {
+    let Some(pg) = PgTestDb::create().await else {
+        return;
+    };
+    pg.migrated_adapter().await;
+    let adapter = Arc::new(
+        PostgresAdapter::connect_with(
+            &pg.url,
+            aphex_pg::PostgresOptions::new().max_connections(1),
+        )
+        .await
+        .expect("one connection"),
+    );
+    let cms = cms(adapter.clone(), VersionRetention::default()).await;
+    for i in 0..5 {
+        let doc = cms
+            .documents()
+            .create(CreateDocument::new("note", json!({ "text": i.to_string() })))
+            .await
+            .expect("create");
+        let doc = cms
+            .documents()
+            .update_draft(doc.id, json!({"text": "saved"}), WriteOptions::new())
+            .await
+            .expect("save");
+        cms.documents()
+            .publish(doc.id, WriteOptions::new())
+            .await
+            .expect("publish");
+    }
+    use sea_orm::ConnectionTrait;
+    let rows = adapter
+        .connection()
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'WITH \"doc\" AS %'",
+        ))
+        .await
+        .expect("prepared statements of this session");
+    let statements: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get_by_index(0).expect("text"))
+        .collect();
+    assert_eq!(
+        statements.len(),
+        3,
+        "create, draft save and publish, each prepared once: {statements:#?}"
+    );
+}
+
 fn main() -> std::process::ExitCode {
     aphex_conformance::tests![
+        write_statements_are_prepared_once,
         create_is_one_statement_with_its_snapshot,
         draft_save_and_publish_are_one_statement_each,
         concurrent_saves_get_consecutive_snapshots,
