@@ -333,18 +333,18 @@ async fn write_statements_are_prepared_once() {
     };
     pg.migrated_adapter().await;
     let adapter = Arc::new(
-        PostgresAdapter::connect_with(
-            &pg.url,
-            aphex_pg::PostgresOptions::new().max_connections(1),
-        )
-        .await
-        .expect("one connection"),
+        PostgresAdapter::connect_with(&pg.url, aphex_pg::PostgresOptions::new().max_connections(1))
+            .await
+            .expect("one connection"),
     );
     let cms = cms(adapter.clone(), VersionRetention::default()).await;
     for i in 0..5 {
         let doc = cms
             .documents()
-            .create(CreateDocument::new("note", json!({ "text": i.to_string() })))
+            .create(CreateDocument::new(
+                "note",
+                json!({ "text": i.to_string() }),
+            ))
             .await
             .expect("create");
         let doc = cms

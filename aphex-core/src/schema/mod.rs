@@ -61,6 +61,7 @@
 //! - Whether a referenced document exists is not checked here (that needs the database).
 
 mod definition;
+mod json;
 mod registry;
 mod validate;
 

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use regex::Regex;
 use serde_json::Value;
 
-use super::definition::{BUILT_IN_TYPES, FieldDef, FieldType, Rules, SchemaTypeDef, index, join};
+use super::definition::{BUILT_IN_TYPES, FieldDef, FieldType, Rules, SchemaTypeDef};
+use super::json::{index, join};
 use super::validate;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::SchemaKind;

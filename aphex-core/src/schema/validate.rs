@@ -4,7 +4,8 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::definition::{ArrayMember, FieldDef, FieldType, Rules, SchemaTypeDef, index, join};
+use super::definition::{ArrayMember, FieldDef, FieldType, Rules, SchemaTypeDef};
+use super::json::{index, join};
 use super::registry::SchemaRegistry;
 use crate::error::ValidationErrors;
 
