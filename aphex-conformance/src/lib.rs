@@ -44,6 +44,7 @@ pub mod bulk;
 pub mod documents;
 pub mod errors;
 pub mod fixtures;
+pub mod indexes;
 pub mod profiles;
 pub mod published;
 pub mod query;
@@ -86,6 +87,7 @@ pub fn cases() -> Vec<Case> {
         documents::cases(),
         bulk::cases(),
         query::cases(),
+        indexes::cases(),
         published::cases(),
         references::cases(),
         versions::cases(),

@@ -1167,3 +1167,147 @@ fn validation_errors_display_every_field() {
         "validation failed: title: is required; slug: expected a slug object with a string `current`"
     );
 }
+
+#[test]
+fn index_and_unique_declarations_in_json_and_the_registry() {
+    use aphex_core::query::{IndexKind, JsonColumn};
+    use aphex_core::schema::IndexScope;
+
+    let stored = json!({
+        "name": "page", "title": "Page", "type": "document", "description": null,
+        "fields": [
+            {"name": "slug", "type": "slug", "unique": true},
+            {"name": "views", "type": "number", "index": "draft"},
+            {"name": "code", "type": "string", "unique": "published", "index": true},
+            {"name": "author", "type": "reference", "to": [{"type": "page"}], "index": false},
+            {"name": "seo", "type": "seo"}
+        ]
+    });
+    let seo = SchemaTypeDef::object("seo", "SEO").field(FieldDef::string("key").index());
+    let page = SchemaTypeDef::from_json(&stored).expect("parses");
+    assert_eq!(page.fields[0].unique, Some(IndexScope::Both));
+    assert_eq!(page.fields[1].index, Some(IndexScope::Draft));
+    assert_eq!(page.fields[3].index, None, "false is no index");
+    let mut written = stored.clone();
+    written["fields"][3]
+        .as_object_mut()
+        .expect("object")
+        .remove("index");
+    assert_eq!(page.to_json(), written, "false is not written back");
+    assert_eq!(
+        page.fields[0].to_json(),
+        FieldDef::slug("slug").unique().to_json()
+    );
+
+    let registry = SchemaRegistry::new(vec![seo, page]).expect("valid");
+    let mut got: Vec<(String, JsonColumn, IndexKind, bool)> = registry
+        .field_indexes()
+        .iter()
+        .map(|i| (i.field(), i.column, i.kind, i.unique))
+        .collect();
+    got.sort_by_key(|g| format!("{g:?}"));
+    let mut want = vec![
+        (
+            "slug.current".into(),
+            JsonColumn::DraftData,
+            IndexKind::Text,
+            true,
+        ),
+        (
+            "slug.current".into(),
+            JsonColumn::PublishedData,
+            IndexKind::Text,
+            true,
+        ),
+        (
+            "views".into(),
+            JsonColumn::DraftData,
+            IndexKind::Number,
+            false,
+        ),
+        // unique among published copies, a plain index among drafts
+        ("code".into(), JsonColumn::DraftData, IndexKind::Text, false),
+        (
+            "code".into(),
+            JsonColumn::PublishedData,
+            IndexKind::Text,
+            true,
+        ),
+        // through the named object type
+        (
+            "seo.key".into(),
+            JsonColumn::DraftData,
+            IndexKind::Text,
+            false,
+        ),
+        (
+            "seo.key".into(),
+            JsonColumn::PublishedData,
+            IndexKind::Text,
+            false,
+        ),
+    ];
+    want.sort_by_key(|g| format!("{g:?}"));
+    assert_eq!(got, want);
+    assert!(
+        registry
+            .field_indexes()
+            .iter()
+            .all(|i| i.doc_type == "page")
+    );
+    let unique = registry
+        .field_indexes()
+        .iter()
+        .find(|i| i.unique)
+        .expect("a unique index");
+    assert_eq!(
+        registry
+            .name_conflict(Error::Conflict {
+                entity: "document",
+                constraint: unique.name.clone()
+            })
+            .to_string(),
+        format!(
+            "document conflicts with an existing row ({})",
+            unique.conflict_key()
+        )
+    );
+}
+
+#[test]
+fn index_declarations_that_cannot_be_served_are_refused() {
+    assert_eq!(
+        registry_error_paths(vec![
+            SchemaTypeDef::document("post", "Post")
+                .field(FieldDef::boolean("flag").index())
+                .field(FieldDef::array("tags", [FieldType::String]).unique())
+                .field(FieldDef::new(
+                    "blocks",
+                    FieldType::Array {
+                        of: vec![
+                            FieldType::Object {
+                                fields: vec![FieldDef::string("k").index()]
+                            }
+                            .into()
+                        ]
+                    }
+                ))
+        ]),
+        vec![
+            "post.fields.flag.index",
+            "post.fields.tags.unique",
+            "post.fields.blocks.of[0].fields.k.index",
+        ]
+    );
+    let bad = SchemaTypeDef::from_json(&json!({
+        "name": "post", "title": "Post", "type": "document",
+        "fields": [{"name": "a", "type": "string", "index": "sometimes"}]
+    }));
+    assert_eq!(
+        failures(bad),
+        pairs(&[(
+            "post.fields.a.index",
+            "must be true, false, \"draft\" or \"published\""
+        )])
+    );
+}

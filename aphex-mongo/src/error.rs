@@ -16,6 +16,7 @@ use mongodb::error::{
 use aphex_core::{Error, Transient};
 
 use crate::schema::unique_key;
+use aphex_core::schema::FieldIndex;
 
 /// The duplicate-key error code.
 const DUPLICATE_KEY: i32 = 11000;
@@ -95,6 +96,10 @@ fn duplicate_key_name(message: &str) -> Option<String> {
     let (namespace, rest) = after.split_once(" index: ")?;
     let collection = namespace.split_once('.')?.1;
     let index = rest.split_whitespace().next()?;
+    if FieldIndex::is_managed(index) {
+        // A unique field index: the document service names the field.
+        return Some(index.to_owned());
+    }
     unique_key(collection, index)
 }
 

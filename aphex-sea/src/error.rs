@@ -16,6 +16,7 @@ use std::ops::Deref;
 use sea_orm::sqlx;
 use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, SqlErr};
 
+use aphex_core::schema::FieldIndex;
 use aphex_core::{Error, Transient};
 
 use crate::dialect::Dialect;
@@ -103,9 +104,15 @@ fn sqlite_transient(code: &str) -> Option<Transient> {
     matches!(code & 0xff, 5 | 6).then_some(Transient::Busy)
 }
 
-/// The violated key as `<table>.<column>[,<column>]`.
+/// The violated key as `<table>.<column>[,<column>]`, or the name of the field index (which
+/// the document service turns into the field's name).
 fn unique_key(dialect: Dialect, e: &dyn sqlx::error::DatabaseError) -> Option<String> {
     match dialect {
+        // "UNIQUE constraint failed: index 'cms_ux_…'" (an index on expressions)
+        Dialect::Sqlite if e.message().contains("failed: index '") => {
+            let name = e.message().split_once("failed: index '")?.1;
+            Some(name.split_once('\'')?.0.to_owned())
+        }
         // "UNIQUE constraint failed: cms_document_versions.document_id,
         // cms_document_versions.version_number"
         Dialect::Sqlite => {
@@ -126,6 +133,9 @@ fn unique_key(dialect: Dialect, e: &dyn sqlx::error::DatabaseError) -> Option<St
 /// PostgreSQL names a table's primary key `<table>_pkey` and a unique column's constraint
 /// `<table>_<column>_key`; composite keys of this schema are spelled out.
 fn postgres_key(table: &str, constraint: &str) -> Option<String> {
+    if FieldIndex::is_managed(constraint) {
+        return Some(constraint.to_owned());
+    }
     const COMPOSITE: &[(&str, &str)] = &[(
         "cms_document_versions_document_id_version_number_key",
         "cms_document_versions.document_id,version_number",

@@ -12,7 +12,7 @@ use sea_orm::{EntityTrait, IdenStatic, Value};
 use aphex_core::query::{Column, ColumnKind, Field, Filter, JsonColumn, Op, Operand, SortKey};
 use aphex_core::{Error, Result};
 
-use crate::dialect::{Dialect, Join, JsonPath, escape_like};
+use crate::dialect::{Dialect, Join, JsonPath, escape_like, literal};
 use crate::entity::{asset, document};
 
 /// A table the `where` language can query: maps core columns to entity columns.
@@ -155,7 +155,7 @@ impl<T: QueryTable> SqlCompiler<T> {
         let column = T::json_column(field.column).ok_or_else(|| {
             Error::invalid_query(format!("{:?}", field.column), "not a column of this table")
         })?;
-        Ok(self.dialect.json(column, &field.path))
+        Ok(self.dialect.json(column, &field.path, field.indexed))
     }
 
     fn column_cond(&self, column: Column, op: &Op) -> Result<Expr> {
@@ -180,6 +180,11 @@ impl<T: QueryTable> SqlCompiler<T> {
             _ => c.clone(),
         };
         Ok(match op {
+            // The document type as a literal: a field index is partial on it, and a database
+            // can only use a partial index for a query whose condition is that same literal.
+            Op::Eq(Operand::String(t)) if column == Column::Type && is_type_name(t) => {
+                c.clone().eq(literal(t.as_str()))
+            }
             Op::Eq(o) => c.clone().eq(value(o)),
             Op::In(list) => c.clone().is_in(list.iter().map(value)),
             Op::Exists => c.clone().is_not_null(),
@@ -210,23 +215,14 @@ impl<T: QueryTable> SqlCompiler<T> {
     }
 
     fn json_cond(&self, j: &JsonPath, op: &Op) -> Result<Expr> {
-        let cmp = |o: &Operand, f: fn(Expr, Expr) -> Expr| -> Expr {
-            match o {
-                Operand::String(_) => {
-                    f(self.dialect.binary_text(j.text()), self.dialect.operand(o))
-                }
-                Operand::Int(_) | Operand::Float(_) => f(j.number(), self.dialect.operand(o)),
-                _ => self.dialect.bool_literal(false),
-            }
-        };
         Ok(match op {
             Op::Eq(o) => j.equals(o),
             Op::In(list) => j.equals_any(list),
             Op::Exists => j.exists(),
-            Op::Gt(o) => cmp(o, |e, v| e.gt(v)),
-            Op::Gte(o) => cmp(o, |e, v| e.gte(v)),
-            Op::Lt(o) => cmp(o, |e, v| e.lt(v)),
-            Op::Lte(o) => cmp(o, |e, v| e.lte(v)),
+            Op::Gt(o) => j.compare(o, |e, v| e.gt(v)),
+            Op::Gte(o) => j.compare(o, |e, v| e.gte(v)),
+            Op::Lt(o) => j.compare(o, |e, v| e.lt(v)),
+            Op::Lte(o) => j.compare(o, |e, v| e.lte(v)),
             Op::Like(p) => self.dialect.like(j.text(), p),
             Op::StartsWith(s) => self.dialect.ilike(j.text(), format!("{}%", escape_like(s))),
             Op::EndsWith(s) => self.dialect.ilike(j.text(), format!("%{}", escape_like(s))),
@@ -266,7 +262,7 @@ impl<T: QueryTable> SqlCompiler<T> {
                     terms.push((e, order.clone(), nulls));
                 }
                 Field::Json(j) => {
-                    for e in self.json_path(j)?.sort_keys() {
+                    for e in self.json_path(j)?.sort_terms() {
                         terms.push((e, order.clone(), nulls));
                     }
                 }
@@ -274,6 +270,17 @@ impl<T: QueryTable> SqlCompiler<T> {
         }
         Ok(terms)
     }
+}
+
+/// Whether `t` can be a schema type name (`^[A-Za-z_][A-Za-z0-9_]*$`, at most 100
+/// characters): only such names are written into the SQL as literals, so the statement texts
+/// stay few.
+fn is_type_name(t: &str) -> bool {
+    t.len() <= 100
+        && t.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The bound value of an operand (see [`Dialect::operand`] for how it is bound).

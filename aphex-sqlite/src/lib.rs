@@ -107,10 +107,18 @@ impl SeaBackend for Sqlite {
         })
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o| {
+            // Planner statistics: SQLite chooses between a field index and the type's index
+            // by them (it does not weigh a LIMIT), and has none until something runs ANALYZE.
+            // SQLite's advice for long-lived connections: `PRAGMA optimize=0x10002` when one
+            // opens (analyses the tables whose statistics are missing or stale, approximately
+            // with `analysis_limit`), `PRAGMA optimize` when it closes.
             let o = o
                 .foreign_keys(true)
                 .busy_timeout(busy)
-                .create_if_missing(create);
+                .create_if_missing(create)
+                .analysis_limit(400)
+                .pragma("optimize", "0x10002")
+                .optimize_on_close(true, None);
             // WAL lets readers run beside the writer. `synchronous` stays FULL (the default):
             // a commit that returned is on disk.
             if in_memory {

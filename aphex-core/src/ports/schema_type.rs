@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::model::{SchemaKind, SchemaType};
+use crate::schema::FieldIndex;
 
 /// Storage of `cms_schema_types`.
 #[async_trait]
@@ -19,6 +20,42 @@ pub trait SchemaTypeStore: Send + Sync {
 
     /// Deletes a type. `false` when it did not exist.
     async fn delete_schema_type(&self, name: &str) -> Result<bool>;
+
+    /// The names of the field indexes in the database (those whose name
+    /// [`FieldIndex::is_managed`] accepts), usable ones only: an index whose build failed
+    /// half-way is not listed. The default (an adapter without field indexes) lists none.
+    async fn list_field_indexes(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    /// Creates `index` (doing nothing when a usable index of that name exists), without
+    /// blocking writes to a populated table where the backend can (PostgreSQL builds it
+    /// `CONCURRENTLY`). The index serves exactly the expressions the backend's `where` compiler
+    /// writes for a field marked [`JsonField::indexed`](crate::query::JsonField::indexed).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) naming the index when a unique index cannot
+    /// be built because stored documents already share a value (nothing is left behind);
+    /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
+    async fn create_field_index(&self, index: &FieldIndex) -> Result<()> {
+        let _ = index;
+        Err(crate::Error::Unsupported {
+            backend: "this adapter",
+            operation: "field indexes",
+        })
+    }
+
+    /// Drops the field index `name`. `false` when it did not exist.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
+    async fn drop_field_index(&self, name: &str) -> Result<bool> {
+        let _ = name;
+        Err(crate::Error::Unsupported {
+            backend: "this adapter",
+            operation: "field indexes",
+        })
+    }
 }
 
 /// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
@@ -42,6 +79,18 @@ macro_rules! forward {
 
     async fn delete_schema_type(&self, name: &str) -> Result<bool> {
         (**self).delete_schema_type(name).await
+    }
+
+    async fn list_field_indexes(&self) -> Result<Vec<String>> {
+        (**self).list_field_indexes().await
+    }
+
+    async fn create_field_index(&self, index: &FieldIndex) -> Result<()> {
+        (**self).create_field_index(index).await
+    }
+
+    async fn drop_field_index(&self, name: &str) -> Result<bool> {
+        (**self).drop_field_index(name).await
     }
         }
     )*};

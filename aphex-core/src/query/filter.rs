@@ -159,6 +159,32 @@ pub struct JsonField {
     pub column: JsonColumn,
     /// The object keys.
     pub path: Vec<String>,
+    /// Set when the query's document type declares an index on this path in this perspective
+    /// ([`FieldIndex`](crate::schema::FieldIndex)): the value kind it is indexed for. A compiler
+    /// then writes conditions on values of that kind, and the sort, in exactly the form the
+    /// index holds, so the database can use it; the results are the same either way.
+    pub indexed: Option<IndexKind>,
+}
+
+/// The kind of value a field index holds: the declared field's JSON kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IndexKind {
+    /// JSON numbers (`number` fields).
+    Number,
+    /// JSON strings (`string`, `text`, `url`, `date`, `datetime` fields, a slug's `current`,
+    /// a reference's `_ref`).
+    Text,
+}
+
+impl IndexKind {
+    /// Whether `operand` is a value of this kind (only then can the index serve a condition).
+    pub fn holds(self, operand: &Operand) -> bool {
+        match self {
+            IndexKind::Number => operand.is_number(),
+            IndexKind::Text => matches!(operand, Operand::String(_)),
+        }
+    }
 }
 
 /// What a condition or sort key looks at.

@@ -14,7 +14,9 @@ mod paging;
 pub mod resolve;
 pub mod where_clause;
 
-pub use filter::{Column, ColumnKind, Field, Filter, JsonColumn, JsonField, Op, Operand, SortKey};
+pub use filter::{
+    Column, ColumnKind, Field, Filter, IndexKind, JsonColumn, JsonField, Op, Operand, SortKey,
+};
 pub(crate) use find::check_depth;
 pub use find::{FindOptions, Perspective};
 pub use paging::{FindResult, MAX_OFFSET, Page, Paging};

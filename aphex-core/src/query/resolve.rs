@@ -149,6 +149,7 @@ fn json_field(column: JsonColumn, segments: &[&str]) -> Field {
     Field::Json(JsonField {
         column,
         path: segments.iter().map(|s| s.to_string()).collect(),
+        indexed: None,
     })
 }
 

@@ -50,9 +50,45 @@ pub struct FieldDef {
     pub field_type: FieldType,
     /// Validation rules, checked on publish.
     pub rules: Rules,
+    /// A backend-native index on this field (Payload's `index: true`), in the perspectives the
+    /// scope names: schema sync creates it, and drops it when the declaration goes away. See
+    /// [`FieldIndex`](super::FieldIndex) for which fields can be indexed.
+    pub index: Option<IndexScope>,
+    /// Uniqueness enforced by the database (Payload's `unique: true`) among the documents of the
+    /// type, in the perspectives the scope names; a unique field is also indexed. A write that
+    /// would duplicate a value is [`Error::Conflict`](crate::Error::Conflict) naming the field
+    /// (`post.slug.current`). Documents without a value (missing, `null`, another JSON type)
+    /// never conflict.
+    pub unique: Option<IndexScope>,
     /// Other properties of the stored field (`options`, `hidden`, `initialValue`…), kept as
     /// they are.
     pub extra: Map<String, Value>,
+}
+
+/// Which copies of a document a field's [`index`](FieldDef::index) or
+/// [`unique`](FieldDef::unique) declaration covers. In JSON: `true` (both), `"draft"`,
+/// `"published"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IndexScope {
+    /// Drafts and published copies.
+    Both,
+    /// Drafts only: queries and writes in the draft perspective.
+    Draft,
+    /// Published copies only: queries in the published perspective, and publishing.
+    Published,
+}
+
+impl IndexScope {
+    /// Whether the scope covers `perspective`.
+    pub fn covers(self, perspective: crate::query::Perspective) -> bool {
+        use crate::query::Perspective;
+        match self {
+            IndexScope::Both => true,
+            IndexScope::Draft => perspective == Perspective::Draft,
+            IndexScope::Published => perspective == Perspective::Published,
+        }
+    }
 }
 
 /// The type of a field or of an array member.
@@ -238,6 +274,8 @@ impl FieldDef {
             description: None,
             field_type,
             rules: Rules::default(),
+            index: None,
+            unique: None,
             extra: Map::new(),
         }
     }
@@ -406,6 +444,32 @@ impl FieldDef {
     #[must_use]
     pub fn integer(mut self) -> Self {
         self.rules.integer = true;
+        self
+    }
+
+    /// Indexes the field for drafts and published copies ([`FieldDef::index`]).
+    #[must_use]
+    pub fn index(self) -> Self {
+        self.index_in(IndexScope::Both)
+    }
+
+    /// Indexes the field in the perspectives of `scope`.
+    #[must_use]
+    pub fn index_in(mut self, scope: IndexScope) -> Self {
+        self.index = Some(scope);
+        self
+    }
+
+    /// Makes the field unique among drafts and among published copies ([`FieldDef::unique`]).
+    #[must_use]
+    pub fn unique(self) -> Self {
+        self.unique_in(IndexScope::Both)
+    }
+
+    /// Makes the field unique in the perspectives of `scope`.
+    #[must_use]
+    pub fn unique_in(mut self, scope: IndexScope) -> Self {
+        self.unique = Some(scope);
         self
     }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::definition::{ArrayMember, FieldDef, FieldType, Rules, SchemaTypeDef};
+use super::definition::{ArrayMember, FieldDef, FieldType, IndexScope, Rules, SchemaTypeDef};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::SchemaKind;
 
@@ -138,8 +138,43 @@ pub(super) fn field_to_json(field: &FieldDef) -> Value {
     if !field.rules.is_default() {
         m.insert("validation".into(), rules_to_json(&field.rules));
     }
+    for (key, scope) in [("index", field.index), ("unique", field.unique)] {
+        if let Some(scope) = scope {
+            m.insert(key.into(), scope_to_json(scope));
+        }
+    }
     extra_into(&field.extra, &mut m);
     Value::Object(m)
+}
+
+fn scope_to_json(scope: IndexScope) -> Value {
+    match scope {
+        IndexScope::Both => Value::Bool(true),
+        IndexScope::Draft => Value::String("draft".into()),
+        IndexScope::Published => Value::String("published".into()),
+    }
+}
+
+/// `index` / `unique`: `true`, `false`/`null` (none), `"draft"` or `"published"`.
+fn parse_scope(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<Option<IndexScope>> {
+    match obj.get(key) {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Some(None),
+        Some(Value::Bool(true)) => Some(Some(IndexScope::Both)),
+        Some(Value::String(s)) if s == "draft" => Some(Some(IndexScope::Draft)),
+        Some(Value::String(s)) if s == "published" => Some(Some(IndexScope::Published)),
+        Some(_) => {
+            errors.push(
+                join(path, key),
+                "must be true, false, \"draft\" or \"published\"",
+            );
+            None
+        }
+    }
 }
 
 fn member_to_json(member: &ArrayMember) -> Value {
@@ -385,6 +420,8 @@ pub(super) fn parse_field(
             "of",
             "fields",
             "validation",
+            "index",
+            "unique",
         ],
     );
     let name = required_string(obj, "name", path, errors);
@@ -395,12 +432,16 @@ pub(super) fn parse_field(
         None | Some(Value::Null) => Some(Rules::default()),
         Some(v) => parse_rules(v, &join(path, "validation"), errors),
     };
+    let index = parse_scope(obj, "index", path, errors);
+    let unique = parse_scope(obj, "unique", path, errors);
     Some(FieldDef {
         name: name?,
         title: title?,
         description: description?,
         field_type: field_type?,
         rules: rules?,
+        index: index?,
+        unique: unique?,
         extra,
     })
 }

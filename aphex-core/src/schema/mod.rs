@@ -61,10 +61,12 @@
 //! - Whether a referenced document exists is not checked here (that needs the database).
 
 mod definition;
+mod indexes;
 mod json;
 mod registry;
 mod validate;
 
-pub use definition::{ArrayMember, FieldDef, FieldType, Rules, SchemaTypeDef};
+pub use definition::{ArrayMember, FieldDef, FieldType, IndexScope, Rules, SchemaTypeDef};
+pub use indexes::{FieldIndex, INDEX_PREFIX, UNIQUE_PREFIX};
 pub use registry::SchemaRegistry;
 pub use validate::ReferenceField;

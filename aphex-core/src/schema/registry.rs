@@ -11,6 +11,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::definition::{BUILT_IN_TYPES, FieldDef, FieldType, Rules, SchemaTypeDef};
+use super::indexes::{self, FieldIndex};
 use super::json::{index, join};
 use super::validate;
 use crate::error::{Error, Result, ValidationErrors};
@@ -32,6 +33,8 @@ pub struct SchemaRegistry {
     types: BTreeMap<String, SchemaTypeDef>,
     /// Every `regex` rule of every type, compiled, by pattern text.
     patterns: HashMap<String, Regex>,
+    /// The field indexes the document types declare.
+    indexes: Vec<FieldIndex>,
 }
 
 impl SchemaRegistry {
@@ -99,6 +102,51 @@ impl SchemaRegistry {
         Self::build(types, &self.patterns, ValidationErrors::default())
     }
 
+    /// Every field index the document types declare (`index` / `unique` on their fields), in
+    /// a stable order: what schema sync keeps in the database.
+    pub fn field_indexes(&self) -> &[FieldIndex] {
+        &self.indexes
+    }
+
+    /// The field indexes of one document type.
+    pub fn indexes_of<'a>(&'a self, doc_type: &'a str) -> impl Iterator<Item = &'a FieldIndex> {
+        self.indexes.iter().filter(move |i| i.doc_type == doc_type)
+    }
+
+    /// Marks the JSON fields of a list query on documents of `doc_type` that one of its field
+    /// indexes serves ([`JsonField::indexed`](crate::query::JsonField::indexed)).
+    pub fn mark_indexed(&self, doc_type: &str, query: &mut crate::query::ListQuery) {
+        let of_type: Vec<&FieldIndex> = self.indexes_of(doc_type).collect();
+        if !of_type.is_empty() {
+            indexes::mark(&of_type, query);
+        }
+    }
+
+    /// [`mark_indexed`](Self::mark_indexed) for a filter alone (what counting sends).
+    pub fn mark_indexed_filter(&self, doc_type: &str, filter: &mut crate::query::Filter) {
+        let of_type: Vec<&FieldIndex> = self.indexes_of(doc_type).collect();
+        if !of_type.is_empty() {
+            indexes::mark_filter(&of_type, filter);
+        }
+    }
+
+    /// `error` with a unique field index's name replaced by the field it guards: a
+    /// [`Error::Conflict`] whose constraint is the name of one of this registry's indexes names
+    /// `<type>.<field>` (`post.slug.current`) instead; any other error is returned as it is.
+    pub fn name_conflict(&self, error: Error) -> Error {
+        match error {
+            Error::Conflict { entity, constraint } => {
+                let constraint = self
+                    .indexes
+                    .iter()
+                    .find(|i| i.name == constraint)
+                    .map_or(constraint, FieldIndex::conflict_key);
+                Error::Conflict { entity, constraint }
+            }
+            other => other,
+        }
+    }
+
     /// Validates document `data` against type `type_name`, as publish does.
     ///
     /// # Errors
@@ -152,7 +200,12 @@ impl SchemaRegistry {
             patterns, errors, ..
         } = checker;
         errors.into_result()?;
-        Ok(SchemaRegistry { types, patterns })
+        let indexes = indexes::field_indexes(&types);
+        Ok(SchemaRegistry {
+            types,
+            patterns,
+            indexes,
+        })
     }
 }
 
@@ -193,13 +246,21 @@ impl<'a> Checker<'a> {
             );
         }
         let mut embeds = Vec::new();
-        self.check_fields(&def.fields, path, &mut embeds);
+        self.check_fields(&def.fields, path, false, &mut embeds);
         if def.kind == SchemaKind::Object {
             self.embeds.insert(path, embeds);
         }
     }
 
-    fn check_fields(&mut self, fields: &'a [FieldDef], parent: &str, embeds: &mut Vec<Embed<'a>>) {
+    /// Checks the fields of a type or inline object; `in_array` when the object is an array
+    /// member (its fields have no fixed path, so they cannot be indexed).
+    fn check_fields(
+        &mut self,
+        fields: &'a [FieldDef],
+        parent: &str,
+        in_array: bool,
+        embeds: &mut Vec<Embed<'a>>,
+    ) {
         let mut seen = HashSet::new();
         for field in fields {
             let path = join(parent, &format!("fields.{}", field.name));
@@ -213,7 +274,20 @@ impl<'a> Checker<'a> {
                 );
             }
             self.check_rules(&field.rules, &join(&path, "validation"));
-            self.check_field_type(&field.field_type, &path, embeds);
+            for (key, declared) in [("index", field.index), ("unique", field.unique)] {
+                if declared.is_none() {
+                    continue;
+                }
+                if !indexes::can_index(&field.field_type) {
+                    self.errors.push(join(&path, key), indexes::INDEXABLE);
+                } else if in_array {
+                    self.errors.push(
+                        join(&path, key),
+                        "fields inside arrays cannot be indexed (an array item has no fixed path)",
+                    );
+                }
+            }
+            self.check_field_type(&field.field_type, &path, in_array, embeds);
         }
     }
 
@@ -263,6 +337,7 @@ impl<'a> Checker<'a> {
         &mut self,
         field_type: &'a FieldType,
         path: &str,
+        in_array: bool,
         embeds: &mut Vec<Embed<'a>>,
     ) {
         match field_type {
@@ -297,10 +372,10 @@ impl<'a> Checker<'a> {
                             format!("duplicate member type `{}`", member.type_name()),
                         );
                     }
-                    self.check_field_type(member, &member_path, embeds);
+                    self.check_field_type(member, &member_path, true, embeds);
                 }
             }
-            FieldType::Object { fields } => self.check_fields(fields, path, embeds),
+            FieldType::Object { fields } => self.check_fields(fields, path, in_array, embeds),
             FieldType::Named(name) => {
                 let message = match self.types.get(name).map(|d| d.kind) {
                     Some(SchemaKind::Object) => {

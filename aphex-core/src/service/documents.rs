@@ -22,8 +22,8 @@ use crate::model::{
 };
 use crate::ports::{DatabaseAdapter, DraftUpdate, PublishChange, PublishUpdate, Snapshot, Stores};
 use crate::query::{
-    Column, Field, Filter, FindOptions, FindResult, Op, Operand, Paging, Perspective, Target,
-    check_depth,
+    Column, Field, Filter, FindOptions, FindResult, ListQuery, Op, Operand, Paging, Perspective,
+    Target, check_depth,
 };
 use crate::schema::{ReferenceField, SchemaRegistry};
 
@@ -166,7 +166,8 @@ impl DocumentService {
             return self
                 .db
                 .insert_document_with_first_version(&new, &first_version(&new))
-                .await;
+                .await
+                .map_err(|e| self.field_conflict(e));
         }
         // The first snapshot: retention has nothing to prune (it keeps at least one).
         unit_of_work!(&*self.db, |stores| {
@@ -174,6 +175,7 @@ impl DocumentService {
             stores.insert_version(first_version(&new)).await?;
             Ok(doc)
         })
+        .map_err(|e| self.field_conflict(e))
     }
 
     /// Creates many draft documents, each with its first version snapshot, as
@@ -219,7 +221,8 @@ impl DocumentService {
             stores.insert_documents(&docs).await?;
             let firsts = docs.iter().map(first_version).collect();
             stores.insert_first_versions(firsts).await
-        })?;
+        })
+        .map_err(|e| self.field_conflict(e))?;
         Ok(docs.into_iter().map(|d| d.id).collect())
     }
 
@@ -279,8 +282,7 @@ impl DocumentService {
     /// [`Error::InvalidQuery`] for a bad filter, sort, page or depth; nothing is sent to the
     /// database.
     pub async fn find(&self, options: &FindOptions) -> Result<FindResult<Document>> {
-        let target = Target::Documents(options.perspective);
-        let query = options.resolve(target, scope(options)?)?;
+        let query = self.list_query(options)?;
         let page = self.db.find_documents(&query).await?;
         let mut docs = page.rows;
         references::resolve(
@@ -298,14 +300,33 @@ impl DocumentService {
         Ok(FindResult::new(docs, page.total, query.paging))
     }
 
+    /// The resolved query [`find`](Self::find) sends to the store for `options`: the filter with
+    /// the type (and, published, the status) added, the sort ending in `id`, the page, and the
+    /// fields a field index of the type serves marked. For diagnostics — e.g.
+    /// `SeaAdapter::explain_find_documents` shows the database's plan for it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] as `find`.
+    pub fn list_query(&self, options: &FindOptions) -> Result<ListQuery> {
+        let target = Target::Documents(options.perspective);
+        let mut query = options.resolve(target, scope(options)?)?;
+        if let Some(doc_type) = &options.doc_type {
+            read_registry(&self.schemas)?.mark_indexed(doc_type, &mut query);
+        }
+        Ok(query)
+    }
+
     /// How many documents match `options` (its type, filter and perspective; sort, page and
     /// depth do not apply).
     ///
     /// # Errors
     /// [`Error::InvalidQuery`] for a bad filter.
     pub async fn count(&self, options: &FindOptions) -> Result<u64> {
-        let filter =
+        let mut filter =
             options.resolve_filter(Target::Documents(options.perspective), scope(options)?)?;
+        if let Some(doc_type) = &options.doc_type {
+            read_registry(&self.schemas)?.mark_indexed_filter(doc_type, &mut filter);
+        }
         self.db.count_documents(&filter).await
     }
 
@@ -339,7 +360,9 @@ impl DocumentService {
         if self.db.capabilities().one_statement_save {
             // The write, its snapshot and retention in one atomic statement: no transaction.
             let snapshot = self.snapshot_spec();
-            return work::statement(|| self.db.update_draft_with_snapshot(&update, snapshot)).await;
+            return work::statement(|| self.db.update_draft_with_snapshot(&update, snapshot))
+                .await
+                .map_err(|e| self.field_conflict(e));
         }
         let at = update.updated_at;
         unit_of_work!(&*self.db, |stores| {
@@ -347,6 +370,7 @@ impl DocumentService {
             self.snapshot(stores, &doc, VersionEvent::Draft, at).await?;
             Ok(doc)
         })
+        .map_err(|e| self.field_conflict(e))
     }
 
     /// Publishes the current draft: validates it against its type (including the document types
@@ -371,7 +395,9 @@ impl DocumentService {
             // draft that was read and validated, without a transaction.
             let update = self.prepare_publish(&*self.db, id, options).await?;
             let snapshot = self.snapshot_spec();
-            return work::statement(|| self.db.publish_with_snapshot(&update, snapshot)).await;
+            return work::statement(|| self.db.publish_with_snapshot(&update, snapshot))
+                .await
+                .map_err(|e| self.field_conflict(e));
         }
         unit_of_work!(&*self.db, |stores| {
             let update = self.prepare_publish(stores, id, options).await?;
@@ -381,6 +407,15 @@ impl DocumentService {
                 .await?;
             Ok(doc)
         })
+        .map_err(|e| self.field_conflict(e))
+    }
+
+    /// A unique field index's conflict names the field (`post.slug.current`), not the index.
+    fn field_conflict(&self, error: Error) -> Error {
+        match read_registry(&self.schemas) {
+            Ok(registry) => registry.name_conflict(error),
+            Err(_) => error,
+        }
     }
 
     /// The publish of the current draft, validated (with its reference targets' types) and

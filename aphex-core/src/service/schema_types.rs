@@ -15,7 +15,7 @@ use super::{limits, read_registry, values};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{SchemaKind, SchemaType, now};
 use crate::ports::DatabaseAdapter;
-use crate::schema::{SchemaRegistry, SchemaTypeDef};
+use crate::schema::{FieldIndex, SchemaRegistry, SchemaTypeDef};
 
 /// How a sync treats stored types that the code does not define.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -37,6 +37,12 @@ pub struct SyncReport {
     pub upserted: Vec<String>,
     /// Types deleted because they are no longer defined in code.
     pub deleted: Vec<String>,
+    /// Field indexes created (their names), for `index` / `unique` declarations new to the
+    /// database.
+    pub indexes_created: Vec<String>,
+    /// Field indexes dropped: their declaration went away (or, with [`SchemaSync::Exact`],
+    /// their type did).
+    pub indexes_dropped: Vec<String>,
 }
 
 /// Schema types. Get it from [`Cms::schema_types`](crate::Cms::schema_types).
@@ -87,8 +93,42 @@ impl SchemaTypeService {
                 }
             }
         }
+        let owned = |name: &str| {
+            mode == SchemaSync::Exact
+                || registry
+                    .types()
+                    .any(|t| FieldIndex::belongs_to(name, &t.name))
+        };
+        self.sync_indexes(&registry, owned, &mut report).await?;
         *self.registry.write().map_err(poisoned)? = registry;
         Ok(report)
+    }
+
+    /// Makes the field indexes in the database those `registry` declares: creates the missing
+    /// ones, then drops the managed ones it does not declare for which `owned` is true (an
+    /// index of a type this code does not define is kept by an additive sync).
+    async fn sync_indexes(
+        &self,
+        registry: &SchemaRegistry,
+        owned: impl Fn(&str) -> bool,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let existing = self.db.list_field_indexes().await?;
+        let wanted = registry.field_indexes();
+        for index in wanted.iter().filter(|i| !existing.contains(&i.name)) {
+            self.db
+                .create_field_index(index)
+                .await
+                .map_err(|e| registry.name_conflict(e))?;
+            report.indexes_created.push(index.name.clone());
+        }
+        for name in existing {
+            if !wanted.iter().any(|i| i.name == name) && owned(&name) {
+                self.db.drop_field_index(&name).await?;
+                report.indexes_dropped.push(name);
+            }
+        }
+        Ok(())
     }
 
     /// Adds or replaces one type.
@@ -99,6 +139,9 @@ impl SchemaTypeService {
         check_limits(&def)?;
         let next = read_registry(&self.registry)?.with(def.clone())?;
         let stored = self.db.upsert_schema_type(&row(&def)).await?;
+        let this_type = |name: &str| FieldIndex::belongs_to(name, &def.name);
+        self.sync_indexes(&next, this_type, &mut SyncReport::default())
+            .await?;
         *self.registry.write().map_err(poisoned)? = next;
         Ok(stored)
     }
@@ -115,6 +158,9 @@ impl SchemaTypeService {
         if !self.db.delete_schema_type(name).await? {
             return Err(Error::not_found("schema type", name));
         }
+        let this_type = |index: &str| FieldIndex::belongs_to(index, name);
+        self.sync_indexes(&next, this_type, &mut SyncReport::default())
+            .await?;
         *self.registry.write().map_err(poisoned)? = next;
         Ok(())
     }

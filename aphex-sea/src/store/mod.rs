@@ -90,8 +90,11 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
 impl<B: SeaBackend> SeaAdapter<B> {
     /// The database's plan for the page query of
     /// [`find_documents`](aphex_core::ports::DocumentStore::find_documents) — the exact
-    /// statement, run under `EXPLAIN` (PostgreSQL) or `EXPLAIN QUERY PLAN` (SQLite) — one line
-    /// per plan row. For diagnosing performance, e.g. whether an index serves a filter.
+    /// statement — one line per plan row. For diagnosing performance, e.g. whether an index
+    /// serves a filter. PostgreSQL: the plan of the statement prepared as the adapter prepares
+    /// it (`PREPARE` + `EXPLAIN EXECUTE` with the query's values, so the session's
+    /// `plan_cache_mode` decides between a custom and a generic plan). SQLite:
+    /// `EXPLAIN QUERY PLAN`.
     ///
     /// # Errors
     /// [`Error::InvalidQuery`] for a bad query, [`Error::Backend`] when the database fails.
@@ -99,16 +102,44 @@ impl<B: SeaBackend> SeaAdapter<B> {
         let mut stmt = self
             .page_select::<crate::where_sql::Documents>(query)?
             .build(self.conn.get_database_backend());
-        let (prefix, column) = match self.dialect() {
-            Dialect::Postgres => ("EXPLAIN ", "QUERY PLAN"),
-            Dialect::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
+        let err = self.err("query plan");
+        let (rows, column) = match self.dialect() {
+            Dialect::Postgres => {
+                use sea_orm::sea_query::{PostgresQueryBuilder, QueryBuilder};
+                let args: Vec<String> = stmt
+                    .values
+                    .take()
+                    .map(|v| v.0)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|v| PostgresQueryBuilder.value_to_string(v))
+                    .collect();
+                let args = if args.is_empty() {
+                    String::new()
+                } else {
+                    format!("({})", args.join(", "))
+                };
+                // One connection for PREPARE, EXPLAIN and DEALLOCATE.
+                let tx = self.conn.begin().await.map_err(&err)?;
+                tx.execute_unprepared(&format!("PREPARE aphex_explain AS {}", stmt.sql))
+                    .await
+                    .map_err(&err)?;
+                let explained = tx
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Postgres,
+                        format!("EXPLAIN EXECUTE aphex_explain{args}"),
+                    ))
+                    .await;
+                let deallocated = tx.execute_unprepared("DEALLOCATE aphex_explain").await;
+                tx.rollback().await.map_err(&err)?;
+                deallocated.map_err(&err)?;
+                (explained.map_err(&err)?, "QUERY PLAN")
+            }
+            Dialect::Sqlite => {
+                stmt.sql.insert_str(0, "EXPLAIN QUERY PLAN ");
+                (self.conn.query_all_raw(stmt).await.map_err(&err)?, "detail")
+            }
         };
-        stmt.sql.insert_str(0, prefix);
-        let rows = self
-            .conn
-            .query_all_raw(stmt)
-            .await
-            .map_err(self.err("query plan"))?;
         let lines = rows
             .iter()
             .map(|row| row.try_get::<String>("", column))
