@@ -45,6 +45,7 @@ pub mod documents;
 pub mod errors;
 pub mod fixtures;
 pub mod indexes;
+pub mod keyset;
 pub mod profiles;
 pub mod published;
 pub mod query;
@@ -88,6 +89,7 @@ pub fn cases() -> Vec<Case> {
         bulk::cases(),
         query::cases(),
         indexes::cases(),
+        keyset::cases(),
         published::cases(),
         references::cases(),
         versions::cases(),

@@ -13,7 +13,7 @@
 
 use mongodb::bson::{Bson, Document, doc};
 
-use aphex_core::query::{Column, Field, Filter, JsonColumn, Op, Operand, SortKey};
+use aphex_core::query::{Column, Field, Filter, JsonColumn, JsonType, Op, Operand, SortKey};
 use aphex_core::{Error, Result};
 
 use crate::value::date;
@@ -257,6 +257,25 @@ impl<T: MongoTable> BsonCompiler<T> {
                     p,
                     vec![field(doc! { "$elemMatch": { "$eq": value, "$type": ty } })],
                 )
+            }
+            // Scalar types exclude arrays (MongoDB's `$type` would match an array holding one).
+            Op::TypeIn(types) => {
+                let alternatives: Vec<Document> = types
+                    .iter()
+                    .map(|t| match t {
+                        JsonType::Array => field(doc! { "$type": "array" }),
+                        other => {
+                            let alias = match other {
+                                JsonType::Number => "number",
+                                JsonType::String => "string",
+                                JsonType::Object => "object",
+                                _ => "bool",
+                            };
+                            doc! { "$and": [field(not_array()), field(doc! { "$type": alias })] }
+                        }
+                    })
+                    .collect();
+                Self::guarded(p, vec![doc! { "$or": alternatives }])
             }
             Op::All(list) => {
                 let each: Vec<Document> = list

@@ -261,6 +261,26 @@ async fn declared_field_indexes_serve_queries() {
         p.contains(published.as_str()),
         "published copies have their own index:\n{p}"
     );
+    // A keyset page deep in the order seeks in the index: a row comparison on the indexed
+    // terms is an index condition, so page 1000 reads what page 1 reads.
+    let first = cms
+        .documents()
+        .find(
+            &FindOptions::new()
+                .doc_type("post")
+                .sort("-views")
+                .limit(20)
+                .count(false),
+        )
+        .await
+        .expect("first page");
+    let cursor = first.next_cursor.expect("more pages");
+    let p = plan(FindOptions::new().sort("-views").limit(20).after(cursor)).await;
+    assert!(
+        p.contains(views.as_str()) && p.contains("Index Cond: (ROW("),
+        "a keyset page seeks with the index:\n{p}"
+    );
+    assert!(full_sorts(&p).is_empty(), "{p}");
     // An unindexed sort still sorts (the test would notice a plan that never sorts).
     let p = plan(FindOptions::new().sort("-label").limit(20)).await;
     assert!(!full_sorts(&p).is_empty(), "{p}");

@@ -9,10 +9,12 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, NullOrdering, Order};
 use sea_orm::{EntityTrait, IdenStatic, Value};
 
-use aphex_core::query::{Column, ColumnKind, Field, Filter, JsonColumn, Op, Operand, SortKey};
+use aphex_core::query::{
+    Column, ColumnKind, Field, Filter, JsonColumn, KeyValue, ListQuery, Op, Operand, SortKey,
+};
 use aphex_core::{Error, Result};
 
-use crate::dialect::{Dialect, Join, JsonPath, escape_like, literal};
+use crate::dialect::{Cmp, Dialect, Join, JsonPath, escape_like, literal};
 use crate::entity::{asset, document};
 
 /// A table the `where` language can query: maps core columns to entity columns.
@@ -196,8 +198,8 @@ impl<T: QueryTable> SqlCompiler<T> {
             Op::Contains(Operand::String(s)) => self.contains(text(), s),
             Op::StartsWith(s) => self.dialect.ilike(text(), format!("{}%", escape_like(s))),
             Op::EndsWith(s) => self.dialect.ilike(text(), format!("%{}", escape_like(s))),
-            // Columns hold no arrays; resolution never produces these.
-            Op::Contains(_) | Op::All(_) => self.dialect.bool_literal(false),
+            // Columns hold no arrays and have one type; resolution never produces these.
+            Op::Contains(_) | Op::All(_) | Op::TypeIn(_) => self.dialect.bool_literal(false),
             _ => return Err(self.unknown_operator()),
         })
     }
@@ -219,10 +221,10 @@ impl<T: QueryTable> SqlCompiler<T> {
             Op::Eq(o) => j.equals(o),
             Op::In(list) => j.equals_any(list),
             Op::Exists => j.exists(),
-            Op::Gt(o) => j.compare(o, |e, v| e.gt(v)),
-            Op::Gte(o) => j.compare(o, |e, v| e.gte(v)),
-            Op::Lt(o) => j.compare(o, |e, v| e.lt(v)),
-            Op::Lte(o) => j.compare(o, |e, v| e.lte(v)),
+            Op::Gt(o) => j.compare(o, Cmp::Gt),
+            Op::Gte(o) => j.compare(o, Cmp::Gte),
+            Op::Lt(o) => j.compare(o, Cmp::Lt),
+            Op::Lte(o) => j.compare(o, Cmp::Lte),
             Op::Like(p) => self.dialect.like(j.text(), p),
             Op::StartsWith(s) => self.dialect.ilike(j.text(), format!("{}%", escape_like(s))),
             Op::EndsWith(s) => self.dialect.ilike(j.text(), format!("%{}", escape_like(s))),
@@ -236,9 +238,49 @@ impl<T: QueryTable> SqlCompiler<T> {
                 in_string.or(in_array)
             }
             Op::Contains(o) => j.array_contains_all(std::slice::from_ref(o)),
+            Op::TypeIn(types) => j.type_in(types),
             Op::All(list) => j.array_contains_all(list),
             _ => return Err(self.unknown_operator()),
         })
+    }
+
+    /// A keyset page's condition an index can seek with: the first sort key at or beyond the
+    /// position, as a row comparison of its terms — `(rank, value) >= (r, v)` for a JSON key
+    /// (`<=` descending), `column >= v` for a column — which a B-tree index led by those terms
+    /// reads from that point on. Only ever true where the exact position condition (in the
+    /// filter) can be: rows of the same type rank have the value term set, and a descending
+    /// nullable column (NULLs last) gets none.
+    pub(crate) fn keyset_seek(&self, query: &ListQuery) -> Result<Option<Expr>> {
+        let (Some(key), Some(after)) = (query.sort.first(), &query.after) else {
+            return Ok(None);
+        };
+        let Some(value) = after.values.first() else {
+            return Ok(None);
+        };
+        match (&key.field, value) {
+            (Field::Column(c), KeyValue::Column(Some(o))) => {
+                // A descending nullable column has its NULLs after every value; a text column
+                // sorts by code point, which its B-tree index does not (PostgreSQL).
+                if (key.descending && c.nullable()) || c.kind() == ColumnKind::Text {
+                    return Ok(None);
+                }
+                let (expr, _) = self.column(*c)?;
+                let position = self.dialect.operand(o);
+                Ok(Some(if key.descending {
+                    expr.lte(position)
+                } else {
+                    expr.gte(position)
+                }))
+            }
+            (Field::Json(j), KeyValue::Json { kind, value }) => {
+                Ok(self
+                    .json_path(j)?
+                    .seek(*kind, value.as_ref(), key.descending, |o| {
+                        self.dialect.operand(o)
+                    }))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// ORDER BY terms: each key (JSON keys expand to type rank + value), nulls first ascending

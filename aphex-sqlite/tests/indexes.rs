@@ -129,6 +129,27 @@ async fn declared_field_indexes_serve_queries() {
         p.contains(&published),
         "published copies have their own index:\n{p}"
     );
+    // A keyset page deep in the order seeks in the index (a row-value range on its terms).
+    let first = cms
+        .documents()
+        .find(
+            &FindOptions::new()
+                .doc_type("post")
+                .sort("-views")
+                .limit(20)
+                .count(false),
+        )
+        .await
+        .expect("first page");
+    let cursor = first.next_cursor.expect("more pages");
+    let p = plan(FindOptions::new().sort("-views").limit(20).after(cursor)).await;
+    assert!(
+        p.contains(&format!(
+            "SEARCH cms_documents USING INDEX {views} (type=? AND <expr><?)"
+        )),
+        "a keyset page seeks with the index:\n{p}"
+    );
+    assert!(!p.contains("USE TEMP B-TREE FOR ORDER BY"), "{p}");
     // An unindexed sort sorts the collection (the check above can fail).
     let p = plan(FindOptions::new().sort("-label").limit(20)).await;
     assert!(p.contains("USE TEMP B-TREE FOR ORDER BY"), "{p}");

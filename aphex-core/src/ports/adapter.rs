@@ -32,6 +32,12 @@ pub struct Capabilities {
     /// write a draft save or a publish with its snapshot and retention in ONE atomic statement,
     /// so they need no transaction (PostgreSQL's data-modifying `WITH`).
     pub one_statement_save: bool,
+    /// Objects and arrays at a sort key tie within their type (the sort's later keys and `id`
+    /// order them), so a keyset page can start after a document whose sort value is one.
+    /// Without it (MongoDB orders them by their contents) such a page is
+    /// [`Error::Unsupported`](crate::Error::Unsupported); pages positioned on numbers, strings,
+    /// booleans and missing values work everywhere.
+    pub composite_sort_ties: bool,
 }
 
 impl Capabilities {
@@ -41,12 +47,19 @@ impl Capabilities {
             transactions,
             one_statement_create: false,
             one_statement_save: false,
+            composite_sort_ties: false,
         }
     }
 
     /// Declares [`one_statement_create`](Self::one_statement_create).
     pub fn one_statement_create(mut self, yes: bool) -> Self {
         self.one_statement_create = yes;
+        self
+    }
+
+    /// Declares [`composite_sort_ties`](Self::composite_sort_ties).
+    pub fn composite_sort_ties(mut self, yes: bool) -> Self {
+        self.composite_sort_ties = yes;
         self
     }
 

@@ -250,6 +250,48 @@ pub enum Op {
     EndsWith(String),
     /// The value is an array containing every operand (never empty after resolution).
     All(Vec<Operand>),
+    /// The value (JSON fields only) has one of these JSON types (never empty). Keyset pages
+    /// ([`Keyset`](super::Keyset)) compare positions by the sort's type order with it.
+    TypeIn(Vec<JsonType>),
+}
+
+/// A JSON type that is not `null`, in the sort's type order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JsonType {
+    /// Numbers (rank 1).
+    Number,
+    /// Strings (rank 2).
+    String,
+    /// Objects (rank 3).
+    Object,
+    /// Arrays (rank 4).
+    Array,
+    /// Booleans (rank 5).
+    Boolean,
+}
+
+impl JsonType {
+    /// Every type, in sort order.
+    pub const ALL: [JsonType; 5] = [
+        JsonType::Number,
+        JsonType::String,
+        JsonType::Object,
+        JsonType::Array,
+        JsonType::Boolean,
+    ];
+
+    /// The type's place in the sort order: 1 (numbers) to 5 (booleans); a missing or null
+    /// value is 0.
+    pub fn rank(self) -> u8 {
+        match self {
+            JsonType::Number => 1,
+            JsonType::String => 2,
+            JsonType::Object => 3,
+            JsonType::Array => 4,
+            JsonType::Boolean => 5,
+        }
+    }
 }
 
 /// A resolved, simplified filter. `True`/`False` never appear inside `And`/`Or`/`Not` when the

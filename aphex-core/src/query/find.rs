@@ -42,7 +42,7 @@ impl Perspective {
 ///   "offset": 0 | "page": 1, "perspective": "draft" | "published", "depth": 0}`.
 /// Nothing is checked until the options are used ([`FindOptions::paging`],
 /// [`FindOptions::resolve`]); then every bad value is an [`Error::InvalidQuery`] naming it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FindOptions {
     /// Only documents of this type; `None` means every type (ignored for assets).
@@ -61,6 +61,31 @@ pub struct FindOptions {
     pub perspective: Perspective,
     /// How many levels of references to resolve (0..=10).
     pub depth: u32,
+    /// A keyset page: the documents after the position this cursor (a page's
+    /// [`next_cursor`](super::FindResult::next_cursor)) names, in the same sort and
+    /// perspective. Not together with `offset` or `page`.
+    pub after: Option<String>,
+    /// Whether the result counts every matching document (`total_docs`, `total_pages`;
+    /// default `true`). A list page that does not show a total skips the count, which costs as
+    /// much as reading every match.
+    pub count: bool,
+}
+
+impl Default for FindOptions {
+    fn default() -> Self {
+        FindOptions {
+            doc_type: None,
+            where_clause: None,
+            sort: Vec::new(),
+            limit: None,
+            offset: None,
+            page: None,
+            perspective: Perspective::default(),
+            depth: 0,
+            after: None,
+            count: true,
+        }
+    }
 }
 
 impl FindOptions {
@@ -114,6 +139,19 @@ impl FindOptions {
     /// Sets the reference depth.
     pub fn depth(mut self, depth: u32) -> Self {
         self.depth = depth;
+        self
+    }
+
+    /// Continues after a page: the cursor is that page's
+    /// [`next_cursor`](super::FindResult::next_cursor).
+    pub fn after(mut self, cursor: impl Into<String>) -> Self {
+        self.after = Some(cursor.into());
+        self
+    }
+
+    /// Whether to count every matching document (default `true`).
+    pub fn count(mut self, count: bool) -> Self {
+        self.count = count;
         self
     }
 
@@ -171,6 +209,18 @@ impl FindOptions {
                     opts.depth = u32::try_from(uint()?)
                         .map_err(|_| Error::invalid_query("depth", "too large"))?
                 }
+                "after" => {
+                    opts.after = match v {
+                        Value::Null => None,
+                        Value::String(c) => Some(c.clone()),
+                        _ => return Err(Error::invalid_query("after", "expected a cursor string")),
+                    }
+                }
+                "count" => {
+                    opts.count = v
+                        .as_bool()
+                        .ok_or_else(|| Error::invalid_query("count", "expected true or false"))?
+                }
                 "perspective" => {
                     opts.perspective = v.as_str().and_then(Perspective::parse).ok_or_else(|| {
                         Error::invalid_query("perspective", "expected `draft` or `published`")
@@ -190,6 +240,12 @@ impl FindOptions {
     /// [`Error::InvalidQuery`] naming `limit`, `offset` or `page`.
     pub fn paging(&self) -> Result<Paging> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if self.after.is_some() && (self.offset.is_some() || self.page.is_some()) {
+            return Err(Error::invalid_query(
+                "after",
+                "a keyset page (`after`) takes no `offset` or `page`",
+            ));
+        }
         match (self.offset, self.page) {
             (Some(_), Some(_)) => Err(Error::invalid_query(
                 "page",
@@ -229,10 +285,25 @@ impl FindOptions {
     pub fn resolve(&self, target: Target, extra: Vec<Filter>) -> Result<ListQuery> {
         let paging = self.paging()?;
         self.checked_depth()?;
+        let sort = target.sort(&self.sort)?;
+        let after = match (&self.after, target) {
+            (None, _) => None,
+            (Some(cursor), Target::Documents(perspective)) => {
+                Some(super::cursor::decode(cursor, &sort, perspective)?)
+            }
+            (Some(_), _) => {
+                return Err(Error::invalid_query(
+                    "after",
+                    "keyset pages are for documents; page assets with `offset` or `page`",
+                ));
+            }
+        };
         Ok(ListQuery {
             filter: self.resolve_filter(target, extra)?,
-            sort: target.sort(&self.sort)?,
+            sort,
             paging,
+            after,
+            count: self.count,
         })
     }
 }

@@ -8,14 +8,17 @@
 //! - [`filter`]: the resolved tree that the SQL and BSON compilers translate. Compilers never see
 //!   raw user input, and every check that can fail happens before the database is contacted.
 
+pub(crate) mod cursor;
 pub mod filter;
 mod find;
 mod paging;
 pub mod resolve;
 pub mod where_clause;
 
+pub use cursor::{KeyValue, Keyset};
 pub use filter::{
-    Column, ColumnKind, Field, Filter, IndexKind, JsonColumn, JsonField, Op, Operand, SortKey,
+    Column, ColumnKind, Field, Filter, IndexKind, JsonColumn, JsonField, JsonType, Op, Operand,
+    SortKey,
 };
 pub(crate) use find::check_depth;
 pub use find::{FindOptions, Perspective};

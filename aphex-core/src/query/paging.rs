@@ -114,26 +114,92 @@ impl<T> Page<T> {
 }
 
 /// One page of results with Payload-style pagination metadata.
+///
+/// A page found with [`FindOptions::count`](super::FindOptions::count) off has
+/// `counted == false`: `total_docs` and `total_pages` are then 0 and mean nothing (JSON:
+/// `"totalDocs": null, "totalPages": null`). A keyset page
+/// ([`FindOptions::after`](super::FindOptions::after)) has `offset` 0 and `page` 0 (it has no
+/// number), and `has_prev_page` true.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "FindResultJson<T>", into = "FindResultJson<T>")]
+#[serde(bound(
+    serialize = "T: Serialize + Clone",
+    deserialize = "T: Deserialize<'de>"
+))]
 #[non_exhaustive]
 pub struct FindResult<T> {
     /// The page.
     pub docs: Vec<T>,
-    /// Matching rows in total.
+    /// Matching rows in total (0 when not [`counted`](Self::counted)).
     pub total_docs: u64,
     /// Page size.
     pub limit: u64,
-    /// Rows skipped.
+    /// Rows skipped (0 on a keyset page).
     pub offset: u64,
-    /// 1-based page number (`offset / limit + 1`).
+    /// 1-based page number (`offset / limit + 1`; 0 on a keyset page).
     pub page: u64,
-    /// `ceil(total_docs / limit)`.
+    /// `ceil(total_docs / limit)` (0 when not counted).
     pub total_pages: u64,
     /// More rows after this page.
     pub has_next_page: bool,
     /// Rows before this page.
     pub has_prev_page: bool,
+    /// Whether `total_docs` and `total_pages` were counted.
+    pub counted: bool,
+    /// When there are more rows: the cursor of this page's last row, for
+    /// [`FindOptions::after`](super::FindOptions::after) — the next page, read from where this
+    /// one ended.
+    pub next_cursor: Option<String>,
+}
+
+/// The JSON form: `totalDocs` / `totalPages` are `null` when not counted.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FindResultJson<T> {
+    docs: Vec<T>,
+    total_docs: Option<u64>,
+    limit: u64,
+    offset: u64,
+    page: u64,
+    total_pages: Option<u64>,
+    has_next_page: bool,
+    has_prev_page: bool,
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+impl<T> From<FindResult<T>> for FindResultJson<T> {
+    fn from(r: FindResult<T>) -> Self {
+        let counted = |n: u64| r.counted.then_some(n);
+        FindResultJson {
+            total_docs: counted(r.total_docs),
+            total_pages: counted(r.total_pages),
+            docs: r.docs,
+            limit: r.limit,
+            offset: r.offset,
+            page: r.page,
+            has_next_page: r.has_next_page,
+            has_prev_page: r.has_prev_page,
+            next_cursor: r.next_cursor,
+        }
+    }
+}
+
+impl<T> From<FindResultJson<T>> for FindResult<T> {
+    fn from(j: FindResultJson<T>) -> Self {
+        FindResult {
+            counted: j.total_docs.is_some(),
+            total_docs: j.total_docs.unwrap_or(0),
+            total_pages: j.total_pages.unwrap_or(0),
+            docs: j.docs,
+            limit: j.limit,
+            offset: j.offset,
+            page: j.page,
+            has_next_page: j.has_next_page,
+            has_prev_page: j.has_prev_page,
+            next_cursor: j.next_cursor,
+        }
+    }
 }
 
 impl<T> FindResult<T> {
@@ -150,6 +216,42 @@ impl<T> FindResult<T> {
             total_pages: total_docs.div_ceil(limit),
             has_next_page: offset.saturating_add(shown) < total_docs,
             has_prev_page: offset > 0,
+            counted: true,
+            next_cursor: None,
+        }
+    }
+
+    /// The result of `query`, from the rows and total its store returned: when the store
+    /// fetched one row more than the page ([`ListQuery::peeks`](super::ListQuery::peeks)), that
+    /// row only tells that a next page exists, and is dropped.
+    pub fn from_page(mut page: Page<T>, query: &super::ListQuery) -> Self {
+        if !query.peeks() {
+            return FindResult::new(page.rows, page.total, query.paging);
+        }
+        let limit = usize::try_from(query.paging.limit()).unwrap_or(usize::MAX);
+        let has_next_page = page.rows.len() > limit;
+        page.rows.truncate(limit);
+        let keyset = query.after.is_some();
+        let total = query.count.then_some(page.total);
+        let (limit, offset) = (
+            query.paging.limit(),
+            if keyset { 0 } else { query.paging.offset() },
+        );
+        FindResult {
+            docs: page.rows,
+            total_docs: total.unwrap_or(0),
+            limit,
+            offset,
+            page: if keyset {
+                0
+            } else {
+                query.paging.page_number()
+            },
+            total_pages: total.map_or(0, |t| t.div_ceil(limit)),
+            has_next_page,
+            has_prev_page: keyset || offset > 0,
+            counted: total.is_some(),
+            next_cursor: None,
         }
     }
 
@@ -164,6 +266,8 @@ impl<T> FindResult<T> {
             total_pages: self.total_pages,
             has_next_page: self.has_next_page,
             has_prev_page: self.has_prev_page,
+            counted: self.counted,
+            next_cursor: self.next_cursor,
         }
     }
 }

@@ -25,12 +25,40 @@ pub enum Target {
 /// A fully resolved list query, as the stores receive it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
-    /// Rows to return.
+    /// Rows to return (and to count).
     pub filter: Filter,
     /// Order; always ends with `id`.
     pub sort: Vec<SortKey>,
     /// The page.
     pub paging: Paging,
+    /// A keyset page: the rows must also be after this position (its `filter`), which the
+    /// count ignores.
+    pub after: Option<super::Keyset>,
+    /// Whether the store counts the rows matching `filter` ([`Page::total`](super::Page); 0
+    /// when not).
+    pub count: bool,
+}
+
+impl ListQuery {
+    /// How many rows the store fetches: the page, and one more when the caller learns from it
+    /// whether a next page exists (a keyset page, or a page without a count).
+    pub fn fetch_limit(&self) -> u64 {
+        self.paging.limit() + u64::from(self.peeks())
+    }
+
+    /// Whether one row more than the page is fetched (see [`fetch_limit`](Self::fetch_limit)).
+    pub fn peeks(&self) -> bool {
+        self.after.is_some() || !self.count
+    }
+
+    /// The filter of the rows of the page: [`filter`](Self::filter) and, for a keyset page,
+    /// its position.
+    pub fn page_filter(&self) -> Filter {
+        match &self.after {
+            Some(after) => Filter::and(vec![self.filter.clone(), after.filter.clone()]),
+            None => self.filter.clone(),
+        }
+    }
 }
 
 impl Target {

@@ -215,6 +215,9 @@ fn collect(
 /// Marks the JSON fields of `query` (filter and sort) that an index of `indexes` serves.
 pub(super) fn mark(indexes: &[&FieldIndex], query: &mut ListQuery) {
     mark_filter(indexes, &mut query.filter);
+    if let Some(after) = &mut query.after {
+        mark_filter(indexes, &mut after.filter);
+    }
     for SortKey { field, .. } in &mut query.sort {
         mark_field(indexes, field);
     }

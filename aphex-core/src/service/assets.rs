@@ -251,7 +251,7 @@ impl AssetService {
     ) -> Result<FindResult<Asset>> {
         let query = options.resolve(Target::Assets, convenience_filters(filter)?)?;
         let page = self.db.find_assets(&query).await?;
-        Ok(FindResult::new(page.rows, page.total, query.paging))
+        Ok(FindResult::from_page(page, &query))
     }
 
     /// How many assets match `filter` and `options` (its `where`; sort and page do not apply).

@@ -21,6 +21,7 @@ use crate::model::{
     now,
 };
 use crate::ports::{DatabaseAdapter, DraftUpdate, PublishChange, PublishUpdate, Snapshot, Stores};
+use crate::query::cursor;
 use crate::query::{
     Column, Field, Filter, FindOptions, FindResult, ListQuery, Op, Operand, Paging, Perspective,
     Target, check_depth,
@@ -284,7 +285,14 @@ impl DocumentService {
     pub async fn find(&self, options: &FindOptions) -> Result<FindResult<Document>> {
         let query = self.list_query(options)?;
         let page = self.db.find_documents(&query).await?;
-        let mut docs = page.rows;
+        let mut result = FindResult::from_page(page, &query);
+        let mut docs = std::mem::take(&mut result.docs);
+        if result.has_next_page
+            && let Some(last) = docs.last()
+        {
+            // From the stored values, before references are resolved into the data.
+            result.next_cursor = Some(cursor::encode(last, &query.sort, options.perspective));
+        }
         references::resolve(
             &*self.db,
             &mut docs,
@@ -293,11 +301,11 @@ impl DocumentService {
             self.max_resolved,
         )
         .await?;
-        let docs = docs
+        result.docs = docs
             .into_iter()
             .map(|d| view(d, options.perspective))
             .collect();
-        Ok(FindResult::new(docs, page.total, query.paging))
+        Ok(result)
     }
 
     /// The resolved query [`find`](Self::find) sends to the store for `options`: the filter with

@@ -83,14 +83,18 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
         let filter = BsonCompiler::<Assets>::filter(&query.filter)?;
         let sort = BsonCompiler::<Assets>::sort(&query.sort)?;
         let coll = self.coll(ASSETS);
-        let total = exec!(self, coll.count_documents(filter.clone())).map_err(map_err("asset"))?;
+        let total = if query.count {
+            exec!(self, coll.count_documents(filter.clone())).map_err(map_err("asset"))?
+        } else {
+            0
+        };
         let rows = self
             .find_all(
                 ASSETS,
                 filter,
                 Some(sort),
                 Some(query.paging.offset()),
-                Some(query.paging.limit()),
+                Some(query.fetch_limit()),
             )
             .await?;
         Ok(Page {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use aphex_core::model::{Document as CmsDocument, DocumentStatus, NewDocument};
 use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
-use aphex_core::query::{Filter, ListQuery, Page};
+use aphex_core::query::{Filter, JsonType, KeyValue, ListQuery, Page};
 use aphex_core::{Error, Result};
 
 use super::collections::{DOCUMENTS, VERSIONS};
@@ -109,18 +109,28 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
     }
 
     async fn find_documents(&self, query: &ListQuery) -> Result<Page<CmsDocument>> {
-        let filter = BsonCompiler::<Documents>::filter(&query.filter)?;
+        if positioned_on_composite(query) {
+            return Err(Error::Unsupported {
+                backend: "mongodb",
+                operation: "a keyset page after a document whose sort value is an object or array \
+                            (MongoDB orders those by their contents)",
+            });
+        }
         let sort = BsonCompiler::<Documents>::sort(&query.sort)?;
         let coll = self.coll(DOCUMENTS);
-        let total =
-            exec!(self, coll.count_documents(filter.clone())).map_err(map_err("document"))?;
+        let total = if query.count {
+            let filter = BsonCompiler::<Documents>::filter(&query.filter)?;
+            exec!(self, coll.count_documents(filter)).map_err(map_err("document"))?
+        } else {
+            0
+        };
         let rows = self
             .find_all(
                 DOCUMENTS,
-                filter,
+                BsonCompiler::<Documents>::filter(&query.page_filter())?,
                 Some(sort),
                 Some(query.paging.offset()),
-                Some(query.paging.limit()),
+                Some(query.fetch_limit()),
             )
             .await?;
         Ok(Page {
@@ -190,6 +200,22 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         .map_err(map_err("version"))?;
         Ok(deleted.deleted_count > 0)
     }
+}
+
+/// Whether a keyset page starts after an object or array sort value: MongoDB orders those by
+/// their contents, the keyset condition treats them as equal (`Capabilities::composite_sort_ties`).
+fn positioned_on_composite(query: &ListQuery) -> bool {
+    query.after.as_ref().is_some_and(|after| {
+        after.values.iter().any(|v| {
+            matches!(
+                v,
+                KeyValue::Json {
+                    kind: Some(JsonType::Object | JsonType::Array),
+                    ..
+                }
+            )
+        })
+    })
 }
 
 /// The record of a new document: a draft at revision 1.

@@ -45,7 +45,7 @@ impl Dialect {
             Dialect::Sqlite => "",
         };
         let mut columns: Vec<String> = path
-            .index_terms(index.kind)
+            .index_terms(index.kind, index.unique)
             .into_iter()
             .map(|term| format!("({}){nulls_first}", sql_text(self, term)))
             .collect();

@@ -233,16 +233,36 @@ impl JsonPath {
         self.indexed.filter(|kind| kind.holds(o)).map(JsonType::of)
     }
 
-    /// `rank = r AND <term> <cmp> value`: a comparison written in the form a field index holds
-    /// ([`index_terms`](Self::index_terms)), so the database can use it. Exactly the typed
-    /// comparison: the term is NULL unless the value has the type.
-    fn on_index(&self, ty: JsonType, cmp: impl FnOnce(Expr) -> Expr) -> Expr {
-        self.rank().eq(literal(ty.rank())).and(cmp(self.term(ty)))
+    /// A comparison on a field index that holds values of type `ty`, in exactly the form the
+    /// index holds ([`index_terms`](Self::index_terms)) and exactly the typed comparison:
+    /// PostgreSQL `rank = r AND <term> <cmp> value` (the term is NULL unless the value has the
+    /// type); SQLite `<sortable value> <cmp> value`, bounded to the type's range of SQLite's
+    /// type order (numbers < text < blobs, see [`sqlite_sortable`](Self::sqlite_sortable)).
+    fn on_index(&self, ty: JsonType, cmp: Cmp, value: Expr) -> Expr {
+        match self.dialect {
+            Dialect::Postgres => self
+                .rank()
+                .eq(literal(ty.rank()))
+                .and(cmp.apply(self.term(ty), value)),
+            Dialect::Sqlite => {
+                let e = self.sqlite_sortable();
+                let compared = cmp.apply(e.clone(), value);
+                match (ty, cmp) {
+                    (JsonType::Number, Cmp::Gt | Cmp::Gte) => compared.and(e.lt(literal(""))),
+                    (JsonType::String, Cmp::Gt | Cmp::Gte) => compared.and(e.lt(Expr::cust("x''"))),
+                    (JsonType::String, Cmp::Lt | Cmp::Lte) => compared.and(e.gte(literal(""))),
+                    (JsonType::Number, Cmp::Lt | Cmp::Lte) => {
+                        compared.and(e.gt(Expr::cust("-9e999")))
+                    }
+                    _ => compared,
+                }
+            }
+        }
     }
 
     /// `<typed value> <cmp> operand` for a string or number operand (FALSE for others), on the
     /// field index when one holds the operand's kind.
-    pub(crate) fn compare(&self, o: &Operand, cmp: fn(Expr, Expr) -> Expr) -> Expr {
+    pub(crate) fn compare(&self, o: &Operand, cmp: Cmp) -> Expr {
         let value = self.dialect.operand(o);
         let ty = match o {
             Operand::String(_) => JsonType::String,
@@ -250,24 +270,22 @@ impl JsonPath {
             _ => return self.dialect.bool_literal(false),
         };
         match self.index_for(o) {
-            Some(ty) => self.on_index(ty, |term| cmp(term, value)),
-            None => cmp(self.term(ty), value),
+            Some(ty) => self.on_index(ty, cmp, value),
+            None => cmp.apply(self.term(ty), value),
         }
     }
 
     /// The value equals the operand (same JSON type; numbers numerically).
     pub(crate) fn equals(&self, o: &Operand) -> Expr {
         if self.index_for(o).is_some() {
-            return self.compare(o, |e, v| e.eq(v));
+            return self.compare(o, Cmp::Eq);
         }
         if let Some(e) = json_scalar(o).and_then(|v| self.containment(v)) {
             return e;
         }
         match o {
             Operand::Bool(b) => self.is_bool(*b),
-            Operand::String(_) | Operand::Int(_) | Operand::Float(_) => {
-                self.compare(o, |e, v| e.eq(v))
-            }
+            Operand::String(_) | Operand::Int(_) | Operand::Float(_) => self.compare(o, Cmp::Eq),
             _ => self.dialect.bool_literal(false),
         }
     }
@@ -280,7 +298,14 @@ impl JsonPath {
             list.iter().partition(|o| self.index_for(o).is_some());
         if let Some(ty) = on_index.first().and_then(|o| self.index_for(o)) {
             let values: Vec<Expr> = on_index.iter().map(|o| self.dialect.operand(o)).collect();
-            parts.push(self.on_index(ty, |term| term.is_in(values)));
+            parts.push(match self.dialect {
+                Dialect::Postgres => self
+                    .rank()
+                    .eq(literal(ty.rank()))
+                    .and(self.term(ty).is_in(values)),
+                // Equality needs no type bound: an SQLite value equals only values of its type.
+                Dialect::Sqlite => self.sqlite_sortable().is_in(values),
+            });
         }
         if self.dialect == Dialect::Postgres && !self.path.is_empty() {
             // One containment per value: each can use the GIN index (a bitmap OR).
@@ -322,9 +347,15 @@ impl JsonPath {
         self.dialect.join(each, Join::All)
     }
 
-    /// The order of the value's types' terms: the indexed kind's first (the index holds the
-    /// rank and that term, in that order). Within one rank only one term is not NULL, so any
-    /// order of the terms sorts the same.
+    /// The value's JSON type is one of `types` (by rank, the form a field index holds).
+    pub(crate) fn type_in(&self, types: &[aphex_core::query::JsonType]) -> Expr {
+        let ranks: Vec<Expr> = types.iter().map(|t| literal(i32::from(t.rank()))).collect();
+        self.rank().is_in(ranks)
+    }
+
+    /// The order of the value's types' terms on PostgreSQL: the indexed kind's first (the
+    /// index holds the rank and that term, in that order). Within one rank only one term is not
+    /// NULL, so any order of the terms sorts the same.
     fn term_types(&self) -> [JsonType; 3] {
         match self.indexed {
             Some(IndexKind::Text) => [JsonType::String, JsonType::Number, JsonType::Bool],
@@ -332,21 +363,125 @@ impl JsonPath {
         }
     }
 
+    /// SQLite: the value as ONE SQL value that sorts in the sort's order. SQLite orders numbers
+    /// before text, text before blobs, blobs bytewise — so missing/null is `-9e999` (minus
+    /// infinity, below every number JSON can hold; not NULL, so that a descending seek
+    /// `<= v` keeps the missing values that sort last), a number or string is itself, and
+    /// objects, arrays and booleans are the blobs `x'03'`, `x'04'`, `x'0500'` (false),
+    /// `x'0501'` (true): exactly the type ranks, with objects (and arrays) tying. One term, so an
+    /// index on it serves sorts, ranges and keyset seeks alike (SQLite does not seek with row
+    /// values over expressions).
+    fn sqlite_sortable(&self) -> Expr {
+        let raw = self.raw_scalar(JsonType::String);
+        Expr::cust_with_exprs(
+            "(CASE ? WHEN 'integer' THEN ? WHEN 'real' THEN ? WHEN 'text' THEN ? \
+             WHEN 'object' THEN x'03' WHEN 'array' THEN x'04' \
+             WHEN 'true' THEN x'0501' WHEN 'false' THEN x'0500' ELSE -9e999 END)",
+            [self.type_name(), raw.clone(), raw.clone(), raw],
+        )
+    }
+
     /// Sort terms: the type rank (missing/null 0, numbers 1, strings 2, objects 3, arrays 4,
     /// booleans 5 — MongoDB's order), then the value within the type: numbers numerically,
     /// strings by code point, `false` before `true`. Objects and arrays tie within their rank
-    /// (the order among them is not specified; the sort's later keys and `id` decide).
+    /// (the sort's later keys and `id` decide). PostgreSQL: the rank and one term per type;
+    /// SQLite: one [sortable value](Self::sqlite_sortable).
     pub(crate) fn sort_terms(&self) -> Vec<Expr> {
-        let mut terms = vec![self.rank()];
-        terms.extend(self.term_types().iter().map(|ty| self.term(*ty)));
-        terms
+        match self.dialect {
+            Dialect::Postgres => {
+                let mut terms = vec![self.rank()];
+                terms.extend(self.term_types().iter().map(|ty| self.term(*ty)));
+                terms
+            }
+            Dialect::Sqlite => vec![self.sqlite_sortable()],
+        }
     }
 
-    /// The expressions a field index of `kind` on this path is built on, in order: the rank and
-    /// the kind's term — the first two of [`sort_terms`](Self::sort_terms) and the ones the
-    /// conditions [`compare`](Self::compare) writes.
-    pub(crate) fn index_terms(&self, kind: IndexKind) -> [Expr; 2] {
-        [self.rank(), self.term(JsonType::of(kind))]
+    /// The expressions a field index of `kind` on this path is built on, in order — the first
+    /// of [`sort_terms`](Self::sort_terms) and what the conditions on the index
+    /// ([`compare`](Self::compare)) write: PostgreSQL the rank and the kind's term, SQLite the
+    /// sortable value.
+    /// A unique index on SQLite also holds the kind's term (NULL for values of other kinds),
+    /// so that only values of the kind can conflict.
+    pub(crate) fn index_terms(&self, kind: IndexKind, unique: bool) -> Vec<Expr> {
+        let term = self.term(JsonType::of(kind));
+        match self.dialect {
+            Dialect::Postgres => vec![self.rank(), term],
+            Dialect::Sqlite if unique => vec![self.sqlite_sortable(), term],
+            Dialect::Sqlite => vec![self.sqlite_sortable()],
+        }
+    }
+
+    /// A keyset page's seek on this path as its first sort key: the position's sort terms at
+    /// or beyond the cursor's — `(rank, value) >= (r, v)` on PostgreSQL (a row comparison a
+    /// B-tree index on those terms seeks with; rows of the same rank have the value term set),
+    /// `sortable >= v` on SQLite; `<=` descending. `None` when nothing can seek (a missing
+    /// value, or on PostgreSQL a boolean beyond its rank).
+    pub(crate) fn seek(
+        &self,
+        kind: Option<aphex_core::query::JsonType>,
+        value: Option<&Operand>,
+        descending: bool,
+        operand: impl Fn(&Operand) -> Expr,
+    ) -> Option<Expr> {
+        use aphex_core::query::JsonType as Kind;
+        let (left, right) = match self.dialect {
+            Dialect::Postgres => {
+                let rank = literal(i32::from(kind.map_or(0, Kind::rank)));
+                match value {
+                    Some(o @ (Operand::Int(_) | Operand::Float(_))) => (
+                        Expr::tuple([self.rank(), self.term(JsonType::Number)]),
+                        Expr::tuple([rank, operand(o)]),
+                    ),
+                    Some(o @ Operand::String(_)) => (
+                        Expr::tuple([self.rank(), self.term(JsonType::String)]),
+                        Expr::tuple([rank, operand(o)]),
+                    ),
+                    _ => (self.rank(), rank),
+                }
+            }
+            Dialect::Sqlite => {
+                let position = match (kind?, value) {
+                    (_, Some(o @ (Operand::Int(_) | Operand::Float(_) | Operand::String(_)))) => {
+                        operand(o)
+                    }
+                    (_, Some(Operand::Bool(b))) => {
+                        Expr::cust(if *b { "x'0501'" } else { "x'0500'" })
+                    }
+                    (Kind::Array, _) => Expr::cust("x'04'"),
+                    (Kind::Object, _) => Expr::cust("x'03'"),
+                    _ => return None,
+                };
+                (self.sqlite_sortable(), position)
+            }
+        };
+        Some(if descending {
+            left.lte(right)
+        } else {
+            left.gte(right)
+        })
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    Eq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Cmp {
+    fn apply(self, left: Expr, right: Expr) -> Expr {
+        match self {
+            Cmp::Eq => left.eq(right),
+            Cmp::Gt => left.gt(right),
+            Cmp::Gte => left.gte(right),
+            Cmp::Lt => left.lt(right),
+            Cmp::Lte => left.lte(right),
+        }
     }
 }
 

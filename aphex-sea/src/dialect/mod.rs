@@ -15,7 +15,7 @@ use aphex_core::Error;
 use aphex_core::model::to_iso_millis;
 use aphex_core::query::{IndexKind, Operand};
 
-pub(crate) use json::{JsonPath, literal};
+pub(crate) use json::{Cmp, JsonPath, literal};
 
 use crate::where_sql::operand_value;
 

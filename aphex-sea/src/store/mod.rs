@@ -235,6 +235,7 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
         Capabilities::new(true)
             .one_statement_create(postgres)
             .one_statement_save(postgres)
+            .composite_sort_ties(true)
     }
 
     async fn health(&self) -> Result<()> {
@@ -313,12 +314,18 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     }
 
     /// The SELECT of one page of `T`: filter, order, limit, offset — all in the database.
+    /// A keyset page adds its position ([`ListQuery::page_filter`]) and a condition an index on
+    /// the first sort key can seek with (see [`SqlCompiler::keyset_seek`]).
     fn page_select<T: QueryTable>(&self, query: &ListQuery) -> Result<Select<T::Entity>> {
+        let compiler = SqlCompiler::<T>::new(self.dialect());
         let mut select = self
-            .filtered::<T>(&query.filter)?
-            .limit(query.paging.limit())
+            .filtered::<T>(&query.page_filter())?
+            .limit(query.fetch_limit())
             .offset(query.paging.offset());
-        for (expr, order, nulls) in SqlCompiler::<T>::new(self.dialect()).order_by(&query.sort)? {
+        if let Some(seek) = compiler.keyset_seek(query)? {
+            select = select.filter(seek);
+        }
+        for (expr, order, nulls) in compiler.order_by(&query.sort)? {
             select = select.order_by_with_nulls(expr, order, nulls);
         }
         Ok(select)
@@ -333,7 +340,11 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     where
         <T::Entity as EntityTrait>::Model: Sync,
     {
-        let total = self.count_where::<T>(&query.filter, entity).await?;
+        let total = if query.count {
+            self.count_where::<T>(&query.filter, entity).await?
+        } else {
+            0
+        };
         let rows = self
             .page_select::<T>(query)?
             .all(&self.conn)

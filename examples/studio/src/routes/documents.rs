@@ -60,6 +60,10 @@ struct ListParams {
     limit: Option<u64>,
     page: Option<u64>,
     offset: Option<u64>,
+    /// A keyset page: a previous page's `nextCursor`.
+    after: Option<String>,
+    /// `false` skips counting every match (`totalDocs`/`totalPages` are then `null`).
+    count: Option<bool>,
 }
 
 async fn list(
@@ -74,6 +78,8 @@ async fn list(
     options.limit = p.limit;
     options.page = p.page;
     options.offset = p.offset;
+    options.after = p.after;
+    options.count = p.count.unwrap_or(true);
     if let Some(sort) = &p.sort {
         options.sort = sort
             .split(',')
