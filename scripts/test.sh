@@ -302,14 +302,14 @@ fi
 # (it still checks every answer, and with --show-sql that the raw baseline sends exactly the
 # adapter's statements). Numbers: docs/BENCHMARKS.md.
 log "benchmark smoke run on SQLite"
-cargo run -q -p aphex-bench -- --backend sqlite --docs 200 --show-sql
+cargo run -q -p aphex-bench -- --backend sqlite --docs 200 --query-ops 20 --show-sql
 if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
     log "benchmark smoke run on PostgreSQL"
-    cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200 --show-sql
+    cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200 --query-ops 20 --show-sql
 fi
 if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     log "benchmark smoke run on MongoDB"
-    cargo run -q -p aphex-bench -- --backend mongodb --url "$APHEX_TEST_MONGODB_URL" --docs 200 --show-sql
+    cargo run -q -p aphex-bench -- --backend mongodb --url "$APHEX_TEST_MONGODB_URL" --docs 200 --ops 100 --query-ops 20 --show-sql
 fi
 
 # Every library crate packages and builds from its package alone, as crates.io would take it.

@@ -16,6 +16,7 @@ use aphex_core::schema::{FieldDef, FieldType, SchemaTypeDef};
 use aphex_core::service::{CreateDocument, WriteOptions};
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
+use crate::lists::{ListAnswer, ListSpec};
 use crate::target::{BenchResult, Loaded, Target};
 
 /// The schema types the corpus is valid against (publish validates).
@@ -26,9 +27,15 @@ pub fn schema_types() -> [SchemaTypeDef; 2] {
             .field(FieldDef::text("bio")),
         SchemaTypeDef::document("post", "Post")
             .field(FieldDef::string("title").required().max(200.0))
-            .field(FieldDef::slug("slug").required())
+            // Looked up by slug (unique, as a CMS slug is), listed by views (drafts).
+            .field(FieldDef::slug("slug").required().unique())
             .field(FieldDef::array("tags", [FieldType::String]))
-            .field(FieldDef::number("views").integer().min(0.0))
+            .field(
+                FieldDef::number("views")
+                    .integer()
+                    .min(0.0)
+                    .index_in(aphex_core::schema::IndexScope::Draft),
+            )
             .field(FieldDef::reference("author", ["author"]).required())
             .field(FieldDef::array(
                 "related",
@@ -122,6 +129,14 @@ impl Target for AphexSide {
             found.docs.into_iter().map(loaded).collect(),
             found.total_docs,
         ))
+    }
+
+    async fn list(&self, spec: &ListSpec) -> BenchResult<ListAnswer> {
+        let found = self.cms.documents().find(&spec.options).await?;
+        Ok(ListAnswer {
+            ids: found.docs.iter().map(|d| d.id).collect(),
+            total: found.counted.then_some(found.total_docs),
+        })
     }
 
     async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64> {

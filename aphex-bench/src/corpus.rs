@@ -159,6 +159,14 @@ impl Corpus {
     }
 
     /// How many posts match the findMany filter (computed from the data, to check both sides).
+    /// Posts with `views > QUERY_VIEWS_ABOVE` (the indexed list's filter).
+    pub fn expected_indexed_matches(&self) -> usize {
+        self.posts
+            .iter()
+            .filter(|p| p.data["views"].as_i64().unwrap_or(0) > QUERY_VIEWS_ABOVE)
+            .count()
+    }
+
     pub fn expected_matches(&self) -> u64 {
         self.posts
             .iter()

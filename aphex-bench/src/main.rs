@@ -13,6 +13,7 @@
 
 mod aphex_side;
 mod corpus;
+mod lists;
 mod raw_mongo;
 mod raw_sql;
 mod resolve;
@@ -101,6 +102,7 @@ enum Op {
     FindMany,
     Update { id: Uuid, data: serde_json::Value },
     Publish(Uuid),
+    List(Arc<lists::ListSpec>),
 }
 
 /// Per-run state the checks need: current revisions and the corpus data by id.
@@ -108,6 +110,8 @@ struct Book {
     revisions: std::sync::Mutex<HashMap<Uuid, i64>>,
     data: HashMap<Uuid, Arc<SeedDoc>>,
     expected_matches: u64,
+    /// The list phases' first answers, shared by both sides' books.
+    answers: lists::Answers,
 }
 
 impl Book {
@@ -191,6 +195,19 @@ async fn run_op(target: &dyn Target, book: &Book, op: Op) -> BenchResult<()> {
             }
             book.set_revision(id, rev);
         }
+        Op::List(spec) => {
+            let answer = target.list(&spec).await?;
+            if answer.ids.len() != spec.expect_len {
+                return Err(mismatch(format!(
+                    "{}: {} gave {} documents, expected {}",
+                    target.side(),
+                    spec.key,
+                    answer.ids.len(),
+                    spec.expect_len
+                )));
+            }
+            book.answers.check(&spec.key, &answer).map_err(mismatch)?;
+        }
         Op::Publish(id) => {
             let rev = target.publish(id).await?;
             if rev != book.revision(id) {
@@ -241,7 +258,7 @@ async fn measure(
 
 /// One line of the report.
 struct Row {
-    phase: &'static str,
+    phase: String,
     tasks: usize,
     raw: Measured,
     aphex: Measured,
@@ -269,10 +286,15 @@ impl Bench {
     /// Runs a phase on both sides and records a row. The operations are cut into slices that
     /// alternate between the sides (raw first, then adapter first, …), so a drift in machine
     /// speed during the phase falls on both sides alike.
-    async fn phase(&mut self, phase: &'static str, mut lanes: Vec<Vec<Op>>) -> BenchResult<()> {
+    async fn phase(
+        &mut self,
+        phase: impl Into<String>,
+        mut lanes: Vec<Vec<Op>>,
+    ) -> BenchResult<()> {
+        let phase = phase.into();
         let tasks = lanes.len();
         if self.show_sql {
-            self.show_statements(phase, &mut lanes).await?;
+            self.show_statements(&phase, &mut lanes).await?;
         }
         let longest = lanes.iter().map(Vec::len).max().unwrap_or(0);
         let slices = SLICES.min(longest).max(1);
@@ -304,7 +326,8 @@ impl Bench {
             aphex,
         };
         eprintln!(
-            "  {phase:<14} x{tasks:<3} raw {:>9.1} ops/s  aphex {:>9.1} ops/s  ratio {:.2}",
+            "  {:<22} x{tasks:<3} raw {:>9.1} ops/s  aphex {:>9.1} ops/s  ratio {:.2}",
+            row.phase,
             row.raw.ops_per_sec(),
             row.aphex.ops_per_sec(),
             row.ratio()
@@ -406,13 +429,16 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
         .cloned()
         .map(Arc::new)
         .collect();
+    let answers = lists::Answers::default();
     let book = || {
         Arc::new(Book {
             revisions: Default::default(),
             data: all.iter().map(|d| (d.id, d.clone())).collect(),
             expected_matches: corpus.expected_matches(),
+            answers: answers.clone(),
         })
     };
+    let lister = prepared.lister.clone();
     let prepared_loaders = prepared.loaders;
     let mut bench = Bench {
         raw: prepared.raw,
@@ -428,12 +454,14 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
     // (`DocumentService::create_many`, untimed by the phases but reported), then those `ops`
     // posts one by one: the create phase.
     let (bulk, one_by_one) = all.split_at(all.len() - ops.min(corpus.posts.len()));
+    let mut planner = None;
     for (side, loader) in ["aphex", "raw"].into_iter().zip(prepared_loaders) {
         let cms = aphex_core::Cms::builder()
             .database(loader)
             .schema_types(aphex_side::schema_types())
             .build()
             .await?;
+        planner.get_or_insert_with(|| cms.clone());
         let started = std::time::Instant::now();
         for chunk in bulk.chunks(BULK_CHUNK) {
             let inputs = chunk
@@ -476,6 +504,16 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
             vec![vec![Op::FindMany; args.query_ops.max(1)]],
         )
         .await?;
+    let planner = planner.ok_or("no database")?;
+    list_phases(
+        &mut bench,
+        &planner,
+        &lister,
+        &corpus,
+        &picks,
+        args.query_ops.max(1),
+    )
+    .await?;
     let edited_posts = &corpus.posts[..ops];
     for (round, &tasks) in args.concurrency.iter().enumerate() {
         let lanes = update_lanes(edited_posts, ops, tasks, round as u64);
@@ -496,6 +534,139 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
         )));
     }
     Ok(bench.rows)
+}
+
+/// A list operation: `options` through `Cms` on the adapter side, the statements the adapter
+/// sends for them replayed on the raw side.
+fn list_spec(
+    planner: &aphex_core::Cms,
+    lister: &setup::Lister,
+    key: String,
+    options: aphex_core::query::FindOptions,
+    expect_len: usize,
+) -> BenchResult<Arc<lists::ListSpec>> {
+    let query = planner.documents().list_query(&options)?;
+    Ok(Arc::new(lists::ListSpec {
+        key,
+        raw: lister(&query)?,
+        limit: usize::try_from(query.paging.limit())?,
+        options,
+        expect_len,
+    }))
+}
+
+/// The list phases: a lookup by the unique slug, list pages filtered and sorted on an indexed
+/// field with and without a count, a list on unindexed fields, and a deep page by offset and by
+/// cursor.
+async fn list_phases(
+    bench: &mut Bench,
+    planner: &aphex_core::Cms,
+    lister: &setup::Lister,
+    corpus: &Corpus,
+    picks: &[Uuid],
+    query_ops: usize,
+) -> BenchResult<()> {
+    use aphex_core::query::{FindOptions, Where};
+    let posts = || FindOptions::new().doc_type("post");
+    let slugs: HashMap<Uuid, String> = corpus
+        .posts
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                p.data["slug"]["current"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let mut lookups = Vec::with_capacity(picks.len());
+    for id in picks {
+        let slug = slugs.get(id).cloned().unwrap_or_default();
+        let options = posts()
+            .filter(Where::path("slug.current").equals(slug.as_str()))
+            .limit(1)
+            .count(false);
+        lookups.push(Op::List(list_spec(
+            planner,
+            lister,
+            format!("slug {slug}"),
+            options,
+            1,
+        )?));
+    }
+    bench.phase("find by slug", vec![lookups]).await?;
+
+    let page = |n: usize| 20.min(corpus.expected_indexed_matches().saturating_sub(n));
+    let indexed = posts()
+        .filter(Where::path("views").greater_than(corpus::QUERY_VIEWS_ABOVE))
+        .sort("-views")
+        .limit(20);
+    for (phase, options) in [
+        ("list (indexed)", indexed.clone().count(false)),
+        ("list+count (indexed)", indexed),
+        (
+            "list+count (unindexed)",
+            posts()
+                .filter(Where::path("tags").all([corpus::QUERY_TAG]))
+                .sort("title")
+                .limit(20),
+        ),
+    ] {
+        let expect = if phase.contains("unindexed") {
+            20
+        } else {
+            page(0)
+        };
+        let spec = list_spec(planner, lister, phase.to_owned(), options, expect)?;
+        bench
+            .phase(phase, vec![vec![Op::List(spec); query_ops]])
+            .await?;
+    }
+
+    // Page 1 and a deep page (1000 when the corpus has it) of all posts by views, by offset
+    // and by cursor.
+    let by_views = || posts().sort("-views").limit(20).count(false);
+    let deep = (corpus.posts.len() / 20).saturating_sub(1).clamp(1, 1000) as u64;
+    let first = list_spec(planner, lister, "page 1".into(), by_views(), 20)?;
+    bench
+        .phase("page 1 (cursor)", vec![vec![Op::List(first); query_ops]])
+        .await?;
+    let skip = (deep - 1) * 20;
+    let offset = list_spec(
+        planner,
+        lister,
+        format!("page {deep}"),
+        by_views().offset(skip),
+        20,
+    )?;
+    bench
+        .phase(
+            format!("page {deep} (offset)"),
+            vec![vec![Op::List(offset); query_ops]],
+        )
+        .await?;
+    let cursor = planner
+        .documents()
+        .find(&by_views().offset(skip - 1).limit(1))
+        .await?
+        .next_cursor
+        .ok_or("no cursor before the deep page")?;
+    let keyset = list_spec(
+        planner,
+        lister,
+        format!("page {deep}"),
+        by_views().after(cursor),
+        20,
+    )?;
+    bench
+        .phase(
+            format!("page {deep} (cursor)"),
+            vec![vec![Op::List(keyset); query_ops]],
+        )
+        .await?;
+    Ok(())
 }
 
 fn report(args: &Args, rows: &[Row]) {

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use aphex_core::service::publish_hash;
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
+use crate::lists::{ListAnswer, ListSpec, RawList};
 use crate::resolve::{check_targets, publish_targets, resolve};
 use crate::target::{BenchResult, Loaded, Target};
 
@@ -250,6 +251,33 @@ impl Target for RawMongo {
             .map(Loaded::try_from)
             .collect::<BenchResult<_>>()?;
         Ok((docs, total))
+    }
+
+    async fn list(&self, spec: &ListSpec) -> BenchResult<ListAnswer> {
+        let RawList::Mongo(command) = &spec.raw else {
+            return Err("the MongoDB side got a SQL list".into());
+        };
+        let mut total = None;
+        if let Some(filter) = &command.count_filter {
+            self.sent();
+            total = Some(self.documents.count_documents(filter.clone()).await?);
+        }
+        self.sent();
+        let rows: Vec<DocRecord> = self
+            .documents
+            .find(command.filter.clone())
+            .sort(command.sort.clone())
+            .skip(command.skip)
+            .limit(i64::try_from(command.limit)?)
+            .await?
+            .try_collect()
+            .await?;
+        let ids = rows
+            .iter()
+            .take(spec.limit)
+            .map(|r| Uuid::parse_str(&r.id))
+            .collect::<Result<_, _>>()?;
+        Ok(ListAnswer { ids, total })
     }
 
     async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64> {

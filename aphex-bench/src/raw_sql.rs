@@ -17,6 +17,7 @@ use uuid::Uuid;
 use aphex_core::service::publish_hash;
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
+use crate::lists::{ListAnswer, ListSpec, RawList};
 use crate::resolve::{check_targets, publish_targets, resolve};
 use crate::setup::StatementLogs;
 use crate::target::{BenchResult, Loaded, Target};
@@ -88,18 +89,32 @@ const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_doc
 const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, CAST($6 AS jsonb), $7, $8 FROM "cms_document_versions" WHERE "document_id" = $9 RETURNING *"#;
 const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $2 ORDER BY "version_number" DESC LIMIT $3)"#;
 
-/// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked; path
-/// keys, type names and the document type written in as literals).
-macro_rules! sqlite_find_many_where {
+/// SQLite's sortable value of `views`, the form its field index holds (`views` is indexed).
+macro_rules! sqlite_views {
     () => {
-        r#"WHERE "cms_documents"."type" = 'post' AND (CASE WHEN (json_type("cms_documents"."draft_data", '$."views"') IN ('integer', 'real')) THEN json_extract("cms_documents"."draft_data", '$."views"') END) > ? AND (json_type("cms_documents"."draft_data", '$."tags"') = 'array' AND EXISTS(SELECT 1 FROM json_each("cms_documents"."draft_data", '$."tags"') AS "aphex_el" WHERE (aphex_el.type) = 'text' AND (aphex_el.value) = ?))"#
+        r#"((CASE json_type("cms_documents"."draft_data", '$."views"') WHEN 'integer' THEN json_extract("cms_documents"."draft_data", '$."views"') WHEN 'real' THEN json_extract("cms_documents"."draft_data", '$."views"') WHEN 'text' THEN json_extract("cms_documents"."draft_data", '$."views"') WHEN 'object' THEN x'03' WHEN 'array' THEN x'04' WHEN 'true' THEN x'0501' WHEN 'false' THEN x'0500' ELSE -9e999 END))"#
     };
 }
 
-/// The findMany filter as the PostgreSQL dialect compiles it (jsonb, containment for `all`).
+/// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked; path
+/// keys, type names and the document type written in as literals; `views` on its index).
+macro_rules! sqlite_find_many_where {
+    () => {
+        concat!(
+            r#"WHERE "cms_documents"."type" = 'post' AND ("#,
+            sqlite_views!(),
+            " > ? AND ",
+            sqlite_views!(),
+            r#" < '') AND (json_type("cms_documents"."draft_data", '$."tags"') = 'array' AND EXISTS(SELECT 1 FROM json_each("cms_documents"."draft_data", '$."tags"') AS "aphex_el" WHERE (aphex_el.type) = 'text' AND (aphex_el.value) = ?))"#
+        )
+    };
+}
+
+/// The findMany filter as the PostgreSQL dialect compiles it (jsonb, `views` on its index,
+/// containment for `all`).
 macro_rules! pg_find_many_where {
     () => {
-        r#"WHERE "cms_documents"."type" = 'post' AND (CASE WHEN (jsonb_typeof("cms_documents"."draft_data" -> 'views') = 'number') THEN CAST((("cms_documents"."draft_data" -> 'views' #>> '{}')) AS numeric) END) > CAST($1 AS numeric) AND ("cms_documents"."draft_data" @> $2)"#
+        r#"WHERE "cms_documents"."type" = 'post' AND (((CASE jsonb_typeof("cms_documents"."draft_data" -> 'views') WHEN 'number' THEN 1 WHEN 'string' THEN 2 WHEN 'object' THEN 3 WHEN 'array' THEN 4 WHEN 'boolean' THEN 5 ELSE 0 END)) = 1 AND (CASE WHEN (jsonb_typeof("cms_documents"."draft_data" -> 'views') = 'number') THEN CAST((("cms_documents"."draft_data" -> 'views' #>> '{}')) AS numeric) END) > CAST($1 AS numeric)) AND ("cms_documents"."draft_data" @> $2)"#
     };
 }
 
@@ -289,6 +304,16 @@ trait Flavor: sqlx::Database {
     fn placeholders(n: usize) -> String;
     /// Binds the findMany filter's parameters, as the dialect's compiler binds them.
     fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self>;
+    /// Binds one value of a statement the adapter built (a list phase's replay).
+    fn bind_value<'q>(
+        query: Query<'q, Self>,
+        value: &sea_orm::Value,
+    ) -> BenchResult<Query<'q, Self>>;
+}
+
+/// A value of a replayed statement that the bench does not bind.
+fn unbindable(value: &sea_orm::Value) -> crate::target::BoxError {
+    format!("a replayed statement binds {value:?}, which the bench does not handle").into()
 }
 
 impl Flavor for sqlx::Sqlite {
@@ -309,6 +334,22 @@ impl Flavor for sqlx::Sqlite {
     }
     fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self> {
         query.bind(QUERY_VIEWS_ABOVE).bind(QUERY_TAG)
+    }
+    fn bind_value<'q>(
+        query: Query<'q, Self>,
+        value: &sea_orm::Value,
+    ) -> BenchResult<Query<'q, Self>> {
+        use sea_orm::Value as V;
+        // After the SQLite dialect's binding: ids, timestamps and JSON are text.
+        Ok(match value {
+            V::String(v) => query.bind(v.clone()),
+            V::BigInt(v) => query.bind(*v),
+            V::BigUnsigned(v) => query.bind(v.map(i64::try_from).transpose()?),
+            V::Int(v) => query.bind(*v),
+            V::Double(v) => query.bind(*v),
+            V::Bool(v) => query.bind(*v),
+            other => return Err(unbindable(other)),
+        })
     }
 }
 
@@ -333,6 +374,24 @@ impl Flavor for sqlx::Postgres {
         query
             .bind(QUERY_VIEWS_ABOVE.to_string())
             .bind(Json(serde_json::json!({ "tags": [QUERY_TAG] })))
+    }
+    fn bind_value<'q>(
+        query: Query<'q, Self>,
+        value: &sea_orm::Value,
+    ) -> BenchResult<Query<'q, Self>> {
+        use sea_orm::Value as V;
+        Ok(match value {
+            V::String(v) => query.bind(v.clone()),
+            V::BigInt(v) => query.bind(*v),
+            V::BigUnsigned(v) => query.bind(v.map(i64::try_from).transpose()?),
+            V::Int(v) => query.bind(*v),
+            V::Double(v) => query.bind(*v),
+            V::Bool(v) => query.bind(*v),
+            V::Uuid(v) => query.bind(*v),
+            V::ChronoDateTimeUtc(v) => query.bind(*v),
+            V::Json(v) => query.bind(v.as_deref().cloned().map(Json)),
+            other => return Err(unbindable(other)),
+        })
     }
 }
 
@@ -610,6 +669,36 @@ impl Target for RawSql {
             tx.commit().await?;
             Ok(published.revision)
         })
+    }
+
+    async fn list(&self, spec: &ListSpec) -> BenchResult<ListAnswer> {
+        let RawList::Sql(statements) = &spec.raw else {
+            return Err("a SQL side got a MongoDB list".into());
+        };
+        let mut answer = ListAnswer {
+            ids: Vec::new(),
+            total: None,
+        };
+        for stmt in statements {
+            self.statements.fetch_add(1, Ordering::Relaxed);
+            self.logs.record("raw", || stmt.sql.clone());
+            on_pool!(self, |pool, Db| {
+                let mut query = sqlx::query(AssertSqlSafe(stmt.sql.clone()));
+                for value in stmt.values.iter().flat_map(|v| v.0.iter()) {
+                    query = Db::bind_value(query, value)?;
+                }
+                if stmt.sql.starts_with("SELECT COUNT(*)") {
+                    let total: i64 = query.fetch_one(pool).await?.try_get(0)?;
+                    answer.total = Some(u64::try_from(total)?);
+                } else {
+                    let rows = query.fetch_all(pool).await?;
+                    for row in rows.iter().take(spec.limit) {
+                        answer.ids.push(document::<Db>(row)?.id);
+                    }
+                }
+            });
+        }
+        Ok(answer)
     }
 
     async fn settle(&self) -> BenchResult<()> {

@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tempfile::TempDir;
 
 use aphex_core::ports::DatabaseAdapter;
+use aphex_core::query::ListQuery;
 use aphex_migration::{Migrator, MigratorTrait};
 use aphex_mongo::MongoAdapter;
 use aphex_pg::{Postgres, PostgresOptions};
@@ -18,6 +19,7 @@ use aphex_sea::{SeaAdapter, SeaBackend};
 use aphex_sqlite::Sqlite;
 
 use crate::aphex_side::{AphexSide, Settle};
+use crate::lists::RawList;
 use crate::raw_mongo::RawMongo;
 use crate::raw_sql::{RawPool, RawSql};
 use crate::target::{BenchResult, Target};
@@ -79,9 +81,15 @@ pub struct Prepared {
     /// The adapter on each side's database (the aphex side's, then the raw side's), to load
     /// the corpus in bulk (`DocumentService::create_many`) before the timed phases.
     pub loaders: [Arc<dyn DatabaseAdapter>; 2],
+    /// The statements (commands) the adapter sends for a documents query, for the raw side of
+    /// the list phases to replay.
+    pub lister: Lister,
     /// Keeps the SQLite directory alive for the run.
     pub _dir: Option<TempDir>,
 }
+
+/// Builds what the raw side replays for a list query.
+pub type Lister = Arc<dyn Fn(&ListQuery) -> BenchResult<RawList> + Send + Sync>;
 
 /// `url` with its database (path) replaced by `name`.
 fn with_database(url: &str, name: &str) -> BenchResult<String> {
@@ -144,7 +152,9 @@ async fn sea_sides<B: SeaBackend>(
     let options = B::Options::default();
     let aphex = sea_pool::<B>(urls[0], &options, show_sql.then(|| (logs.clone(), "aphex"))).await?;
     let raw = sea_pool::<B>(urls[1], &options, None).await?;
-    let adapter: Arc<dyn DatabaseAdapter> = Arc::new(SeaAdapter::<B>::new(aphex.clone())?);
+    let typed = Arc::new(SeaAdapter::<B>::new(aphex.clone())?);
+    let adapter: Arc<dyn DatabaseAdapter> = typed.clone();
+    let lister: Lister = Arc::new(move |q| Ok(RawList::Sql(typed.find_documents_statements(q)?)));
     let aphex_side = AphexSide::new(adapter.clone(), Some(sql_settle(aphex, settle))).await?;
     let raw_side = RawSql::new(raw_pool(&raw), settle, logs.clone());
     Ok(Prepared {
@@ -152,6 +162,7 @@ async fn sea_sides<B: SeaBackend>(
         aphex: Arc::new(aphex_side),
         logs,
         loaders: [adapter, Arc::new(SeaAdapter::<B>::new(raw)?)],
+        lister,
         _dir: dir,
     })
 }
@@ -245,8 +256,10 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
                 MongoAdapter::new(db.clone()).await?.ensure_schema().await?;
                 dbs.push(db);
             }
-            let aphex: Arc<dyn DatabaseAdapter> =
-                Arc::new(MongoAdapter::new(dbs[0].clone()).await?);
+            let typed = Arc::new(MongoAdapter::new(dbs[0].clone()).await?);
+            let aphex: Arc<dyn DatabaseAdapter> = typed.clone();
+            let lister: Lister =
+                Arc::new(move |q| Ok(RawList::Mongo(Box::new(typed.find_documents_command(q)?))));
             let aphex_side = AphexSide::new(aphex.clone(), None).await?;
             let raw_side = RawMongo::new(dbs[1].clone());
             Ok(Prepared {
@@ -254,6 +267,7 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
                 aphex: Arc::new(aphex_side),
                 logs,
                 loaders: [aphex, Arc::new(MongoAdapter::new(dbs[1].clone()).await?)],
+                lister,
                 _dir: None,
             })
         }

@@ -44,6 +44,8 @@ pub trait Target: Send + Sync {
     async fn update_draft(&self, id: Uuid, expected: i64, data: Value) -> BenchResult<i64>;
     /// Publishes the current draft; returns the revision.
     async fn publish(&self, id: Uuid) -> BenchResult<i64>;
+    /// One list operation (a list phase): the page's ids and, when counted, the count.
+    async fn list(&self, spec: &crate::lists::ListSpec) -> BenchResult<crate::lists::ListAnswer>;
     /// Refreshes planner statistics and checkpoints after loading (`ANALYZE`, WAL checkpoint).
     async fn settle(&self) -> BenchResult<()>;
     /// Statements (or MongoDB commands) sent so far.

@@ -45,7 +45,7 @@ use aphex_core::{Error, Result};
 /// The MongoDB driver this crate is built on: use it for your own collections, so that the
 /// versions match.
 pub use mongodb;
-pub use repo::{InTransaction, MongoStore, NoSession, SessionMode};
+pub use repo::{FindCommand, InTransaction, MongoStore, NoSession, SessionMode};
 pub use schema::{COLLECTIONS, SCHEMA_COLLECTION, SCHEMA_VERSION};
 
 /// A CMS database on MongoDB.
@@ -121,6 +121,20 @@ impl MongoAdapter {
     /// The database this adapter uses.
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    /// The commands [`find_documents`](aphex_core::ports::DocumentStore::find_documents) sends
+    /// for `query` on `cms_documents`, exactly: the count's filter (when the query counts),
+    /// then the find's filter, sort, skip and limit. For diagnostics and benchmarks
+    /// (`aphex-bench` replays them through the driver).
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`](aphex_core::Error::InvalidQuery) for a bad query.
+    pub fn find_documents_command(
+        &self,
+        query: &aphex_core::query::ListQuery,
+    ) -> Result<FindCommand> {
+        repo::find_command(query)
     }
 
     /// The CMS's stores inside a transaction the application started on its own session

@@ -116,21 +116,21 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
                             (MongoDB orders those by their contents)",
             });
         }
-        let sort = BsonCompiler::<Documents>::sort(&query.sort)?;
+        let command = find_command(query)?;
         let coll = self.coll(DOCUMENTS);
-        let total = if query.count {
-            let filter = BsonCompiler::<Documents>::filter(&query.filter)?;
-            exec!(self, coll.count_documents(filter)).map_err(map_err("document"))?
-        } else {
-            0
+        let total = match command.count_filter {
+            Some(filter) => {
+                exec!(self, coll.count_documents(filter)).map_err(map_err("document"))?
+            }
+            None => 0,
         };
         let rows = self
             .find_all(
                 DOCUMENTS,
-                BsonCompiler::<Documents>::filter(&query.page_filter())?,
-                Some(sort),
-                Some(query.paging.offset()),
-                Some(query.fetch_limit()),
+                command.filter,
+                Some(command.sort),
+                Some(command.skip),
+                Some(command.limit),
             )
             .await?;
         Ok(Page {
@@ -200,6 +200,36 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         .map_err(map_err("version"))?;
         Ok(deleted.deleted_count > 0)
     }
+}
+
+/// What `find_documents` sends for a query (see `MongoAdapter::find_documents_command`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct FindCommand {
+    /// The count's filter, when the query counts.
+    pub count_filter: Option<Document>,
+    /// The find's filter (a keyset page's position included).
+    pub filter: Document,
+    /// The sort document.
+    pub sort: Document,
+    /// Documents skipped.
+    pub skip: u64,
+    /// Documents fetched (the page, and one more when the query peeks).
+    pub limit: u64,
+}
+
+/// The commands of a documents query.
+pub(crate) fn find_command(query: &ListQuery) -> Result<FindCommand> {
+    Ok(FindCommand {
+        count_filter: query
+            .count
+            .then(|| BsonCompiler::<Documents>::filter(&query.filter))
+            .transpose()?,
+        filter: BsonCompiler::<Documents>::filter(&query.page_filter())?,
+        sort: BsonCompiler::<Documents>::sort(&query.sort)?,
+        skip: query.paging.offset(),
+        limit: query.fetch_limit(),
+    })
 }
 
 /// Whether a keyset page starts after an object or array sort value: MongoDB orders those by

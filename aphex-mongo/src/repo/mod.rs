@@ -4,6 +4,9 @@
 mod asset;
 mod auth;
 mod document;
+
+pub use document::FindCommand;
+pub(crate) use document::find_command;
 mod profile;
 mod schema_type;
 mod version;

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
 
 use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
@@ -146,6 +146,40 @@ impl<B: SeaBackend> SeaAdapter<B> {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Error::backend(B::NAME, e))?;
         Ok(lines.join("\n"))
+    }
+
+    /// The statements [`find_documents`](aphex_core::ports::DocumentStore::find_documents)
+    /// sends for `query`, exactly (values bound as this dialect stores them): the count (when
+    /// the query counts), then the page. For diagnostics and benchmarks (`aphex-bench` replays
+    /// them through the raw driver).
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] for a bad query.
+    pub fn find_documents_statements(&self, query: &ListQuery) -> Result<Vec<Statement>> {
+        use sea_orm::QueryTrait;
+        let backend = self.conn.get_database_backend();
+        let mut statements = Vec::with_capacity(2);
+        if query.count {
+            let inner = self
+                .filtered::<crate::where_sql::Documents>(&query.filter)?
+                .build(backend);
+            // What `PaginatorTrait::count` sends.
+            statements.push(Statement {
+                sql: format!(
+                    "SELECT COUNT(*) AS num_items FROM ({}) AS \"sub_query\"",
+                    inner.sql
+                ),
+                ..inner
+            });
+        }
+        statements.push(
+            self.page_select::<crate::where_sql::Documents>(query)?
+                .build(backend),
+        );
+        Ok(statements
+            .into_iter()
+            .map(|s| self.dialect().bind(s))
+            .collect())
     }
 
     /// Connects with default options.
