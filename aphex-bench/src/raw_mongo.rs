@@ -234,18 +234,25 @@ impl Target for RawMongo {
 
     async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)> {
         let filter = Self::find_many_filter();
-        self.sent();
-        let total = self.documents.count_documents(filter.clone()).await?;
-        self.sent();
-        let rows: Vec<DocRecord> = self
-            .documents
-            .find(filter)
-            .sort(doc! { "updatedAt": -1, "_id": 1 })
-            .skip(0)
-            .limit(20)
-            .await?
-            .try_collect()
-            .await?;
+        // The count and the page at once, as the adapter sends them.
+        let count = async {
+            self.sent();
+            Ok::<_, crate::target::BoxError>(self.documents.count_documents(filter.clone()).await?)
+        };
+        let page = async {
+            self.sent();
+            let rows: Vec<DocRecord> = self
+                .documents
+                .find(filter.clone())
+                .sort(doc! { "updatedAt": -1, "_id": 1 })
+                .skip(0)
+                .limit(20)
+                .await?
+                .try_collect()
+                .await?;
+            Ok::<_, crate::target::BoxError>(rows)
+        };
+        let (total, rows) = futures::future::try_join(count, page).await?;
         let docs = rows
             .into_iter()
             .map(Loaded::try_from)
@@ -257,21 +264,31 @@ impl Target for RawMongo {
         let RawList::Mongo(command) = &spec.raw else {
             return Err("the MongoDB side got a SQL list".into());
         };
-        let mut total = None;
-        if let Some(filter) = &command.count_filter {
+        let count = async {
+            match &command.count_filter {
+                Some(filter) => {
+                    self.sent();
+                    Ok::<_, crate::target::BoxError>(Some(
+                        self.documents.count_documents(filter.clone()).await?,
+                    ))
+                }
+                None => Ok(None),
+            }
+        };
+        let page = async {
             self.sent();
-            total = Some(self.documents.count_documents(filter.clone()).await?);
-        }
-        self.sent();
-        let rows: Vec<DocRecord> = self
-            .documents
-            .find(command.filter.clone())
-            .sort(command.sort.clone())
-            .skip(command.skip)
-            .limit(i64::try_from(command.limit)?)
-            .await?
-            .try_collect()
-            .await?;
+            let rows: Vec<DocRecord> = self
+                .documents
+                .find(command.filter.clone())
+                .sort(command.sort.clone())
+                .skip(command.skip)
+                .limit(i64::try_from(command.limit)?)
+                .await?
+                .try_collect()
+                .await?;
+            Ok::<_, crate::target::BoxError>(rows)
+        };
+        let (total, rows) = futures::future::try_join(count, page).await?;
         let ids = rows
             .iter()
             .take(spec.limit)

@@ -576,15 +576,23 @@ impl Target for RawSql {
 
     async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)> {
         on_pool!(self, |pool, Db| {
-            let total: i64 = Db::bind_find_many(sqlx::query(self.sent(Db::SQL.count_many)))
-                .fetch_one(pool)
-                .await?
-                .try_get(0)?;
-            let rows = Db::bind_find_many(sqlx::query(self.sent(Db::SQL.select_many)))
-                .bind(20_i64)
-                .bind(0_i64)
-                .fetch_all(pool)
-                .await?;
+            // The count and the page at once, on two pooled connections, as the adapter sends
+            // them.
+            let count = async {
+                let row = Db::bind_find_many(sqlx::query(self.sent(Db::SQL.count_many)))
+                    .fetch_one(pool)
+                    .await?;
+                Ok::<i64, crate::target::BoxError>(row.try_get(0)?)
+            };
+            let page = async {
+                let rows = Db::bind_find_many(sqlx::query(self.sent(Db::SQL.select_many)))
+                    .bind(20_i64)
+                    .bind(0_i64)
+                    .fetch_all(pool)
+                    .await?;
+                Ok::<_, crate::target::BoxError>(rows)
+            };
+            let (total, rows) = futures::future::try_join(count, page).await?;
             let docs = rows
                 .iter()
                 .map(document::<Db>)
@@ -679,7 +687,8 @@ impl Target for RawSql {
             ids: Vec::new(),
             total: None,
         };
-        for stmt in statements {
+        // The count and the page at once, on two pooled connections, as the adapter sends them.
+        let runs = statements.iter().map(|stmt| async move {
             self.statements.fetch_add(1, Ordering::Relaxed);
             self.logs.record("raw", || stmt.sql.clone());
             on_pool!(self, |pool, Db| {
@@ -689,14 +698,21 @@ impl Target for RawSql {
                 }
                 if stmt.sql.starts_with("SELECT COUNT(*)") {
                     let total: i64 = query.fetch_one(pool).await?.try_get(0)?;
-                    answer.total = Some(u64::try_from(total)?);
+                    Ok::<_, crate::target::BoxError>((Some(u64::try_from(total)?), Vec::new()))
                 } else {
                     let rows = query.fetch_all(pool).await?;
-                    for row in rows.iter().take(spec.limit) {
-                        answer.ids.push(document::<Db>(row)?.id);
-                    }
+                    let ids = rows
+                        .iter()
+                        .take(spec.limit)
+                        .map(|row| Ok(document::<Db>(row)?.id))
+                        .collect::<BenchResult<Vec<_>>>()?;
+                    Ok((None, ids))
                 }
-            });
+            })
+        });
+        for (total, ids) in futures::future::try_join_all(runs).await? {
+            answer.total = answer.total.or(total);
+            answer.ids.extend(ids);
         }
         Ok(answer)
     }

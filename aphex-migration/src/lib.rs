@@ -34,6 +34,7 @@ mod m20261124_000009_create_cms_documents;
 mod m20261124_000010_create_cms_document_versions;
 mod m20261124_000011_create_cms_assets;
 mod m20261206_000012_add_document_version_count;
+mod m20261206_000013_compress_json_with_lz4;
 
 /// Where [`Migrator`] records the CMS migrations it has applied.
 pub const HISTORY_TABLE: &str = "aphex_migrations";
@@ -71,6 +72,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261124_000010_create_cms_document_versions::Migration),
         Box::new(m20261124_000011_create_cms_assets::Migration),
         Box::new(m20261206_000012_add_document_version_count::Migration),
+        Box::new(m20261206_000013_compress_json_with_lz4::Migration),
     ]
 }
 

@@ -170,6 +170,50 @@ async fn content_tables_use_postgres_types_and_indexes() {
             "missing {expected}: {indexes:?}"
         );
     }
+    // The JSON columns compress with LZ4 where the server has it (m20261206_000013).
+    let lz4 = !rows(
+        &db,
+        "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
+    )
+    .await
+    .is_empty();
+    let methods = rows(
+        &db,
+        "SELECT c.relname || '.' || a.attname::text || '=' || coalesce(nullif(a.attcompression::text, ''), '-') \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         WHERE (c.relname, a.attname) IN (('cms_documents', 'draft_data'), \
+               ('cms_documents', 'published_data'), ('cms_document_versions', 'data')) ORDER BY 1",
+    )
+    .await;
+    let want = if lz4 { "l" } else { "-" };
+    assert_eq!(
+        methods,
+        [
+            "cms_document_versions.data",
+            "cms_documents.draft_data",
+            "cms_documents.published_data"
+        ]
+        .map(|c| vec![format!("{c}={want}")])
+        .to_vec(),
+    );
+    if lz4 {
+        let big: String = "x".repeat(20_000);
+        db.execute_unprepared(&format!(
+            "INSERT INTO cms_documents (id, type, draft_data, created_at, updated_at) \
+             VALUES (gen_random_uuid(), 'post', jsonb_build_object('body', '{big}'), now(), now())"
+        ))
+        .await
+        .expect("a large document");
+        assert_eq!(
+            rows(
+                &db,
+                "SELECT pg_column_compression(draft_data) FROM cms_documents"
+            )
+            .await,
+            vec![vec!["lz4".to_string()]],
+            "a large draft is stored LZ4-compressed"
+        );
+    }
 }
 
 /// The three listings of `postgres-snake.columns.txt` (psql tables): columns, constraints,

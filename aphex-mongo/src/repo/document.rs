@@ -118,21 +118,24 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         }
         let command = find_command(query)?;
         let coll = self.coll(DOCUMENTS);
-        let total = match command.count_filter {
-            Some(filter) => {
-                exec!(self, coll.count_documents(filter)).map_err(map_err("document"))?
+        let total = async {
+            match command.count_filter {
+                Some(filter) => {
+                    exec!(self, coll.count_documents(filter)).map_err(map_err("document"))
+                }
+                None => Ok(0),
             }
-            None => 0,
         };
-        let rows = self
-            .find_all(
-                DOCUMENTS,
-                command.filter,
-                Some(command.sort),
-                Some(command.skip),
-                Some(command.limit),
-            )
-            .await?;
+        let rows = self.find_all(
+            DOCUMENTS,
+            command.filter,
+            Some(command.sort),
+            Some(command.skip),
+            Some(command.limit),
+        );
+        // The count and the page at once (one after the other inside a transaction, whose
+        // session they share).
+        let (total, rows) = futures::future::try_join(total, rows).await?;
         Ok(Page {
             rows: rows.iter().map(to_core).collect::<Result<_>>()?,
             total,

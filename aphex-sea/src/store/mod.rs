@@ -374,16 +374,23 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     where
         <T::Entity as EntityTrait>::Model: Sync,
     {
-        let total = if query.count {
-            self.count_where::<T>(&query.filter, entity).await?
+        let select = self.page_select::<T>(query)?;
+        let rows = async { select.all(&self.conn).await.map_err(self.err(entity)) };
+        if !query.count {
+            return Ok(Page {
+                rows: rows.await?,
+                total: 0,
+            });
+        }
+        let total = self.count_where::<T>(&query.filter, entity);
+        // On a pool, the count and the page go out at once on two connections: the page
+        // costs the slower of the two, not their sum (both read every match of a filter no
+        // index serves). A transaction has one connection: one after the other.
+        let (rows, total) = if self.conn.in_transaction {
+            (rows.await?, total.await?)
         } else {
-            0
+            futures::future::try_join(rows, total).await?
         };
-        let rows = self
-            .page_select::<T>(query)?
-            .all(&self.conn)
-            .await
-            .map_err(self.err(entity))?;
         Ok(Page { rows, total })
     }
 
