@@ -15,6 +15,8 @@ pub const TAGS: usize = 20;
 pub const QUERY_TAG: &str = "tag-3";
 /// The findMany phase's `views` threshold.
 pub const QUERY_VIEWS_ABOVE: i64 = 5000;
+/// The indexed list phases: posts whose slug sorts after this (about half of them).
+pub const QUERY_SLUG_ABOVE: &str = "post-5";
 
 const WORDS: &[&str] = &[
     "content",
@@ -159,11 +161,11 @@ impl Corpus {
     }
 
     /// How many posts match the findMany filter (computed from the data, to check both sides).
-    /// Posts with `views > QUERY_VIEWS_ABOVE` (the indexed list's filter).
+    /// Posts whose slug sorts after `QUERY_SLUG_ABOVE` (the indexed list's filter).
     pub fn expected_indexed_matches(&self) -> usize {
         self.posts
             .iter()
-            .filter(|p| p.data["views"].as_i64().unwrap_or(0) > QUERY_VIEWS_ABOVE)
+            .filter(|p| p.data["slug"]["current"].as_str().unwrap_or("") > QUERY_SLUG_ABOVE)
             .count()
     }
 

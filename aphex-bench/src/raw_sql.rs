@@ -89,32 +89,18 @@ const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_doc
 const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, CAST($6 AS jsonb), $7, $8 FROM "cms_document_versions" WHERE "document_id" = $9 RETURNING *"#;
 const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $2 ORDER BY "version_number" DESC LIMIT $3)"#;
 
-/// SQLite's sortable value of `views`, the form its field index holds (`views` is indexed).
-macro_rules! sqlite_views {
-    () => {
-        r#"((CASE json_type("cms_documents"."draft_data", '$."views"') WHEN 'integer' THEN json_extract("cms_documents"."draft_data", '$."views"') WHEN 'real' THEN json_extract("cms_documents"."draft_data", '$."views"') WHEN 'text' THEN json_extract("cms_documents"."draft_data", '$."views"') WHEN 'object' THEN x'03' WHEN 'array' THEN x'04' WHEN 'true' THEN x'0501' WHEN 'false' THEN x'0500' ELSE -9e999 END))"#
-    };
-}
-
 /// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked; path
-/// keys, type names and the document type written in as literals; `views` on its index).
+/// keys, type names and the document type written in as literals).
 macro_rules! sqlite_find_many_where {
     () => {
-        concat!(
-            r#"WHERE "cms_documents"."type" = 'post' AND ("#,
-            sqlite_views!(),
-            " > ? AND ",
-            sqlite_views!(),
-            r#" < '') AND (json_type("cms_documents"."draft_data", '$."tags"') = 'array' AND EXISTS(SELECT 1 FROM json_each("cms_documents"."draft_data", '$."tags"') AS "aphex_el" WHERE (aphex_el.type) = 'text' AND (aphex_el.value) = ?))"#
-        )
+        r#"WHERE "cms_documents"."type" = 'post' AND (CASE WHEN (json_type("cms_documents"."draft_data", '$."views"') IN ('integer', 'real')) THEN json_extract("cms_documents"."draft_data", '$."views"') END) > ? AND (json_type("cms_documents"."draft_data", '$."tags"') = 'array' AND EXISTS(SELECT 1 FROM json_each("cms_documents"."draft_data", '$."tags"') AS "aphex_el" WHERE (aphex_el.type) = 'text' AND (aphex_el.value) = ?))"#
     };
 }
 
-/// The findMany filter as the PostgreSQL dialect compiles it (jsonb, `views` on its index,
-/// containment for `all`).
+/// The findMany filter as the PostgreSQL dialect compiles it (jsonb, containment for `all`).
 macro_rules! pg_find_many_where {
     () => {
-        r#"WHERE "cms_documents"."type" = 'post' AND (((CASE jsonb_typeof("cms_documents"."draft_data" -> 'views') WHEN 'number' THEN 1 WHEN 'string' THEN 2 WHEN 'object' THEN 3 WHEN 'array' THEN 4 WHEN 'boolean' THEN 5 ELSE 0 END)) = 1 AND (CASE WHEN (jsonb_typeof("cms_documents"."draft_data" -> 'views') = 'number') THEN CAST((("cms_documents"."draft_data" -> 'views' #>> '{}')) AS numeric) END) > CAST($1 AS numeric)) AND ("cms_documents"."draft_data" @> $2)"#
+        r#"WHERE "cms_documents"."type" = 'post' AND (CASE WHEN (jsonb_typeof("cms_documents"."draft_data" -> 'views') = 'number') THEN CAST((("cms_documents"."draft_data" -> 'views' #>> '{}')) AS numeric) END) > CAST($1 AS numeric) AND ("cms_documents"."draft_data" @> $2)"#
     };
 }
 
