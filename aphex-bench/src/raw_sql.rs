@@ -297,9 +297,34 @@ trait Flavor: sqlx::Database {
     ) -> BenchResult<Query<'q, Self>>;
 }
 
-/// A value of a replayed statement that the bench does not bind.
-fn unbindable(value: &sea_orm::Value) -> crate::target::BoxError {
-    format!("a replayed statement binds {value:?}, which the bench does not handle").into()
+/// Binds a string, integer, float or boolean of a replayed statement (what both backends
+/// bind alike).
+fn bind_scalar<'q, DB: sqlx::Database>(
+    query: Query<'q, DB>,
+    value: &sea_orm::Value,
+) -> BenchResult<Query<'q, DB>>
+where
+    for<'e> Option<String>: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    for<'e> Option<i64>: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    for<'e> Option<i32>: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    for<'e> Option<f64>: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    for<'e> Option<bool>: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+{
+    use sea_orm::Value as V;
+    Ok(match value {
+        V::String(v) => query.bind(v.clone()),
+        V::BigInt(v) => query.bind(*v),
+        V::BigUnsigned(v) => query.bind(v.map(i64::try_from).transpose()?),
+        V::Int(v) => query.bind(*v),
+        V::Double(v) => query.bind(*v),
+        V::Bool(v) => query.bind(*v),
+        other => {
+            return Err(format!(
+                "a replayed statement binds {other:?}, which the bench does not handle"
+            )
+            .into());
+        }
+    })
 }
 
 impl Flavor for sqlx::Sqlite {
@@ -325,17 +350,8 @@ impl Flavor for sqlx::Sqlite {
         query: Query<'q, Self>,
         value: &sea_orm::Value,
     ) -> BenchResult<Query<'q, Self>> {
-        use sea_orm::Value as V;
-        // After the SQLite dialect's binding: ids, timestamps and JSON are text.
-        Ok(match value {
-            V::String(v) => query.bind(v.clone()),
-            V::BigInt(v) => query.bind(*v),
-            V::BigUnsigned(v) => query.bind(v.map(i64::try_from).transpose()?),
-            V::Int(v) => query.bind(*v),
-            V::Double(v) => query.bind(*v),
-            V::Bool(v) => query.bind(*v),
-            other => return Err(unbindable(other)),
-        })
+        // After the SQLite dialect's binding, ids, timestamps and JSON are text: only scalars.
+        bind_scalar(query, value)
     }
 }
 
@@ -367,16 +383,10 @@ impl Flavor for sqlx::Postgres {
     ) -> BenchResult<Query<'q, Self>> {
         use sea_orm::Value as V;
         Ok(match value {
-            V::String(v) => query.bind(v.clone()),
-            V::BigInt(v) => query.bind(*v),
-            V::BigUnsigned(v) => query.bind(v.map(i64::try_from).transpose()?),
-            V::Int(v) => query.bind(*v),
-            V::Double(v) => query.bind(*v),
-            V::Bool(v) => query.bind(*v),
             V::Uuid(v) => query.bind(*v),
             V::ChronoDateTimeUtc(v) => query.bind(*v),
             V::Json(v) => query.bind(v.as_deref().cloned().map(Json)),
-            other => return Err(unbindable(other)),
+            other => return bind_scalar(query, other),
         })
     }
 }

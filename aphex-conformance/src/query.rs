@@ -1758,7 +1758,7 @@ pub async fn empty_and_matches_all_empty_or_matches_none(db: &TestDb) {
 // ---------------------------------------------------------------------------------------------
 
 /// Numbers sort numerically; missing and null sort first ascending and last descending (tied,
-/// so by id).
+/// so by id, in the sort's direction).
 pub async fn sort_number_path_with_missing_values(db: &TestDb) {
     let cms = db.cms().await;
     post_n(&cms, 5, json!({"title": "five", "views": 5})).await;
@@ -1793,8 +1793,8 @@ pub async fn sort_number_path_with_missing_values(db: &TestDb) {
             "three",
             "two-and-a-half",
             "one",
-            "null",
-            "missing"
+            "missing",
+            "null"
         ])
     );
 }
@@ -1842,7 +1842,7 @@ pub async fn sort_mixed_types(db: &TestDb) {
     assert_eq!(
         order(&cms, sort_by(&["-mixed"])).await,
         strings(&[
-            "true", "false", "'b'", "'a'", "'B'", "10", "2", "1", "null", "missing"
+            "true", "false", "'b'", "'a'", "'B'", "10", "2", "1", "missing", "null"
         ])
     );
 }
@@ -1887,7 +1887,7 @@ pub async fn sort_nested_path(db: &TestDb) {
     );
     assert_eq!(
         order(&cms, sort_by(&["-seo.metaTitle"])).await,
-        strings(&["s-c", "s-b", "s-a", "s-none", "s-missing"])
+        strings(&["s-c", "s-b", "s-a", "s-missing", "s-none"])
     );
 }
 
@@ -1963,7 +1963,7 @@ pub async fn default_sort_is_latest_update_first(db: &TestDb) {
     );
 }
 
-/// Equal sort values are ordered by ascending id, whatever the sort direction.
+/// Equal sort values are ordered by id, in the direction of the last sort key.
 pub async fn ties_are_broken_by_id(db: &TestDb) {
     let cms = db.cms().await;
     post_n(&cms, 3, json!({"title": "id3", "views": 7})).await;
@@ -1977,11 +1977,16 @@ pub async fn ties_are_broken_by_id(db: &TestDb) {
     );
     assert_eq!(
         order(&cms, sort_by(&["-views"])).await,
-        strings(&["id1", "id2", "id3", "id4", "id5"])
+        strings(&["id4", "id3", "id2", "id1", "id5"])
     );
     assert_eq!(
         order(&cms, sort_by(&["-type"])).await,
-        strings(&["id1", "id2", "id3", "id4", "id5"])
+        strings(&["id5", "id4", "id3", "id2", "id1"])
+    );
+    assert_eq!(
+        order(&cms, sort_by(&["-type", "views"])).await,
+        strings(&["id5", "id1", "id2", "id3", "id4"]),
+        "the last key's direction"
     );
     assert_eq!(
         order(&cms, sort_by(&["-id"])).await,

@@ -7,12 +7,13 @@
 //!   ones a prepared statement ends up with.
 
 mod common;
+#[path = "../../aphex-sea/tests/shared/field_index_plans.rs"]
+mod field_index_plans;
 
 use aphex_core::Cms;
 use aphex_core::model::{NewDocument, now};
 use aphex_core::ports::DocumentStore;
 use aphex_core::query::{FindOptions, Perspective, Target, Where};
-use aphex_core::schema::{FieldDef, SchemaRegistry, SchemaTypeDef};
 use aphex_pg::PostgresAdapter;
 use common::PgTestDb;
 use sea_orm::ConnectionTrait;
@@ -121,14 +122,24 @@ async fn json_equality_and_membership_use_the_gin_indexes() {
 
 /// A plan's lines that sort rows themselves (an `Incremental Sort` over rows read in index order
 /// is fine: it only orders ties of the indexed terms).
-fn full_sorts(plan: &str) -> Vec<&str> {
+fn full_sorts(plan: &str) -> usize {
     plan.lines()
         .filter(|l| {
             let l = l.trim_start().trim_start_matches("->").trim_start();
             l.starts_with("Sort  (")
         })
-        .collect()
+        .count()
 }
+
+/// PostgreSQL's `EXPLAIN`: the index's name in an index (or bitmap) scan, a row comparison as
+/// its index condition for a keyset seek, and no `Sort` node over the collection.
+const READING: field_index_plans::PlanReading = field_index_plans::PlanReading {
+    searched: |p, index| p.contains(index),
+    ordered: |p, index| p.contains(index) && full_sorts(p) == 0,
+    seeked: |p, index| p.contains(index) && p.contains("Index Cond: (ROW(") && full_sorts(p) == 0,
+    sorts_all: |p| full_sorts(p) > 0,
+    serving: str::to_owned,
+};
 
 async fn declared_field_indexes_serve_queries() {
     let Some(pg) = PgTestDb::create().await else {
@@ -146,24 +157,9 @@ async fn declared_field_indexes_serve_queries() {
         )
         .await
         .expect("bulk insert");
-    let types = vec![
-        SchemaTypeDef::document("author", "Author"),
-        SchemaTypeDef::document("post", "Post")
-            .field(FieldDef::string("title").index())
-            .field(FieldDef::slug("slug").unique())
-            .field(FieldDef::number("views").index()),
-    ];
-    let registry = SchemaRegistry::new(types.clone()).expect("registry");
-    let name = |field: &str, perspective: Perspective| {
-        registry
-            .indexes_of("post")
-            .find(|i| i.field() == field && i.perspective() == perspective)
-            .map(|i| i.name.clone())
-            .expect("declared")
-    };
     Cms::builder()
         .database(PostgresAdapter::connect(&pg.url).await.expect("connect"))
-        .schema_types(types.clone())
+        .schema_types(field_index_plans::types())
         .build()
         .await
         .expect("sync builds the indexes");
@@ -184,106 +180,11 @@ async fn declared_field_indexes_serve_queries() {
     let adapter = PostgresAdapter::connect(&pg.url).await.expect("connect");
     let cms = Cms::builder()
         .database(PostgresAdapter::connect(&pg.url).await.expect("connect"))
-        .schema_types(types)
+        .schema_types(field_index_plans::types())
         .build()
         .await
         .expect("cms");
-    let plan = |opts: FindOptions| {
-        let query = cms
-            .documents()
-            .list_query(&opts.doc_type("post"))
-            .expect("query");
-        let adapter = &adapter;
-        async move {
-            adapter
-                .explain_find_documents(&query)
-                .await
-                .expect("explain")
-        }
-    };
-
-    let slug = name("slug.current", Perspective::Draft);
-    let views = name("views", Perspective::Draft);
-    for (what, opts, index) in [
-        (
-            "equality",
-            FindOptions::new().filter(Where::path("slug.current").equals("post-1234")),
-            &slug,
-        ),
-        (
-            "in",
-            FindOptions::new().filter(Where::path("slug.current").in_list(["post-1", "post-77"])),
-            &slug,
-        ),
-        (
-            "range",
-            FindOptions::new().filter(Where::path("views").greater_than(39990)),
-            &views,
-        ),
-        (
-            "range and sort",
-            FindOptions::new()
-                .filter(Where::path("views").less_than(100))
-                .sort("-views")
-                .limit(20),
-            &views,
-        ),
-    ] {
-        let p = plan(opts).await;
-        assert!(
-            p.contains(index.as_str()),
-            "{what} should use {index}:\n{p}"
-        );
-    }
-    for (sort, index) in [
-        ("-views", &views),
-        ("views", &views),
-        ("title", &name("title", Perspective::Draft)),
-    ] {
-        let p = plan(FindOptions::new().sort(sort).limit(20)).await;
-        assert!(
-            p.contains(index.as_str()),
-            "sort {sort} should read {index}:\n{p}"
-        );
-        assert!(
-            full_sorts(&p).is_empty(),
-            "sort {sort} with a limit is top-N from the index, not a sort of the collection:\n{p}"
-        );
-    }
-    let published = name("slug.current", Perspective::Published);
-    let p = plan(
-        FindOptions::new()
-            .perspective(Perspective::Published)
-            .filter(Where::path("slug.current").equals("post-9")),
-    )
-    .await;
-    assert!(
-        p.contains(published.as_str()),
-        "published copies have their own index:\n{p}"
-    );
-    // A keyset page deep in the order seeks in the index: a row comparison on the indexed
-    // terms is an index condition, so page 1000 reads what page 1 reads.
-    let first = cms
-        .documents()
-        .find(
-            &FindOptions::new()
-                .doc_type("post")
-                .sort("-views")
-                .limit(20)
-                .count(false),
-        )
-        .await
-        .expect("first page");
-    let cursor = first.next_cursor.expect("more pages");
-    let p = plan(FindOptions::new().sort("-views").limit(20).after(cursor)).await;
-    assert!(
-        p.contains(views.as_str()) && p.contains("Index Cond: (ROW("),
-        "a keyset page seeks with the index:\n{p}"
-    );
-    assert!(full_sorts(&p).is_empty(), "{p}");
-    // An unindexed sort still sorts (the test would notice a plan that never sorts).
-    let p = plan(FindOptions::new().sort("-label").limit(20)).await;
-    assert!(!full_sorts(&p).is_empty(), "{p}");
+    field_index_plans::check(&cms, &adapter, &READING).await;
 }
 
 fn main() -> std::process::ExitCode {

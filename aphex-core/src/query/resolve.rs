@@ -131,7 +131,8 @@ impl Target {
     }
 
     /// Parses sort keys (`"-updatedAt"`, `"title"`, `"author.name"`), defaulting to
-    /// `-updatedAt`, and appends `id` as the final tiebreaker.
+    /// `-updatedAt`, and appends `id` as the final tiebreaker, in the last key's direction (so
+    /// one index on a key and `id`, read forwards or backwards, gives the whole order).
     ///
     /// # Errors
     /// [`Error::InvalidQuery`] for an illegal path or too many keys.
@@ -160,9 +161,10 @@ impl Target {
             });
         }
         if !out.iter().any(|k| k.field == Field::Column(Column::Id)) {
+            let descending = out.last().is_some_and(|k| k.descending);
             out.push(SortKey {
                 field: Field::Column(Column::Id),
-                descending: false,
+                descending,
             });
         }
         Ok(out)

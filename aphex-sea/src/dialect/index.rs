@@ -5,7 +5,10 @@
 use sea_orm::sea_query::{Expr, ExprTrait, PostgresQueryBuilder, Query, SqliteQueryBuilder};
 
 use aphex_core::query::JsonColumn;
-use aphex_core::schema::FieldIndex;
+use aphex_core::schema::{FieldIndex, UNIQUE_PREFIX};
+
+/// The name prefix of a unique field's ordered companion index on SQLite.
+const COMPANION_PREFIX: &str = "cms_uo_";
 
 use super::{Dialect, literal};
 use sea_orm::IdenStatic;
@@ -29,54 +32,100 @@ fn quoted(name: &str) -> String {
 }
 
 impl Dialect {
-    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS "<name>" ON "cms_documents"
-    /// (<rank>, <term>) WHERE "type" = '<type>'` (SQLite: `("type", <rank>, <term>)`, see
-    /// below). Both columns sort NULLS FIRST, as the
-    /// ascending sort does (a descending sort reads the index backwards). `concurrently`
-    /// (PostgreSQL, outside a transaction) builds it without blocking writes.
-    pub(crate) fn create_field_index(self, index: &FieldIndex, concurrently: bool) -> String {
+    /// The statements that build `index`, in order; the last creates the index of
+    /// `index.name` (so a build interrupted before it is redone by the next sync).
+    ///
+    /// PostgreSQL: `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS "<name>" ON
+    /// "cms_documents" (<rank> NULLS FIRST, <term> NULLS FIRST) WHERE "type" = '<type>'` (a
+    /// descending sort reads it backwards); `concurrently` (outside a transaction) builds it
+    /// without blocking writes.
+    ///
+    /// SQLite: `("type", <sortable>, "id")`. SQLite's planner weighs a LIMIT poorly: unless an
+    /// index gives the *whole* ORDER BY (the sortable value, then `id`), it would rather take
+    /// the type's own indexes and sort every document of the type than read the first page off
+    /// this one. Led by the type, the index is as selective as those for `type = ?`, and it ends
+    /// with the `id` tie-break, so the planner takes it. A unique index cannot end with `id`, so
+    /// a unique field gets that ordered index under the [companion](Self::companion_index) name
+    /// and a unique index `("type", <term>)` on the values of its kind (NULL for the others, which
+    /// never conflict) under its own.
+    pub(crate) fn create_field_index(self, index: &FieldIndex, concurrently: bool) -> Vec<String> {
         let column = match index.column {
             JsonColumn::PublishedData => Column::PublishedData,
             _ => Column::DraftData,
         };
         let path = self.json(Expr::col(column), &index.path, Some(index.kind));
-        let nulls_first = match self {
-            Dialect::Postgres => " NULLS FIRST",
-            Dialect::Sqlite => "",
-        };
-        let mut columns: Vec<String> = path
-            .index_terms(index.kind, index.unique)
-            .into_iter()
-            .map(|term| format!("({}){nulls_first}", sql_text(self, term)))
-            .collect();
-        if self == Dialect::Sqlite {
-            // SQLite's planner does not weigh a LIMIT: with the type's own indexes
-            // (`type`, …) it would rather sort every document of the type than read the first
-            // page off this index. Led by the type too, this index is as selective for
-            // `type = ?` and also gives the order, so the planner takes it.
-            columns.insert(0, quoted(Column::DocType.as_str()));
-        }
+        let text = |e: Expr| format!("({})", sql_text(self, e));
         let predicate = sql_text(
             self,
             Expr::col(Column::DocType).eq(literal(index.doc_type.as_str())),
         );
-        format!(
-            "CREATE {unique}INDEX {concurrently}IF NOT EXISTS {name} ON {table} ({columns}) WHERE {predicate}",
-            unique = if index.unique { "UNIQUE " } else { "" },
-            concurrently = if concurrently { "CONCURRENTLY " } else { "" },
-            name = quoted(&index.name),
-            table = quoted("cms_documents"),
-            columns = columns.join(", "),
-        )
+        let create = |unique: bool, name: &str, columns: Vec<String>| {
+            format!(
+                "CREATE {unique}INDEX {concurrently}IF NOT EXISTS {name} ON {table} ({columns}) WHERE {predicate}",
+                unique = if unique { "UNIQUE " } else { "" },
+                concurrently = if concurrently { "CONCURRENTLY " } else { "" },
+                name = quoted(name),
+                table = quoted("cms_documents"),
+                columns = columns.join(", "),
+            )
+        };
+        let doc_type = quoted(Column::DocType.as_str());
+        match self {
+            Dialect::Postgres => {
+                let columns = path
+                    .index_terms(index.kind)
+                    .into_iter()
+                    .map(|term| format!("{} NULLS FIRST", text(term)))
+                    .collect();
+                vec![create(index.unique, &index.name, columns)]
+            }
+            Dialect::Sqlite => {
+                let ordered = |name: &str| {
+                    let columns = path.index_terms(index.kind).into_iter().map(text);
+                    let columns = std::iter::once(doc_type.clone())
+                        .chain(columns)
+                        .chain([quoted(Column::Id.as_str())])
+                        .collect();
+                    create(false, name, columns)
+                };
+                match Self::companion_index(self, &index.name) {
+                    Some(companion) if index.unique => {
+                        let term = text(path.kind_term(index.kind));
+                        vec![
+                            ordered(&companion),
+                            create(true, &index.name, vec![doc_type.clone(), term]),
+                        ]
+                    }
+                    _ => vec![ordered(&index.name)],
+                }
+            }
+        }
     }
 
-    /// `DROP INDEX [CONCURRENTLY] IF EXISTS "<name>"`.
-    pub(crate) fn drop_field_index(self, name: &str, concurrently: bool) -> String {
-        format!(
-            "DROP INDEX {}IF EXISTS {}",
-            if concurrently { "CONCURRENTLY " } else { "" },
-            quoted(name)
-        )
+    /// The second index a unique field has on SQLite (see
+    /// [`create_field_index`](Self::create_field_index)): its name with `cms_uo_` for `cms_ux_`.
+    /// Not listed as a field index; dropped with the unique one.
+    pub(crate) fn companion_index(self, name: &str) -> Option<String> {
+        match self {
+            Dialect::Sqlite => name
+                .strip_prefix(UNIQUE_PREFIX)
+                .map(|rest| format!("{COMPANION_PREFIX}{rest}")),
+            Dialect::Postgres => None,
+        }
+    }
+
+    /// `DROP INDEX [CONCURRENTLY] IF EXISTS "<name>"` (and its companion on SQLite).
+    pub(crate) fn drop_field_index(self, name: &str, concurrently: bool) -> Vec<String> {
+        std::iter::once(name.to_owned())
+            .chain(self.companion_index(name))
+            .map(|name| {
+                format!(
+                    "DROP INDEX {}IF EXISTS {}",
+                    if concurrently { "CONCURRENTLY " } else { "" },
+                    quoted(&name)
+                )
+            })
+            .collect()
     }
 
     /// The names of the usable indexes on `cms_documents` (one text column, `name`).

@@ -401,15 +401,17 @@ impl JsonPath {
     /// of [`sort_terms`](Self::sort_terms) and what the conditions on the index
     /// ([`compare`](Self::compare)) write: PostgreSQL the rank and the kind's term, SQLite the
     /// sortable value.
-    /// A unique index on SQLite also holds the kind's term (NULL for values of other kinds),
-    /// so that only values of the kind can conflict.
-    pub(crate) fn index_terms(&self, kind: IndexKind, unique: bool) -> Vec<Expr> {
-        let term = self.term(JsonType::of(kind));
+    pub(crate) fn index_terms(&self, kind: IndexKind) -> Vec<Expr> {
         match self.dialect {
-            Dialect::Postgres => vec![self.rank(), term],
-            Dialect::Sqlite if unique => vec![self.sqlite_sortable(), term],
+            Dialect::Postgres => vec![self.rank(), self.kind_term(kind)],
             Dialect::Sqlite => vec![self.sqlite_sortable()],
         }
+    }
+
+    /// The value when it is of `kind`, else NULL: what a unique index on SQLite holds, so that
+    /// only values of the kind can conflict.
+    pub(crate) fn kind_term(&self, kind: IndexKind) -> Expr {
+        self.term(JsonType::of(kind))
     }
 
     /// A keyset page's seek on this path as its first sort key: the position's sort terms at

@@ -66,6 +66,14 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             .map(drop)
             .map_err(self.err("document"))
     }
+
+    /// Runs `statements` in order, stopping at the first error.
+    async fn execute_all(&self, statements: &[String]) -> Result<()> {
+        for sql in statements {
+            self.execute_ddl(sql).await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -144,11 +152,11 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> SchemaTypeStore for SeaSt
             if self.list_field_indexes().await?.contains(&index.name) {
                 return Ok(());
             }
-            self.execute_ddl(&dialect.drop_field_index(&index.name, concurrently))
+            self.execute_all(&dialect.drop_field_index(&index.name, concurrently))
                 .await?;
         }
         let Err(error) = self
-            .execute_ddl(&dialect.create_field_index(index, concurrently))
+            .execute_all(&dialect.create_field_index(index, concurrently))
             .await
         else {
             return Ok(());
@@ -157,10 +165,11 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> SchemaTypeStore for SeaSt
         if self.list_field_indexes().await?.contains(&index.name) {
             return Ok(());
         }
-        if concurrently {
-            // Leave nothing half-built behind.
-            let cleanup = dialect.drop_field_index(&index.name, true);
-            if let Err(e) = self.execute_ddl(&cleanup).await {
+        if concurrently || dialect == Dialect::Sqlite {
+            // Leave nothing half-built behind (an invalid index, a companion without its
+            // unique index).
+            let cleanup = dialect.drop_field_index(&index.name, concurrently);
+            if let Err(e) = self.execute_all(&cleanup).await {
                 tracing::warn!(index = %index.name, error = %e, "could not drop a failed index build");
             }
         }
@@ -179,7 +188,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> SchemaTypeStore for SeaSt
         if self.document_indexes(false, Some(name)).await?.is_empty() {
             return Ok(false);
         }
-        self.execute_ddl(&self.dialect().drop_field_index(name, self.concurrently()))
+        self.execute_all(&self.dialect().drop_field_index(name, self.concurrently()))
             .await?;
         Ok(true)
     }
