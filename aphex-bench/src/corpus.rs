@@ -59,13 +59,27 @@ pub struct SeedDoc {
     pub data: Value,
 }
 
-/// Every document of a run, in creation order (authors first).
-#[derive(Debug)]
+/// What the phases need to know about every post of a run, without holding the posts: a
+/// million posts of 1–4 KB JSON would not fit in memory as `serde_json::Value`s, so the
+/// [`Generator`] streams them and keeps this.
+#[derive(Debug, Default)]
 pub struct Corpus {
     /// The 100 authors.
     pub authors: Vec<SeedDoc>,
-    /// The posts; post `i` refers to two posts before it.
-    pub posts: Vec<SeedDoc>,
+    /// Every post's id and `slug.current`, in creation order.
+    pub posts: Vec<(Uuid, String)>,
+    /// The posts whose slug sorts after `QUERY_SLUG_ABOVE` (the indexed list's filter).
+    pub expected_indexed_matches: usize,
+    /// The posts the findMany filter matches.
+    pub expected_matches: u64,
+}
+
+/// Generates a corpus post by post: the same seed gives the same ids and bytes. Post `i`
+/// refers to two posts before it, so the generator keeps every id (not the documents).
+pub struct Generator {
+    rng: StdRng,
+    total: usize,
+    corpus: Corpus,
 }
 
 fn reference(id: Uuid) -> Value {
@@ -105,11 +119,11 @@ fn body(rng: &mut StdRng) -> Value {
     }
 }
 
-impl Corpus {
-    /// The corpus of `posts` posts for `seed`.
-    pub fn generate(seed: u64, posts: usize) -> Corpus {
+impl Generator {
+    /// A generator of `posts` posts for `seed`; the authors are made at once.
+    pub fn new(seed: u64, posts: usize) -> Generator {
         let mut rng = StdRng::seed_from_u64(seed);
-        let authors: Vec<SeedDoc> = (0..AUTHORS)
+        let authors = (0..AUTHORS)
             .map(|i| SeedDoc {
                 id: uuid(&mut rng),
                 doc_type: "author",
@@ -119,66 +133,85 @@ impl Corpus {
                 }),
             })
             .collect();
-        let mut out: Vec<SeedDoc> = Vec::with_capacity(posts);
-        for i in 0..posts {
-            let id = uuid(&mut rng);
-            let tags: Vec<String> = sample(&mut rng, TAGS, 3)
+        Generator {
+            rng,
+            total: posts,
+            corpus: Corpus {
+                authors,
+                posts: Vec::with_capacity(posts),
+                ..Corpus::default()
+            },
+        }
+    }
+
+    /// The authors.
+    pub fn authors(&self) -> &[SeedDoc] {
+        &self.corpus.authors
+    }
+
+    /// Posts not generated yet.
+    pub fn remaining(&self) -> usize {
+        self.total - self.corpus.posts.len()
+    }
+
+    /// The next `n` posts (fewer at the end).
+    pub fn next_posts(&mut self, n: usize) -> Vec<SeedDoc> {
+        (0..n.min(self.remaining()))
+            .map(|_| self.next_post())
+            .collect()
+    }
+
+    fn next_post(&mut self) -> SeedDoc {
+        let rng = &mut self.rng;
+        let corpus = &mut self.corpus;
+        let i = corpus.posts.len();
+        let id = uuid(rng);
+        let tags: Vec<String> = sample(rng, TAGS, 3)
+            .into_iter()
+            .map(|t| format!("tag-{t}"))
+            .collect();
+        let author = corpus.authors[rng.random_range(0..AUTHORS)].id;
+        let related: Vec<Value> = if i == 0 {
+            Vec::new()
+        } else {
+            sample(rng, i, i.min(2))
                 .into_iter()
-                .map(|t| format!("tag-{t}"))
-                .collect();
-            let author = authors[rng.random_range(0..AUTHORS)].id;
-            let related: Vec<Value> = if i == 0 {
-                Vec::new()
-            } else {
-                sample(&mut rng, i, i.min(2))
-                    .into_iter()
-                    .enumerate()
-                    .map(|(k, j)| {
-                        let mut r = reference(out[j].id);
-                        r["_key"] = json!(format!("r{k}"));
-                        r
-                    })
-                    .collect()
-            };
-            out.push(SeedDoc {
-                id,
-                doc_type: "post",
-                data: json!({
-                    "title": format!("Post {i}: {}", sentence(&mut rng, 5)),
-                    "slug": { "_type": "slug", "current": format!("post-{i}") },
-                    "tags": tags,
-                    "views": rng.random_range(0..=10_000),
-                    "author": reference(author),
-                    "related": related,
-                    "body": body(&mut rng),
-                }),
-            });
+                .enumerate()
+                .map(|(k, j)| {
+                    let mut r = reference(corpus.posts[j].0);
+                    r["_key"] = json!(format!("r{k}"));
+                    r
+                })
+                .collect()
+        };
+        let slug = format!("post-{i}");
+        let title = format!("Post {i}: {}", sentence(rng, 5));
+        let views = rng.random_range(0..=10_000);
+        if views > QUERY_VIEWS_ABOVE && tags.iter().any(|t| t == QUERY_TAG) {
+            corpus.expected_matches += 1;
         }
-        Corpus {
-            authors,
-            posts: out,
+        if slug.as_str() > QUERY_SLUG_ABOVE {
+            corpus.expected_indexed_matches += 1;
+        }
+        corpus.posts.push((id, slug.clone()));
+        SeedDoc {
+            id,
+            doc_type: "post",
+            data: json!({
+                "title": title,
+                "slug": { "_type": "slug", "current": slug },
+                "tags": tags,
+                "views": views,
+                "author": reference(author),
+                "related": related,
+                "body": body(rng),
+            }),
         }
     }
 
-    /// How many posts match the findMany filter (computed from the data, to check both sides).
-    /// Posts whose slug sorts after `QUERY_SLUG_ABOVE` (the indexed list's filter).
-    pub fn expected_indexed_matches(&self) -> usize {
-        self.posts
-            .iter()
-            .filter(|p| p.data["slug"]["current"].as_str().unwrap_or("") > QUERY_SLUG_ABOVE)
-            .count()
-    }
-
-    pub fn expected_matches(&self) -> u64 {
-        self.posts
-            .iter()
-            .filter(|p| {
-                p.data["views"].as_i64().unwrap_or(0) > QUERY_VIEWS_ABOVE
-                    && p.data["tags"]
-                        .as_array()
-                        .is_some_and(|t| t.iter().any(|v| v == QUERY_TAG))
-            })
-            .count() as u64
+    /// What the phases need, once every post was generated.
+    pub fn finish(self) -> Corpus {
+        self.corpus
     }
 }
 
@@ -196,19 +229,38 @@ mod tests {
 
     #[test]
     fn same_seed_same_corpus_and_sizes_in_range() {
-        let a = Corpus::generate(7, 50);
-        let b = Corpus::generate(7, 50);
-        assert_eq!(a.posts.len(), 50);
-        for (x, y) in a.posts.iter().zip(&b.posts) {
+        let a = Generator::new(7, 50).next_posts(60);
+        let b = Generator::new(7, 50).next_posts(50);
+        assert_eq!(a.len(), 50);
+        for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.id, y.id);
             assert_eq!(x.data, y.data);
         }
-        for (i, p) in a.posts.iter().enumerate() {
+        let mut chunked = Generator::new(7, 50);
+        let mut again = chunked.next_posts(20);
+        again.extend(chunked.next_posts(40));
+        assert_eq!(
+            again.iter().map(|p| &p.data).collect::<Vec<_>>(),
+            a.iter().map(|p| &p.data).collect::<Vec<_>>()
+        );
+        let corpus = chunked.finish();
+        assert_eq!(corpus.posts.len(), 50);
+        let matches = a
+            .iter()
+            .filter(|p| {
+                p.data["views"].as_i64().unwrap_or(0) > QUERY_VIEWS_ABOVE
+                    && p.data["tags"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|v| v == QUERY_TAG))
+            })
+            .count();
+        assert_eq!(corpus.expected_matches, matches as u64);
+        for (i, p) in a.iter().enumerate() {
             let body = serde_json::to_string(&p.data["body"]).unwrap_or_default();
             assert!((1024..=4096).contains(&body.len()), "{}", body.len());
             assert_eq!(p.data["tags"].as_array().map(Vec::len), Some(3));
             assert_eq!(p.data["related"].as_array().map(Vec::len), Some(i.min(2)));
         }
-        assert_ne!(Corpus::generate(8, 50).posts[0].id, a.posts[0].id);
+        assert_ne!(Generator::new(8, 50).next_posts(1)[0].id, a[0].id);
     }
 }

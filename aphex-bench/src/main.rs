@@ -32,7 +32,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use uuid::Uuid;
 
-use crate::corpus::{Corpus, SeedDoc, edited};
+use crate::corpus::{Corpus, Generator, SeedDoc, edited};
 use crate::stats::{Measured, ms};
 use crate::target::{BenchResult, Target};
 
@@ -105,10 +105,10 @@ enum Op {
     List(Arc<lists::ListSpec>),
 }
 
-/// Per-run state the checks need: current revisions and the corpus data by id.
+/// Per-run state the checks need: current revisions and each post's slug by id.
 struct Book {
     revisions: std::sync::Mutex<HashMap<Uuid, i64>>,
-    data: HashMap<Uuid, Arc<SeedDoc>>,
+    slugs: Arc<HashMap<Uuid, String>>,
     expected_matches: u64,
     /// The list phases' first answers, shared by both sides' books.
     answers: lists::Answers,
@@ -143,8 +143,12 @@ async fn run_op(target: &dyn Target, book: &Book, op: Op) -> BenchResult<()> {
         }
         Op::FindById(id) => {
             let doc = target.find_by_id(id).await?;
-            let expected = book.data.get(&id).map(|d| &d.data["slug"]);
-            if doc.as_ref().map(|d| &d.data["slug"]) != expected {
+            let expected = book.slugs.get(&id).map(String::as_str);
+            if doc
+                .as_ref()
+                .and_then(|d| d.data["slug"]["current"].as_str())
+                != expected
+            {
                 return Err(mismatch(format!(
                     "{}: find_by_id({id}) wrong",
                     target.side()
@@ -421,26 +425,76 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
         "aphex-bench: {:?}, {posts} posts, {ops} ops per point phase, concurrency {:?}",
         args.backend, args.concurrency
     );
-    let corpus = Corpus::generate(args.seed, posts);
     let prepared = setup::prepare(&args).await?;
-    let all: Vec<Arc<SeedDoc>> = corpus
-        .authors
-        .iter()
-        .chain(&corpus.posts)
-        .cloned()
-        .map(Arc::new)
-        .collect();
+    let loaders = prepared.loaders;
+    let lister = prepared.lister.clone();
+
+    // Load: the authors and all posts but the last `ops` in bulk into both databases
+    // (`DocumentService::create_many`, untimed by the phases but reported), then those `ops`
+    // posts one by one: the create phase. The posts are generated chunk by chunk, each chunk
+    // loaded into both databases, so a million of them never sit in memory at once; the
+    // first `ops` are kept for the update phases.
+    let mut generator = Generator::new(args.seed, posts);
+    let mut loading = Vec::with_capacity(loaders.len());
+    for loader in loaders {
+        let cms = aphex_core::Cms::builder()
+            .database(loader)
+            .schema_types(aphex_side::schema_types())
+            .build()
+            .await?;
+        loading.push((cms, std::time::Duration::ZERO));
+    }
+    let planner = loading
+        .first()
+        .map(|(cms, _)| cms.clone())
+        .ok_or("no database")?;
+    let mut edited_posts: Vec<SeedDoc> = Vec::with_capacity(ops);
+    let mut loaded = 0;
+    let mut chunk = generator.authors().to_vec();
+    loop {
+        let room = generator.remaining().saturating_sub(ops);
+        if chunk.is_empty() && room == 0 {
+            break;
+        }
+        chunk.extend(generator.next_posts(BULK_CHUNK.saturating_sub(chunk.len()).min(room)));
+        for (cms, took) in &mut loading {
+            let inputs = chunk
+                .iter()
+                .map(|d| {
+                    aphex_core::service::CreateDocument::new(d.doc_type, d.data.clone()).id(d.id)
+                })
+                .collect();
+            let started = std::time::Instant::now();
+            cms.documents().create_many(inputs).await?;
+            *took += started.elapsed();
+        }
+        loaded += chunk.len();
+        let keep = ops.saturating_sub(edited_posts.len());
+        edited_posts.extend(chunk.drain(..).filter(|d| d.doc_type == "post").take(keep));
+    }
+    for ((_, took), side) in loading.iter().zip(["aphex", "raw"]) {
+        let secs = took.as_secs_f64();
+        println!(
+            "bulk load ({side} database): {loaded} documents in {secs:.1} s ({:.0} documents/s)",
+            loaded as f64 / secs.max(1e-9)
+        );
+    }
+    drop(loading);
+    let one_by_one = generator.next_posts(ops);
+    // With fewer posts than `ops`, the update phases edit created ones too.
+    let keep = ops.saturating_sub(edited_posts.len());
+    edited_posts.extend(one_by_one.iter().take(keep).cloned());
+    let corpus = generator.finish();
     let answers = lists::Answers::default();
+    let slugs: Arc<HashMap<Uuid, String>> = Arc::new(corpus.posts.iter().cloned().collect());
     let book = || {
         Arc::new(Book {
             revisions: Default::default(),
-            data: all.iter().map(|d| (d.id, d.clone())).collect(),
-            expected_matches: corpus.expected_matches(),
+            slugs: slugs.clone(),
+            expected_matches: corpus.expected_matches,
             answers: answers.clone(),
         })
     };
-    let lister = prepared.lister.clone();
-    let prepared_loaders = prepared.loaders;
     let mut bench = Bench {
         raw: prepared.raw,
         aphex: prepared.aphex,
@@ -450,46 +504,13 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
         show_sql: args.show_sql,
         rows: Vec::new(),
     };
-
-    // Load: the authors and all posts but the last `ops` in bulk into both databases
-    // (`DocumentService::create_many`, untimed by the phases but reported), then those `ops`
-    // posts one by one: the create phase.
-    let (bulk, one_by_one) = all.split_at(all.len() - ops.min(corpus.posts.len()));
-    let mut planner = None;
-    for (side, loader) in ["aphex", "raw"].into_iter().zip(prepared_loaders) {
-        let cms = aphex_core::Cms::builder()
-            .database(loader)
-            .schema_types(aphex_side::schema_types())
-            .build()
-            .await?;
-        planner.get_or_insert_with(|| cms.clone());
-        let started = std::time::Instant::now();
-        for chunk in bulk.chunks(BULK_CHUNK) {
-            let inputs = chunk
-                .iter()
-                .map(|d| {
-                    aphex_core::service::CreateDocument::new(d.doc_type, d.data.clone()).id(d.id)
-                })
-                .collect();
-            cms.documents().create_many(inputs).await?;
-        }
-        let secs = started.elapsed().as_secs_f64();
-        println!(
-            "bulk load ({side} database): {} documents in {secs:.1} s ({:.0} documents/s)",
-            bulk.len(),
-            bulk.len() as f64 / secs.max(1e-9)
-        );
-    }
-    let creates: Vec<Op> = one_by_one
-        .iter()
-        .map(|d| Op::Create((**d).clone()))
-        .collect();
+    let creates: Vec<Op> = one_by_one.into_iter().map(Op::Create).collect();
     bench.phase("create", vec![creates]).await?;
     bench.raw.settle().await?;
     bench.aphex.settle().await?;
 
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x5eed);
-    let post_ids: Vec<Uuid> = corpus.posts.iter().map(|p| p.id).collect();
+    let post_ids: Vec<Uuid> = corpus.posts.iter().map(|(id, _)| *id).collect();
     let picks: Vec<Uuid> = (0..ops)
         .filter_map(|_| post_ids.choose(&mut rng).copied())
         .collect();
@@ -505,19 +526,18 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
             vec![vec![Op::FindMany; args.query_ops.max(1)]],
         )
         .await?;
-    let planner = planner.ok_or("no database")?;
     list_phases(
         &mut bench,
         &planner,
         &lister,
         &corpus,
+        &slugs,
         &picks,
         args.query_ops.max(1),
     )
     .await?;
-    let edited_posts = &corpus.posts[..ops];
     for (round, &tasks) in args.concurrency.iter().enumerate() {
-        let lanes = update_lanes(edited_posts, ops, tasks, round as u64);
+        let lanes = update_lanes(&edited_posts, ops, tasks, round as u64);
         bench.phase("update (CAS)", lanes).await?;
     }
     let publishes = edited_posts.iter().map(|p| Op::Publish(p.id)).collect();
@@ -564,29 +584,17 @@ async fn list_phases(
     planner: &aphex_core::Cms,
     lister: &setup::Lister,
     corpus: &Corpus,
+    slugs: &HashMap<Uuid, String>,
     picks: &[Uuid],
     query_ops: usize,
 ) -> BenchResult<()> {
     use aphex_core::query::{FindOptions, Where};
     let posts = || FindOptions::new().doc_type("post");
-    let slugs: HashMap<Uuid, String> = corpus
-        .posts
-        .iter()
-        .map(|p| {
-            (
-                p.id,
-                p.data["slug"]["current"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
-        })
-        .collect();
     let mut lookups = Vec::with_capacity(picks.len());
     for id in picks {
-        let slug = slugs.get(id).cloned().unwrap_or_default();
+        let slug = slugs.get(id).map(String::as_str).unwrap_or_default();
         let options = posts()
-            .filter(Where::path("slug.current").equals(slug.as_str()))
+            .filter(Where::path("slug.current").equals(slug))
             .limit(1)
             .count(false);
         lookups.push(Op::List(list_spec(
@@ -599,7 +607,7 @@ async fn list_phases(
     }
     bench.phase("find by slug", vec![lookups]).await?;
 
-    let page = |n: usize| 20.min(corpus.expected_indexed_matches().saturating_sub(n));
+    let page = |n: usize| 20.min(corpus.expected_indexed_matches.saturating_sub(n));
     let indexed = posts()
         .filter(Where::path("slug.current").greater_than(corpus::QUERY_SLUG_ABOVE))
         .sort("-slug.current")

@@ -244,7 +244,7 @@ impl Target for RawMongo {
             let rows: Vec<DocRecord> = self
                 .documents
                 .find(filter.clone())
-                .sort(doc! { "updatedAt": -1, "_id": 1 })
+                .sort(doc! { "updatedAt": -1, "_id": -1 })
                 .skip(0)
                 .limit(20)
                 .await?

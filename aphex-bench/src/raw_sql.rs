@@ -130,7 +130,7 @@ const SQLITE: Statements = Statements {
     select_many: concat!(
         doc_select!(r#""cms_documents"."status""#, ""),
         sqlite_find_many_where!(),
-        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" ASC NULLS FIRST LIMIT ? OFFSET ?"#
+        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" DESC NULLS LAST LIMIT ? OFFSET ?"#
     ),
     update_draft: concat!(
         r#"UPDATE "cms_documents" SET "draft_data" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
@@ -198,7 +198,7 @@ const POSTGRES: Statements = Statements {
     select_many: concat!(
         doc_select!(r#"CAST("cms_documents"."status" AS "text")"#, ""),
         pg_find_many_where!(),
-        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" ASC NULLS FIRST LIMIT $3 OFFSET $4"#
+        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" DESC NULLS LAST LIMIT $3 OFFSET $4"#
     ),
     update_draft: concat!(
         r#"UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + $4 WHERE "cms_documents"."id" = $5 AND "cms_documents"."revision" = $6"#,
