@@ -643,38 +643,24 @@ async fn list_phases(
         .phase("page 1 (cursor)", vec![vec![Op::List(first); query_ops]])
         .await?;
     let skip = (deep - 1) * 20;
-    let offset = list_spec(
-        planner,
-        lister,
-        format!("page {deep}"),
-        by_slug().offset(skip),
-        20,
-    )?;
-    bench
-        .phase(
-            format!("page {deep} (offset)"),
-            vec![vec![Op::List(offset); query_ops]],
-        )
-        .await?;
     let cursor = planner
         .documents()
         .find(&by_slug().offset(skip - 1).limit(1))
         .await?
         .next_cursor
         .ok_or("no cursor before the deep page")?;
-    let keyset = list_spec(
-        planner,
-        lister,
-        format!("page {deep}"),
-        by_slug().after(cursor),
-        20,
-    )?;
-    bench
-        .phase(
-            format!("page {deep} (cursor)"),
-            vec![vec![Op::List(keyset); query_ops]],
-        )
-        .await?;
+    for (how, options) in [
+        ("offset", by_slug().offset(skip)),
+        ("cursor", by_slug().after(cursor)),
+    ] {
+        let spec = list_spec(planner, lister, format!("page {deep}"), options, 20)?;
+        bench
+            .phase(
+                format!("page {deep} ({how})"),
+                vec![vec![Op::List(spec); query_ops]],
+            )
+            .await?;
+    }
     Ok(())
 }
 

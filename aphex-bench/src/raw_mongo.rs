@@ -93,6 +93,42 @@ impl RawMongo {
         }
     }
 
+    /// The count (when asked) and the page at once, as the adapter sends them.
+    async fn count_and_page(
+        &self,
+        count_filter: Option<Document>,
+        filter: Document,
+        sort: Document,
+        skip: u64,
+        limit: u64,
+    ) -> BenchResult<(Option<u64>, Vec<DocRecord>)> {
+        let count = async {
+            match count_filter {
+                Some(filter) => {
+                    self.sent();
+                    Ok::<_, crate::target::BoxError>(Some(
+                        self.documents.count_documents(filter).await?,
+                    ))
+                }
+                None => Ok(None),
+            }
+        };
+        let page = async {
+            self.sent();
+            let rows: Vec<DocRecord> = self
+                .documents
+                .find(filter)
+                .sort(sort)
+                .skip(skip)
+                .limit(i64::try_from(limit)?)
+                .await?
+                .try_collect()
+                .await?;
+            Ok::<_, crate::target::BoxError>(rows)
+        };
+        futures::future::try_join(count, page).await
+    }
+
     fn sent(&self) {
         self.statements.fetch_add(1, Ordering::Relaxed);
     }
@@ -234,25 +270,16 @@ impl Target for RawMongo {
 
     async fn find_many(&self) -> BenchResult<(Vec<Loaded>, u64)> {
         let filter = Self::find_many_filter();
-        // The count and the page at once, as the adapter sends them.
-        let count = async {
-            self.sent();
-            Ok::<_, crate::target::BoxError>(self.documents.count_documents(filter.clone()).await?)
-        };
-        let page = async {
-            self.sent();
-            let rows: Vec<DocRecord> = self
-                .documents
-                .find(filter.clone())
-                .sort(doc! { "updatedAt": -1, "_id": -1 })
-                .skip(0)
-                .limit(20)
-                .await?
-                .try_collect()
-                .await?;
-            Ok::<_, crate::target::BoxError>(rows)
-        };
-        let (total, rows) = futures::future::try_join(count, page).await?;
+        let (total, rows) = self
+            .count_and_page(
+                Some(filter.clone()),
+                filter,
+                doc! { "updatedAt": -1, "_id": -1 },
+                0,
+                20,
+            )
+            .await?;
+        let total = total.ok_or("no count")?;
         let docs = rows
             .into_iter()
             .map(Loaded::try_from)
@@ -264,31 +291,15 @@ impl Target for RawMongo {
         let RawList::Mongo(command) = &spec.raw else {
             return Err("the MongoDB side got a SQL list".into());
         };
-        let count = async {
-            match &command.count_filter {
-                Some(filter) => {
-                    self.sent();
-                    Ok::<_, crate::target::BoxError>(Some(
-                        self.documents.count_documents(filter.clone()).await?,
-                    ))
-                }
-                None => Ok(None),
-            }
-        };
-        let page = async {
-            self.sent();
-            let rows: Vec<DocRecord> = self
-                .documents
-                .find(command.filter.clone())
-                .sort(command.sort.clone())
-                .skip(command.skip)
-                .limit(i64::try_from(command.limit)?)
-                .await?
-                .try_collect()
-                .await?;
-            Ok::<_, crate::target::BoxError>(rows)
-        };
-        let (total, rows) = futures::future::try_join(count, page).await?;
+        let (total, rows) = self
+            .count_and_page(
+                command.count_filter.clone(),
+                command.filter.clone(),
+                command.sort.clone(),
+                command.skip,
+                command.limit,
+            )
+            .await?;
         let ids = rows
             .iter()
             .take(spec.limit)

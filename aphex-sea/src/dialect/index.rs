@@ -88,7 +88,7 @@ impl Dialect {
                         .collect();
                     create(false, name, columns)
                 };
-                match Self::companion_index(self, &index.name) {
+                match self.companion_index(&index.name) {
                     Some(companion) if index.unique => {
                         let term = text(path.kind_term(index.kind));
                         vec![
