@@ -14,11 +14,11 @@ use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Row, SqlitePool};
 use serde_json::Value;
 use uuid::Uuid;
 
-use aphex_core::service::publish_hash;
+use aphex_core::service::{DEFAULT_MAX_RESOLVED, publish_hash};
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
 use crate::lists::{ListAnswer, ListSpec, RawList};
-use crate::resolve::{check_targets, publish_targets, resolve};
+use crate::resolve::{check_targets, publish_targets, resolve, resolve_fetched};
 use crate::setup::StatementLogs;
 use crate::target::{BenchResult, Loaded, Target};
 
@@ -43,6 +43,10 @@ pub(crate) struct Statements {
     /// The publish write with its snapshot and retention in one statement (PostgreSQL).
     publish_with_snapshot: Option<&'static str>,
     select_document: &'static str,
+    /// A depth-2 `find_by_id` (draft perspective) in one statement, the document and both
+    /// levels, where the adapter does that (PostgreSQL); `None`: `select_document`, then one
+    /// `select_documents_in` per level.
+    find_depth2: Option<&'static str>,
     /// Ends in `IN `; the placeholders are appended.
     select_documents_in: &'static str,
     count_many: &'static str,
@@ -89,6 +93,17 @@ const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_doc
 const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, CAST($6 AS jsonb), $7, $8 FROM "cms_document_versions" WHERE "document_id" = $9 RETURNING *"#;
 const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $2 ORDER BY "version_number" DESC LIMIT $3)"#;
 
+/// `DocumentStore::find_reference_closure` on PostgreSQL as a depth-2 `find_by_id` sends it
+/// (draft perspective): three levels — the document (`$1`), what it refers to, and what those
+/// refer to; `$2` (nothing excluded) and `$3` (the cap + 2) as the adapter binds them.
+const PG_FIND_DEPTH2: &str = r#"SELECT "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count" FROM (WITH "l1" AS (SELECT * FROM "cms_documents" WHERE "id" = ANY(CAST($1 AS uuid[])) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) LIMIT $3), "l2" AS (SELECT * FROM "cms_documents" WHERE "id" IN (SELECT CASE WHEN "n"."k" ~ '^[0-9a-f]{32}$' THEN CAST("n"."k" AS uuid) END FROM "l1", jsonb_path_query("l1"."draft_data", 'strict $.**?(@._type == "reference" && @._ref.type() == "string")._ref', '{}', true) AS "r"("ref"), regexp_replace(lower("r"."ref" #>> '{}'), '^urn:uuid:|[{}-]', '', 'g') AS "n"("k")) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) AND "id" NOT IN (SELECT "id" FROM "l1") LIMIT $3), "l3" AS (SELECT * FROM "cms_documents" WHERE "id" IN (SELECT CASE WHEN "n"."k" ~ '^[0-9a-f]{32}$' THEN CAST("n"."k" AS uuid) END FROM "l2", jsonb_path_query("l2"."draft_data", 'strict $.**?(@._type == "reference" && @._ref.type() == "string")._ref', '{}', true) AS "r"("ref"), regexp_replace(lower("r"."ref" #>> '{}'), '^urn:uuid:|[{}-]', '', 'g') AS "n"("k")) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) AND "id" NOT IN (SELECT "id" FROM "l1") AND "id" NOT IN (SELECT "id" FROM "l2") LIMIT $3) SELECT * FROM "l1" UNION ALL SELECT * FROM "l2" UNION ALL SELECT * FROM "l3" LIMIT $3) AS "closure""#;
+
+/// A PostgreSQL `uuid[]` literal, as the adapter binds id lists.
+fn uuid_array(ids: &[Uuid]) -> String {
+    let items: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    format!("{{{}}}", items.join(","))
+}
+
 /// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked; path
 /// keys, type names and the document type written in as literals).
 macro_rules! sqlite_find_many_where {
@@ -113,6 +128,7 @@ const SQLITE: Statements = Statements {
         r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
         doc_returning!(r#""status""#)
     ),
+    find_depth2: None,
     select_document: doc_select!(
         r#""cms_documents"."status""#,
         r#"WHERE "cms_documents"."id" = ? LIMIT ?"#
@@ -181,6 +197,7 @@ const POSTGRES: Statements = Statements {
         r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9, $10)"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
+    find_depth2: Some(PG_FIND_DEPTH2),
     select_document: doc_select!(
         r#"CAST("cms_documents"."status" AS "text")"#,
         r#"WHERE "cms_documents"."id" = $1 LIMIT $2"#
@@ -566,6 +583,19 @@ impl Target for RawSql {
     }
 
     async fn find_depth2(&self, id: Uuid) -> BenchResult<Option<Loaded>> {
+        if let (RawPool::Postgres(pool), Some(sql)) = (&self.pool, POSTGRES.find_depth2) {
+            let rows = sqlx::query(self.sent(sql))
+                .bind(uuid_array(&[id]))
+                .bind(uuid_array(&[]))
+                .bind(i64::from(DEFAULT_MAX_RESOLVED) + 2)
+                .fetch_all(pool)
+                .await?;
+            let rows = rows
+                .iter()
+                .map(document::<sqlx::Postgres>)
+                .collect::<BenchResult<Vec<_>>>()?;
+            return Ok(resolve_fetched(id, rows, 2));
+        }
         let doc = self.find_by_id(id).await?;
         resolve(doc, 2, |ids| self.find_in(ids)).await
     }

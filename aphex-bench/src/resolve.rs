@@ -78,6 +78,15 @@ where
     Ok(Some(doc))
 }
 
+/// As [`resolve`], from what ONE statement returned: the document with id `id` and every
+/// document its references reach (as the PostgreSQL adapter's closure returns them).
+pub fn resolve_fetched(id: Uuid, rows: Vec<Loaded>, depth: u32) -> Option<Loaded> {
+    let mut known: HashMap<Uuid, Loaded> = rows.into_iter().map(|row| (row.id, row)).collect();
+    let mut doc = known.remove(&id)?;
+    embed(&mut doc.data, &known, depth);
+    Some(doc)
+}
+
 /// What publishing checks about a corpus post's references (the schema's reference fields are
 /// `author` → `author` and `related[]` → `post`): the target ids to look up, sorted and
 /// deduplicated as the service sends them, and the type each field requires.

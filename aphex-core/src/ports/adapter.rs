@@ -32,6 +32,11 @@ pub struct Capabilities {
     /// write a draft save or a publish with its snapshot and retention in ONE atomic statement,
     /// so they need no transaction (PostgreSQL's data-modifying `WITH`).
     pub one_statement_save: bool,
+    /// [`DocumentStore::find_reference_closure`](super::DocumentStore::find_reference_closure)
+    /// fetches every level of a reference resolution in ONE statement (PostgreSQL: one `IN` per
+    /// level chained in `WITH`, the references read by a JSON path), so a read with `depth` 2
+    /// costs two statements instead of three.
+    pub one_statement_references: bool,
     /// Objects and arrays at a sort key tie within their type (the sort's later keys and `id`
     /// order them), so a keyset page can start after a document whose sort value is one.
     /// Without it (MongoDB orders them by their contents) such a page is
@@ -47,6 +52,7 @@ impl Capabilities {
             transactions,
             one_statement_create: false,
             one_statement_save: false,
+            one_statement_references: false,
             composite_sort_ties: false,
         }
     }
@@ -60,6 +66,12 @@ impl Capabilities {
     /// Declares [`composite_sort_ties`](Self::composite_sort_ties).
     pub fn composite_sort_ties(mut self, yes: bool) -> Self {
         self.composite_sort_ties = yes;
+        self
+    }
+
+    /// Declares [`one_statement_references`](Self::one_statement_references).
+    pub fn one_statement_references(mut self, yes: bool) -> Self {
+        self.one_statement_references = yes;
         self
     }
 

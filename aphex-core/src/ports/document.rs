@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::model::{Document, NewDocument, NewVersion, Timestamp};
-use crate::query::{Filter, ListQuery, Page};
+use crate::query::{Filter, ListQuery, Page, Perspective};
 
 /// A draft write, prepared by the document service.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +74,46 @@ impl Snapshot {
     }
 }
 
+/// What [`DocumentStore::find_reference_closure`] fetches: every document reference resolution
+/// reaches within `depth` levels, starting from the references of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReferenceClosure {
+    /// The first level: the ids the page's documents refer to.
+    pub ids: Vec<Uuid>,
+    /// Never fetched: the page's own documents (the service has them).
+    pub exclude: Vec<Uuid>,
+    /// Whose data the references are read from, and which documents are visible: every
+    /// document in `Draft`, published ones only in `Published`.
+    pub perspective: Perspective,
+    /// Levels to follow (at least 1): level `k + 1` is what level `k`'s visible documents refer
+    /// to, minus the documents of earlier levels and `exclude`.
+    pub depth: u32,
+    /// The most documents wanted: a store returns at most `limit + 1`, so that the service can
+    /// tell "more than `limit`" and refuse the read, without fetching an unbounded graph.
+    pub limit: u32,
+}
+
+impl ReferenceClosure {
+    /// The closure of `ids` in `perspective`, `depth` levels deep, skipping `exclude`, at most
+    /// `limit` documents (+ 1).
+    pub fn new(
+        ids: Vec<Uuid>,
+        exclude: Vec<Uuid>,
+        perspective: Perspective,
+        depth: u32,
+        limit: u32,
+    ) -> Self {
+        ReferenceClosure {
+            ids,
+            exclude,
+            perspective,
+            depth,
+            limit,
+        }
+    }
+}
+
 /// Storage of `cms_documents`.
 #[async_trait]
 pub trait DocumentStore: Send + Sync {
@@ -122,6 +162,25 @@ pub trait DocumentStore: Send + Sync {
     /// The documents with these ids (missing ones are skipped, order unspecified), in ONE
     /// statement: reference resolution depends on it.
     async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>>;
+
+    /// The visible documents of every level of `closure` (unordered, each once), in ONE
+    /// statement, for a backend that declares
+    /// [`Capabilities::one_statement_references`](super::Capabilities::one_statement_references);
+    /// reference resolution then sends one statement however deep it goes, instead of one per
+    /// level through [`find_documents_by_ids`](Self::find_documents_by_ids). A reference is an
+    /// object with `"_type": "reference"` and a string `_ref` naming a document id; a store may
+    /// return documents the service's walk does not reach (it only looks up the ones it does),
+    /// never fewer.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
+    async fn find_reference_closure(&self, closure: &ReferenceClosure) -> Result<Vec<Document>> {
+        let _ = closure;
+        Err(crate::Error::Unsupported {
+            backend: "this adapter",
+            operation: "reference resolution in one statement",
+        })
+    }
 
     /// One page of documents matching `query.filter`, in `query.sort` order, plus the total.
     /// The filter and the sort run in the database.
@@ -219,6 +278,10 @@ macro_rules! forward {
 
     async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>> {
         (**self).find_documents_by_ids(ids).await
+    }
+
+    async fn find_reference_closure(&self, closure: &ReferenceClosure) -> Result<Vec<Document>> {
+        (**self).find_reference_closure(closure).await
     }
 
     async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>> {

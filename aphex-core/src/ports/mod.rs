@@ -15,7 +15,9 @@ mod version;
 pub use adapter::{Capabilities, DatabaseAdapter, Stores, Transaction};
 pub use asset::AssetStore;
 pub use auth::AuthStore;
-pub use document::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate, Snapshot};
+pub use document::{
+    DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure, Snapshot,
+};
 pub use profile::UserProfileStore;
 pub use schema_type::SchemaTypeStore;
 pub use version::VersionStore;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::publish_hash::publish_hash;
-use super::references::{self, visible};
+use super::references;
 use super::work::{self, unit_of_work};
 use super::{limits, read_registry, values};
 use crate::error::{Error, Result, ValidationErrors};
@@ -265,16 +265,9 @@ impl DocumentService {
         depth: u32,
     ) -> Result<Option<Document>> {
         check_depth(depth)?;
-        let Some(doc) = self.db.find_document(id).await? else {
-            return Ok(None);
-        };
-        if !visible(&doc, perspective) {
-            return Ok(None);
-        }
-        let mut docs = [doc];
-        references::resolve(&*self.db, &mut docs, perspective, depth, self.max_resolved).await?;
-        let [doc] = docs;
-        Ok(Some(view(doc, perspective)))
+        let found =
+            references::find_resolved(&*self.db, id, perspective, depth, self.max_resolved).await?;
+        Ok(found.map(|doc| view(doc, perspective)))
     }
 
     /// One page of documents matching `options` (of `options.doc_type`, when given).

@@ -9,8 +9,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use aphex_core::model::{Document, NewDocument, NewVersion};
-use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate, Snapshot};
-use aphex_core::query::{Filter, ListQuery, Page};
+use aphex_core::ports::{
+    DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure, Snapshot,
+};
+use aphex_core::query::{Filter, ListQuery, Page, Perspective};
 use aphex_core::{Error, Result};
 
 use super::SeaStore;
@@ -54,10 +56,17 @@ const INSERT_COLUMNS: [Column; 10] = [
     Column::VersionCount,
 ];
 
-/// `RETURNING` every document column (the enum as text), for the PostgreSQL statements below.
+/// Every document column (the enum as text), as the PostgreSQL statements below return them.
+macro_rules! pg_document_columns {
+    () => {
+        r#""id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
+    };
+}
+
+/// `RETURNING` every document column.
 macro_rules! pg_returning_document {
     () => {
-        r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
+        concat!("RETURNING ", pg_document_columns!())
     };
 }
 
@@ -127,6 +136,65 @@ const PG_PUBLISH_WITH_SNAPSHOT: &str = concat!(
     r#")"#,
     pg_snapshot_and_prune!("$7", "publish", r#""published_data""#, "$5", "$8"),
 );
+
+/// PostgreSQL: the ids a level's documents refer to, read from their `$data` column by a JSON
+/// path (every object at any depth with `"_type": "reference"` and a string `_ref`; unlike the
+/// service's walk it also looks inside reference objects, which can only fetch more). The
+/// `_ref` is lowercased and stripped of `urn:uuid:`, braces and hyphens before it is cast, so
+/// every spelling `Uuid::parse_str` accepts is found, and a string that is no id is skipped
+/// rather than failing the cast.
+fn pg_referenced_ids(level: &str, data: &str) -> String {
+    format!(
+        r#"SELECT CASE WHEN "n"."k" ~ '^[0-9a-f]{{32}}$' THEN CAST("n"."k" AS uuid) END FROM "{level}", jsonb_path_query("{level}"."{data}", 'strict $.**?(@._type == "reference" && @._ref.type() == "string")._ref', '{{}}', true) AS "r"("ref"), regexp_replace(lower("r"."ref" #>> '{{}}'), '^urn:uuid:|[{{}}-]', '', 'g') AS "n"("k")"#
+    )
+}
+
+/// PostgreSQL: every level of a reference closure in ONE statement. Level 1 is `$1` (an
+/// `uuid[]`); level `k + 1` is what level `k` refers to, minus earlier levels; `$2` (the page)
+/// is never fetched; each level and the whole answer stop at `$3` rows (the service's cap + 1),
+/// so a huge graph is never read in full. The `WITH` sits inside a `SELECT … FROM (…)`, where it
+/// cannot write, so the statement stays a plain read that a replica may serve.
+fn pg_reference_closure(perspective: Perspective, depth: u32) -> String {
+    let (data, visible) = match perspective {
+        Perspective::Published => (
+            "published_data",
+            r#" AND "status" = CAST('published' AS "document_status")"#,
+        ),
+        _ => ("draft_data", ""),
+    };
+    let depth = Ord::max(depth, 1);
+    let mut levels = Vec::new();
+    let mut earlier = String::new();
+    for level in 1..=depth {
+        let ids = if level == 1 {
+            r#""id" = ANY(CAST($1 AS uuid[]))"#.to_owned()
+        } else {
+            let parent = format!("l{}", level - 1);
+            earlier.push_str(&format!(
+                r#" AND "id" NOT IN (SELECT "id" FROM "{parent}")"#
+            ));
+            format!(r#""id" IN ({})"#, pg_referenced_ids(&parent, data))
+        };
+        levels.push(format!(
+            r#""l{level}" AS (SELECT * FROM "cms_documents" WHERE {ids} AND NOT ("id" = ANY(CAST($2 AS uuid[]))){earlier}{visible} LIMIT $3)"#
+        ));
+    }
+    let union = (1..=depth)
+        .map(|level| format!(r#"SELECT * FROM "l{level}""#))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    format!(
+        r#"SELECT {} FROM (WITH {} {union} LIMIT $3) AS "closure""#,
+        pg_document_columns!(),
+        levels.join(", ")
+    )
+}
+
+/// A PostgreSQL `uuid[]` literal of `ids`.
+fn pg_uuid_array(ids: &[Uuid]) -> String {
+    let items: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    format!("{{{}}}", items.join(","))
+}
 
 /// Retention as the PostgreSQL statements take it: keep the newest `keep`, or (no retention)
 /// a count no document reaches.
@@ -287,6 +355,28 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         }
         let rows = Entity::find()
             .filter(Column::Id.is_in(ids.iter().map(|id| DbUuid(*id))))
+            .all(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(rows.into_iter().map(to_core).collect())
+    }
+
+    async fn find_reference_closure(&self, closure: &ReferenceClosure) -> Result<Vec<Document>> {
+        self.postgres_only("reference resolution in one statement")?;
+        if closure.ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values: [sea_orm::Value; 3] = [
+            pg_uuid_array(&closure.ids).into(),
+            pg_uuid_array(&closure.exclude).into(),
+            (i64::from(closure.limit) + 1).into(),
+        ];
+        let stmt = Statement::from_sql_and_values(
+            self.conn.get_database_backend(),
+            pg_reference_closure(closure.perspective, closure.depth),
+            values,
+        );
+        let rows = Model::find_by_statement(stmt)
             .all(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;

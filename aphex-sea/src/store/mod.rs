@@ -269,6 +269,7 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
         Capabilities::new(true)
             .one_statement_create(postgres)
             .one_statement_save(postgres)
+            .one_statement_references(postgres)
             .composite_sort_ties(true)
     }
 
