@@ -17,6 +17,9 @@
 #
 # - S3: moto's server from PyPI (tools/s3-test-server, pinned requirements in a venv) for the
 #   S3-compatible asset storage. Set APHEX_TEST_S3_ENDPOINT to use another S3-compatible server.
+# - The reliability suite (aphex-reliability, part of `cargo test --workspace`; docs/reliability.md):
+#   it starts a PostgreSQL cluster of its own to crash (initdb/pg_ctl), mounts a small tmpfs and
+#   uses `chattr +i` for the full and read-only disk tests (root), and spawns its own binary.
 # - Benchmark smoke run: aphex-bench --docs 200 on each backend above (docs/BENCHMARKS.md).
 # - Better Auth interop: the pinned npm packages in interop/better-auth (`npm ci` through its
 #   setup.sh; compiles better-sqlite3 from source the first time), on all three backends.

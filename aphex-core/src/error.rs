@@ -183,6 +183,13 @@ pub enum Transient {
     /// A commit was sent but its outcome is unknown (MongoDB
     /// `UnknownTransactionCommitResult`, after the adapter's own commit retries).
     UnknownCommitResult,
+    /// The database's storage is full (SQLite `SQLITE_FULL`, PostgreSQL `53100 disk_full`):
+    /// the write was rolled back; it can succeed once space is freed.
+    StorageFull,
+    /// The database cannot be written to right now (SQLite `SQLITE_READONLY` — a read-only
+    /// file or file system —, PostgreSQL `25006` — a standby or a read-only transaction): the
+    /// write was not made; it can succeed once the database is writable again.
+    ReadOnly,
 }
 
 impl Transient {
@@ -194,6 +201,8 @@ impl Transient {
             Transient::ConnectionLost => "connection lost",
             Transient::TransactionAborted => "transaction aborted",
             Transient::UnknownCommitResult => "unknown commit result",
+            Transient::StorageFull => "storage full",
+            Transient::ReadOnly => "read only",
         }
     }
 }

@@ -4,7 +4,9 @@
 //!   connection that was lost or could not be opened, PostgreSQL serialization failure
 //!   (`40001`) and deadlock (`40P01`) — both abort the transaction —, server shutdown and
 //!   "cannot connect now" (`57P0x`), too many connections (`53300`), SQLite busy or locked
-//!   after the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED` and their extended codes);
+//!   after the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED` and their extended codes), a full
+//!   disk (`SQLITE_FULL`, PostgreSQL `53100`) and a read-only database (`SQLITE_READONLY`,
+//!   PostgreSQL `25006`);
 //! - unique violations (PostgreSQL `23505`, SQLite `SQLITE_CONSTRAINT_UNIQUE`/`_PRIMARYKEY`,
 //!   classified by SeaORM's portable `sql_err`) become [`Error::Conflict`] naming the key as
 //!   `<table>.<column>[,<column>]`, the same name MongoDB reports;
@@ -92,16 +94,25 @@ fn postgres_transient(sqlstate: &str) -> Option<Transient> {
         // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, and the
         // connection_exception class.
         "57P01" | "57P02" | "57P03" | "53300" => Some(Transient::ConnectionLost),
+        // disk_full; read_only_sql_transaction (a hot standby, default_transaction_read_only).
+        "53100" => Some(Transient::StorageFull),
+        "25006" => Some(Transient::ReadOnly),
         s if s.starts_with("08") => Some(Transient::ConnectionLost),
         _ => None,
     }
 }
 
-/// SQLite (extended) result codes that are worth trying again: `SQLITE_BUSY` (5) and
-/// `SQLITE_LOCKED` (6), whose extended codes keep the primary code in their low byte.
+/// SQLite (extended) result codes that are worth trying again — `SQLITE_BUSY` (5) and
+/// `SQLITE_LOCKED` (6), `SQLITE_READONLY` (8), `SQLITE_FULL` (13) — whose extended codes keep
+/// the primary code in their low byte.
 fn sqlite_transient(code: &str) -> Option<Transient> {
     let code: i64 = code.parse().ok()?;
-    matches!(code & 0xff, 5 | 6).then_some(Transient::Busy)
+    match code & 0xff {
+        5 | 6 => Some(Transient::Busy),
+        8 => Some(Transient::ReadOnly),
+        13 => Some(Transient::StorageFull),
+        _ => None,
+    }
 }
 
 /// The violated key as `<table>.<column>[,<column>]`, or the name of the field index (which
@@ -194,6 +205,11 @@ mod tests {
         assert_eq!(sqlite_transient("5"), Some(Transient::Busy));
         assert_eq!(sqlite_transient("517"), Some(Transient::Busy));
         assert_eq!(sqlite_transient("262"), Some(Transient::Busy));
+        assert_eq!(sqlite_transient("13"), Some(Transient::StorageFull));
+        // SQLITE_READONLY_DBMOVED
+        assert_eq!(sqlite_transient("1032"), Some(Transient::ReadOnly));
+        assert_eq!(postgres_transient("53100"), Some(Transient::StorageFull));
+        assert_eq!(postgres_transient("25006"), Some(Transient::ReadOnly));
         assert_eq!(sqlite_transient("2067"), None);
     }
 }
