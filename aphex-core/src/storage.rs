@@ -5,6 +5,41 @@
 use async_trait::async_trait;
 
 use crate::error::Result;
+use crate::model::Timestamp;
+
+/// A file a storage holds, as [`StorageAdapter::list`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredFile {
+    /// Its path (for a `partial` file, the path it was being written to, plus the store's
+    /// temporary suffix).
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification.
+    pub modified: Timestamp,
+    /// What an interrupted [`StorageAdapter::store`] left behind (a process killed mid-write):
+    /// never a complete file.
+    pub partial: bool,
+}
+
+impl StoredFile {
+    /// A complete file.
+    pub fn new(path: impl Into<String>, size: u64, modified: Timestamp) -> Self {
+        StoredFile {
+            path: path.into(),
+            size,
+            modified,
+            partial: false,
+        }
+    }
+
+    /// Marks it as left behind by an interrupted write.
+    pub fn partial(mut self) -> Self {
+        self.partial = true;
+        self
+    }
+}
 
 /// A place to keep files.
 ///
@@ -40,6 +75,28 @@ pub trait StorageAdapter: Send + Sync + std::fmt::Debug + 'static {
 
     /// The public URL of `path`.
     fn url(&self, path: &str) -> String;
+
+    /// Every file stored, including what interrupted writes left behind
+    /// ([`StoredFile::partial`]) — for finding files no asset points to
+    /// (`AssetService::orphaned_files`).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`](crate::Error::Unsupported) by default; storage errors.
+    async fn list(&self) -> Result<Vec<StoredFile>> {
+        Err(crate::Error::Unsupported {
+            backend: "this storage",
+            operation: "listing files",
+        })
+    }
+
+    /// Deletes a file [`list`](Self::list) reported — a partial one too, whose path `delete`
+    /// would refuse.
+    ///
+    /// # Errors
+    /// Storage errors.
+    async fn delete_listed(&self, file: &StoredFile) -> Result<()> {
+        self.delete(&file.path).await
+    }
 }
 
 /// Longest sanitised file name, in bytes.

@@ -1,6 +1,6 @@
 //! [`ObjectStoreAdapter`]: the [`StorageAdapter`] port over any [`ObjectStore`].
 
-use std::path::Path as FsPath;
+use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -10,7 +10,7 @@ use object_store::{
     Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
 };
 
-use aphex_core::storage::{StorageAdapter, is_safe_path};
+use aphex_core::storage::{StorageAdapter, StoredFile, is_safe_path};
 use aphex_core::{Error, Result};
 
 use crate::error::{SetupError, map_err, map_store_err, unsafe_path};
@@ -24,6 +24,9 @@ pub struct ObjectStoreAdapter {
     public_base_url: String,
     /// Whether to send the content type with the bytes (the local filesystem cannot keep it).
     content_type: bool,
+    /// The directory of a [`local`](Self::local) store, listed directly: `object_store` hides
+    /// the temporary files an interrupted write leaves there.
+    local_root: Option<PathBuf>,
 }
 
 impl ObjectStoreAdapter {
@@ -43,6 +46,7 @@ impl ObjectStoreAdapter {
             store,
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
             content_type: true,
+            local_root: None,
         }
     }
 
@@ -68,6 +72,7 @@ impl ObjectStoreAdapter {
             .with_fsync(true);
         let mut adapter = ObjectStoreAdapter::new("local", Arc::new(store), public_base_url);
         adapter.content_type = false;
+        adapter.local_root = Some(root.to_path_buf());
         Ok(adapter)
     }
 
@@ -84,6 +89,49 @@ fn location(path: &str) -> Result<Path> {
         return Err(unsafe_path());
     }
     Path::parse(path).map_err(|_| unsafe_path())
+}
+
+/// A local store's temporary file: `<path>#<digits>`, what `object_store` writes before moving
+/// it into place. Returns the path it was for.
+fn staging_target(path: &str) -> Option<&str> {
+    let (target, suffix) = path.rsplit_once('#')?;
+    (!suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) && is_safe_path(target))
+        .then_some(target)
+}
+
+/// Every regular file under `root`, relative to it (`/`-separated).
+fn walk(root: &FsPath) -> std::io::Result<Vec<StoredFile>> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                dirs.push(entry.path());
+                continue;
+            }
+            let path = entry.path();
+            let Ok(rel) = path.strip_prefix(root) else {
+                continue;
+            };
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let rel = rel.join("/");
+            let meta = entry.metadata()?;
+            let modified = meta.modified().map(chrono::DateTime::from)?;
+            let file = StoredFile::new(rel.clone(), meta.len(), modified);
+            out.push(if staging_target(&rel).is_some() {
+                file.partial()
+            } else {
+                file
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
 }
 
 fn create_only() -> PutOptions {
@@ -147,5 +195,49 @@ impl StorageAdapter for ObjectStoreAdapter {
 
     fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.public_base_url)
+    }
+
+    async fn list(&self) -> Result<Vec<StoredFile>> {
+        if let Some(root) = self.local_root.clone() {
+            return tokio::task::spawn_blocking(move || walk(&root))
+                .await
+                .map_err(|e| Error::backend(crate::error::BACKEND, e))?
+                .map_err(|e| Error::backend(crate::error::BACKEND, e));
+        }
+        use futures::TryStreamExt;
+        let objects: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(None)
+            .try_collect()
+            .await
+            .map_err(|e| map_err("", e))?;
+        Ok(objects
+            .into_iter()
+            .map(|o| StoredFile::new(o.location.to_string(), o.size, o.last_modified))
+            .collect())
+    }
+
+    async fn delete_listed(&self, file: &StoredFile) -> Result<()> {
+        match (&self.local_root, file.partial) {
+            (Some(root), true) => {
+                if staging_target(&file.path).is_none() {
+                    return Err(unsafe_path());
+                }
+                let full = root.join(&file.path);
+                match std::fs::remove_file(&full) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::backend(crate::error::BACKEND, e)),
+                }
+                // As `delete` does: the `<id>` directory goes when it is empty.
+                if let Some(dir) = full.parent()
+                    && dir != root.as_path()
+                {
+                    let _ = std::fs::remove_dir(dir);
+                }
+                Ok(())
+            }
+            _ => self.delete(&file.path).await,
+        }
     }
 }

@@ -112,8 +112,39 @@ async fn deleting_the_last_file_removes_its_directory() {
     assert!(tmp.path().is_dir(), "the root stays");
 }
 
+/// What a process killed inside `store` leaves — `object_store`'s temporary `<path>#<n>` — is
+/// listed as partial (object_store's own listing hides it) and `delete_listed` removes it with
+/// its then-empty directory; `delete` still refuses such a path.
+async fn an_interrupted_write_is_listed_as_partial() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let storage = ObjectStoreAdapter::local(tmp.path(), "/media").expect("local adapter");
+    std::fs::create_dir(tmp.path().join("id1")).expect("mkdir");
+    std::fs::write(tmp.path().join("id1").join("a.bin#12"), b"half").expect("plant");
+    let listed = storage.list().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].path, "id1/a.bin#12");
+    assert!(listed[0].partial);
+    assert_eq!(listed[0].size, 4);
+    assert!(
+        storage.delete("id1/a.bin#12").await.is_err(),
+        "not a safe path"
+    );
+    storage
+        .delete_listed(&listed[0])
+        .await
+        .expect("delete listed");
+    assert!(
+        !tmp.path().join("id1").exists(),
+        "the empty directory is removed"
+    );
+}
+
 fn main() -> std::process::ExitCode {
     storage_tests!(fresh)
+        .test(
+            "an_interrupted_write_is_listed_as_partial",
+            an_interrupted_write_is_listed_as_partial,
+        )
         .test(
             "the_root_is_created_with_its_parents",
             the_root_is_created_with_its_parents,

@@ -10,7 +10,7 @@ use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{Asset, AssetPatch, NewAsset, now};
 use crate::ports::DatabaseAdapter;
 use crate::query::{Column, Field, Filter, FindOptions, FindResult, Op, Operand, Target};
-use crate::storage::{StorageAdapter, sanitize_filename};
+use crate::storage::{StorageAdapter, StoredFile, sanitize_filename};
 
 /// The convenience filters of an asset listing, ANDed with `FindOptions::where_clause`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -204,6 +204,61 @@ impl AssetService {
             .ok_or_else(|| Error::not_found("asset", id))?;
         self.delete(id).await?;
         storage.delete(&asset.path).await
+    }
+
+    /// Files in `storage` that no asset row points to, last modified more than `grace` ago: what
+    /// a process killed between storing an upload's file and inserting its row (or between
+    /// deleting a row and its file) leaves behind, and what an interrupted write leaves
+    /// ([`StoredFile::partial`]). A file younger than `grace` is skipped — it may belong to an
+    /// upload still in progress, whose row is not written yet.
+    ///
+    /// A file belongs to an asset when its path is the asset's `path`; paths are
+    /// `<asset id>/<name>`, so each file costs one lookup by id.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the storage cannot list; storage and backend errors.
+    pub async fn orphaned_files(
+        &self,
+        storage: &dyn StorageAdapter,
+        grace: std::time::Duration,
+    ) -> Result<Vec<StoredFile>> {
+        let cutoff = chrono::TimeDelta::from_std(grace)
+            .ok()
+            .and_then(|g| now().checked_sub_signed(g))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        let mut orphans = Vec::new();
+        for file in storage.list().await? {
+            if file.modified > cutoff {
+                continue;
+            }
+            let owner = match file.path.split_once('/') {
+                Some((id, _)) if !file.partial => match Uuid::parse_str(id) {
+                    Ok(id) => self.db.find_asset(id).await?,
+                    Err(_) => None,
+                },
+                _ => None,
+            };
+            if owner.is_none_or(|asset| asset.path != file.path) {
+                orphans.push(file);
+            }
+        }
+        Ok(orphans)
+    }
+
+    /// Deletes the [`orphaned_files`](Self::orphaned_files) and returns them.
+    ///
+    /// # Errors
+    /// As `orphaned_files`; storage errors (files deleted before the error stay deleted).
+    pub async fn remove_orphaned_files(
+        &self,
+        storage: &dyn StorageAdapter,
+        grace: std::time::Duration,
+    ) -> Result<Vec<StoredFile>> {
+        let orphans = self.orphaned_files(storage, grace).await?;
+        for file in &orphans {
+            storage.delete_listed(file).await?;
+        }
+        Ok(orphans)
     }
 
     async fn insert(&self, id: Uuid, input: NewAsset) -> Result<Asset> {

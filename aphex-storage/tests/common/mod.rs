@@ -193,6 +193,33 @@ pub async fn delete_missing_is_ok(s: &Subject) {
     st.delete(&id).await.expect("delete a missing prefix");
 }
 
+/// `list` reports every stored file with its size (none partial); `delete_listed` removes one.
+pub async fn list_reports_every_file(s: &Subject) {
+    let st = s.storage();
+    assert!(st.list().await.expect("list an empty store").is_empty());
+    let (a, b) = (format!("{}/a.bin", id()), format!("{}/b.txt", id()));
+    st.store(&a, vec![7; 1000], "application/octet-stream")
+        .await
+        .expect("store a");
+    st.store(&b, b"bee".to_vec(), "text/plain")
+        .await
+        .expect("store b");
+    let mut listed: Vec<(String, u64, bool)> = st
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|f| (f.path, f.size, f.partial))
+        .collect();
+    listed.sort();
+    let mut expected = vec![(a.clone(), 1000, false), (b.clone(), 3, false)];
+    expected.sort();
+    assert_eq!(listed, expected);
+    let first = st.list().await.expect("list").remove(0);
+    st.delete_listed(&first).await.expect("delete listed");
+    assert_eq!(st.list().await.expect("list").len(), 1);
+}
+
 /// Paths that `is_safe_path` refuses.
 pub const UNSAFE_PATHS: &[&str] = &[
     "../x",
@@ -270,6 +297,7 @@ macro_rules! storage_tests {
             unsafe_paths_are_refused,
             url_shape,
             paths_under_one_id_are_independent,
+            list_reports_every_file,
         )
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

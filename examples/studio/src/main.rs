@@ -6,10 +6,13 @@
 //! DATABASE_URL=mongodb://…/cms cargo run -p aphex-studio --features mongodb
 //! ```
 //!
-//! See `docs/studio.md` for the routes and a curl walkthrough.
+//! `aphex-studio cleanup-assets [--dry-run] [--older-than SECONDS]` removes stored files no
+//! asset points to (see `cleanup.rs`). See `docs/studio.md` for the routes and a curl
+//! walkthrough.
 
 mod backend;
 mod caller;
+mod cleanup;
 mod config;
 mod content;
 mod error;
@@ -18,21 +21,57 @@ mod state;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use aphex::service::SignUp;
+use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 use crate::state::AppState;
 
+/// An HTTP content API over aphex-rs; settings come from the environment (docs/studio.md).
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Delete stored files that no asset points to (left by a crash mid-upload or mid-delete).
+    CleanupAssets {
+        /// Only list them.
+        #[arg(long)]
+        dry_run: bool,
+        /// Leave files younger than this many seconds (an upload may be in progress).
+        #[arg(long, default_value_t = 3600)]
+        older_than: u64,
+    },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .init();
-    match run().await {
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => run().await,
+        Command::CleanupAssets {
+            dry_run,
+            older_than,
+        } => match Config::from_env() {
+            Ok(config) => cleanup::run(&config, Duration::from_secs(older_than), dry_run).await,
+            Err(e) => Err(e.into()),
+        },
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("aphex-studio: {e}");

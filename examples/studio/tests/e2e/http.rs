@@ -62,30 +62,36 @@ impl Api {
 
     /// Sends `rb` and reads the whole reply.
     pub async fn send(&self, rb: RequestBuilder) -> Reply {
-        let request = rb.build().expect("build the request");
+        self.try_send(rb).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Sends `rb` and reads the whole reply, or says why there is none (the connection failed
+    /// or broke off: the server died).
+    pub async fn try_send(&self, rb: RequestBuilder) -> Result<Reply, String> {
+        let request = rb.build().map_err(|e| format!("build the request: {e}"))?;
         let method = request.method().clone();
         let path = request.url().path().to_string();
         let response = self
             .http
             .execute(request)
             .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            .map_err(|e| format!("{method} {path}: {e}"))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
-            .unwrap_or_else(|e| panic!("{method} {path}: reading the body: {e}"))
+            .map_err(|e| format!("{method} {path}: reading the body: {e}"))?
             .to_vec();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
+        Ok(Reply {
             method,
             path,
             status,
             headers,
             bytes,
             json,
-        }
+        })
     }
 
     pub async fn get(&self, path: &str, auth: Auth<'_>) -> Reply {

@@ -10,6 +10,7 @@
 //! PostgreSQL and MongoDB tests skip (with a warning) when their URL is unset, and fail when it is
 //! unset with `CI=true`. Each gets a database of its own, dropped afterwards.
 
+mod crash;
 mod hostile;
 mod http;
 mod png;
@@ -286,7 +287,11 @@ fn main() -> std::process::ExitCode {
         sqlite::key_scopes_and_public_reads,
         sqlite::signup_is_closed_after_the_first_user_by_default,
         sqlite::restart_keeps_data_and_sessions,
-    ];
+    ]
+    .test(
+        "sqlite::sigkill_during_uploads_and_saves_loses_nothing",
+        crash::sigkill_during_uploads_and_saves_loses_nothing,
+    );
     #[cfg(feature = "postgres")]
     let suite = suite
         .test("postgres::editorial_flow", postgres::editorial_flow)

@@ -30,8 +30,11 @@ pub struct Studio {
     /// The line the studio printed when it started listening.
     pub listening_line: String,
     stderr: Arc<Mutex<String>>,
-    // Dropped after `Drop::drop` has killed the child.
-    _dir: tempfile::TempDir,
+    /// What it was started with, to start it again ([`Studio::kill_and_restart`]).
+    database_url: String,
+    env: Vec<(String, String)>,
+    // Dropped after `Drop::drop` has killed the child; taken by `kill_and_restart`.
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Studio {
@@ -48,20 +51,54 @@ impl Studio {
             .prefix("aphex-studio-e2e.")
             .tempdir()
             .expect("create a temp dir");
-        let root = dir.path().to_path_buf();
-        let work = root.join("work");
+        let work = dir.path().join("work");
         std::fs::create_dir_all(&work).expect("create the working directory");
-        let media_dir = root.join("data").join("media");
         let database_url = database_url.map_or_else(
             || format!("sqlite://{}?mode=rwc", work.join("studio.db").display()),
             str::to_string,
         );
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::launch(dir, database_url, env)
+    }
 
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aphex-studio"))
-            .current_dir(&work)
+    /// Kills the studio with SIGKILL — no shutdown, whatever it was doing — and starts it again
+    /// on the same database, media directory and settings.
+    pub fn kill_and_restart(mut self) -> Studio {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = self.dir.take().expect("the studio's directory");
+        let database_url = std::mem::take(&mut self.database_url);
+        let env = std::mem::take(&mut self.env);
+        Self::launch(dir, database_url, env)
+    }
+
+    /// The `aphex-studio` command with this studio's settings (for its subcommands).
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aphex-studio"));
+        Self::configure_with(
+            &mut cmd,
+            &self.root,
+            &self.media_dir,
+            &self.database_url,
+            &self.env,
+        );
+        cmd
+    }
+
+    fn configure_with(
+        cmd: &mut Command,
+        root: &Path,
+        media_dir: &Path,
+        database_url: &str,
+        env: &[(String, String)],
+    ) {
+        cmd.current_dir(root.join("work"))
             .env("APHEX_LISTEN", "127.0.0.1:0")
-            .env("DATABASE_URL", &database_url)
-            .env("APHEX_MEDIA_DIR", &media_dir)
+            .env("DATABASE_URL", database_url)
+            .env("APHEX_MEDIA_DIR", media_dir)
             .env("APHEX_SECRET", SECRET)
             .env("APHEX_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES.to_string())
             // Whatever the developer's shell has set must not change what is tested.
@@ -74,7 +111,15 @@ impl Studio {
             .env_remove("APHEX_SIGNUP")
             .env_remove("APHEX_PUBLIC_READ")
             .env_remove("APHEX_MAX_BODY_BYTES")
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+
+    fn launch(dir: tempfile::TempDir, database_url: String, env: Vec<(String, String)>) -> Studio {
+        let root = dir.path().to_path_buf();
+        let media_dir = root.join("data").join("media");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aphex-studio"));
+        Self::configure_with(&mut cmd, &root, &media_dir, &database_url, &env);
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -114,7 +159,9 @@ impl Studio {
             media_dir,
             listening_line: String::new(),
             stderr,
-            _dir: dir,
+            database_url,
+            env,
+            dir: Some(dir),
         };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
