@@ -24,10 +24,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use aphex::query::{Paging, Perspective};
-use aphex::service::{CreateApiKey, CreateDocument, SignUp, VersionRetention, WriteOptions};
 use aphex::Cms;
+use aphex::query::{Paging, Perspective};
 use aphex::sea_orm::ConnectionTrait;
+use aphex::service::{CreateApiKey, CreateDocument, SignUp, VersionRetention, WriteOptions};
 use aphex_conformance::fixtures;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -68,7 +68,9 @@ fn as_root() -> bool {
 
 /// The directory of `initdb`/`pg_ctl`: on PATH, or the newest /usr/lib/postgresql/*/bin.
 fn pg_bin() -> Option<PathBuf> {
-    if let Ok(out) = Command::new("sh").args(["-c", "command -v pg_ctl"]).output()
+    if let Ok(out) = Command::new("sh")
+        .args(["-c", "command -v pg_ctl"])
+        .output()
         && out.status.success()
     {
         let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
@@ -114,7 +116,17 @@ impl Cluster {
         }
         cluster.pg(
             "initdb",
-            &["-D", &cluster.data_str(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"],
+            &[
+                "-D",
+                &cluster.data_str(),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
         )?;
         cluster.start()?;
         Ok(cluster)
@@ -134,7 +146,10 @@ impl Cluster {
         } else {
             Command::new(&exe)
         };
-        let out = cmd.args(args).output().map_err(|e| format!("{program}: {e}"))?;
+        let out = cmd
+            .args(args)
+            .output()
+            .map_err(|e| format!("{program}: {e}"))?;
         if out.status.success() {
             Ok(())
         } else {
@@ -157,13 +172,27 @@ impl Cluster {
         );
         self.pg(
             "pg_ctl",
-            &["-D", &self.data_str(), "-l", &self.log.display().to_string(), "-w", "-t", "60", "start", "-o", &options],
+            &[
+                "-D",
+                &self.data_str(),
+                "-l",
+                &self.log.display().to_string(),
+                "-w",
+                "-t",
+                "60",
+                "start",
+                "-o",
+                &options,
+            ],
         )
     }
 
     /// A crash: every server process is killed at once, nothing is shut down cleanly.
     fn crash(&self) -> Result<(), String> {
-        self.pg("pg_ctl", &["-D", &self.data_str(), "-m", "immediate", "-w", "stop"])
+        self.pg(
+            "pg_ctl",
+            &["-D", &self.data_str(), "-m", "immediate", "-w", "stop"],
+        )
     }
 
     fn url(&self) -> String {
@@ -173,7 +202,10 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = self.pg("pg_ctl", &["-D", &self.data_str(), "-m", "immediate", "-w", "stop"]);
+        let _ = self.pg(
+            "pg_ctl",
+            &["-D", &self.data_str(), "-m", "immediate", "-w", "stop"],
+        );
     }
 }
 
@@ -183,10 +215,12 @@ fn run(program: &str, args: &[&str], path: &Path) -> Result<(), String> {
         .arg(path)
         .output()
         .map_err(|e| format!("{program}: {e}"))?;
-    out.status
-        .success()
-        .then_some(())
-        .ok_or_else(|| format!("{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr)))
+    out.status.success().then_some(()).ok_or_else(|| {
+        format!(
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 /// What the writers saw.
@@ -284,7 +318,10 @@ async fn verifier(cms: Cms, key: String, stop: Arc<AtomicBool>) -> (i64, i64) {
 }
 
 async fn a_crash_mid_load_loses_no_acknowledged_write() {
-    let cluster = match tokio::task::spawn_blocking(Cluster::create).await.expect("task") {
+    let cluster = match tokio::task::spawn_blocking(Cluster::create)
+        .await
+        .expect("task")
+    {
         Ok(c) => c,
         Err(reason) => {
             assert!(
@@ -373,9 +410,15 @@ async fn a_crash_mid_load_loses_no_acknowledged_write() {
         verify_failures += f;
     }
 
-    let ledger = Arc::try_unwrap(ledger).ok().expect("no other owner").into_inner();
+    let ledger = Arc::try_unwrap(ledger)
+        .ok()
+        .expect("no other owner")
+        .into_inner();
     assert!(ledger.failed > 0, "the crash must have failed some calls");
-    assert!(ledger.acked.len() > before_crash, "writes went on after the crash");
+    assert!(
+        ledger.acked.len() > before_crash,
+        "writes went on after the crash"
+    );
 
     // Every acknowledged write is there with its snapshot; nothing is half there.
     let docs = cms.documents();
@@ -386,12 +429,20 @@ async fn a_crash_mid_load_loses_no_acknowledged_write() {
             .expect("read")
             .unwrap_or_else(|| panic!("acknowledged document {id} is missing"));
         let newest = revisions.keys().last().copied().unwrap_or(1);
-        assert!(doc.revision >= newest, "{id}: acknowledged revision {newest} lost");
+        assert!(
+            doc.revision >= newest,
+            "{id}: acknowledged revision {newest} lost"
+        );
         let snapshots = docs
             .versions(*id, Paging::new(100, 0).expect("paging"))
             .await
             .expect("versions");
-        let numbers: Vec<i64> = snapshots.docs.iter().map(|v| v.version_number).rev().collect();
+        let numbers: Vec<i64> = snapshots
+            .docs
+            .iter()
+            .map(|v| v.version_number)
+            .rev()
+            .collect();
         assert_eq!(
             numbers,
             (1..=doc.revision).collect::<Vec<_>>(),
@@ -418,7 +469,10 @@ async fn a_crash_mid_load_loses_no_acknowledged_write() {
         .expect("a row")
         .try_get_by_index::<i64>(0)
         .expect("a count");
-    assert_eq!(half_there, 0, "documents whose snapshots do not match their revision");
+    assert_eq!(
+        half_there, 0,
+        "documents whose snapshots do not match their revision"
+    );
     sql.close().await.expect("close");
 
     let stored = adapter
