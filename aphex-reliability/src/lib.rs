@@ -10,6 +10,8 @@
 //! ([`fresh`]), through the facade's `connect_and_migrate`, as an application would open one.
 
 use std::fmt;
+use std::path::Path;
+use std::process::Command;
 
 use aphex::sea_orm::{ConnectionTrait, Database};
 use aphex_conformance::{TestDb, require_backend, with_database};
@@ -136,4 +138,37 @@ pub async fn fresh(backend: Backend) -> Option<TestDb> {
         .await
         .unwrap_or_else(|e| panic!("connect and migrate {backend}: {e}"));
     Some(TestDb::new(adapter, scratch))
+}
+
+/// Runs `program args path`; its stderr as the error when it fails.
+///
+/// # Errors
+/// When the program cannot be started or exits unsuccessfully.
+pub fn run(program: &str, args: &[&str], path: &Path) -> Result<(), String> {
+    let out = Command::new(program)
+        .args(args)
+        .arg(path)
+        .output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// Reports the running test skipped because the machine cannot set up its fault (`what`), or
+/// fails it under `CI=true`, where every fault must be tested.
+///
+/// # Panics
+/// Under `CI=true`.
+pub fn cannot(what: &str, reason: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: cannot {what} ({reason})"
+    );
+    aphex_conformance::skip(format!("cannot {what}: {reason}"));
 }

@@ -25,6 +25,7 @@ use aphex::sea_orm::{ConnectionTrait, Database, Statement};
 use aphex::service::{CreateDocument, WriteOptions};
 use aphex::{Cms, Error, Transient};
 use aphex_conformance::fixtures;
+use aphex_reliability::{cannot, run};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -134,14 +135,18 @@ async fn processes_share_one_file() {
     let cms = cms_on(&url).await.expect("open");
     assert_all_present(&cms, &acknowledged).await;
     assert_eq!(
-        cms.documents()
-            .count(&aphex::query::FindOptions::new().doc_type("post"))
-            .await
-            .expect("count"),
+        post_count(&cms).await,
         u64::try_from(acknowledged.len()).expect("count"),
         "nothing but the acknowledged writes"
     );
     assert_integrity_ok(&url).await;
+}
+
+async fn post_count(cms: &Cms) -> u64 {
+    cms.documents()
+        .count(&aphex::query::FindOptions::new().doc_type("post"))
+        .await
+        .expect("count")
 }
 
 /// Every acknowledged post is there, saved once, with its two snapshots.
@@ -213,22 +218,6 @@ impl Drop for Tmpfs {
     }
 }
 
-fn run(program: &str, args: &[&str], path: &Path) -> Result<(), String> {
-    let out = Command::new(program)
-        .args(args)
-        .arg(path)
-        .output()
-        .map_err(|e| format!("{program}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{program} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
 /// Whether `err` is the retryable, typed error for `transient`.
 fn is_transient(err: &Error, transient: Transient) -> bool {
     err.kind() == aphex::ErrorKind::Unavailable && err.transient() == Some(transient)
@@ -289,15 +278,6 @@ async fn a_full_disk_gives_a_typed_error() {
     let cms = cms_on(&url).await.expect("reopen after space was freed");
     assert_all_present(&cms, &acknowledged).await;
     assert_integrity_ok(&url).await;
-}
-
-/// Skips the test (a failure under `CI=true`) when the machine cannot set up the fault.
-fn cannot(what: &str, reason: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true: cannot {what} ({reason})"
-    );
-    aphex_conformance::skip(format!("cannot {what}: {reason}"));
 }
 
 /// A file made immutable (`chattr +i`: even root cannot write it), made writable again when
@@ -361,13 +341,6 @@ async fn a_read_only_file_gives_a_typed_error() {
     drop(guard);
     let cms = cms_on(&url).await.expect("reopen read-write");
     assert_all_present(&cms, &acknowledged).await;
-    assert_eq!(
-        cms.documents()
-            .count(&aphex::query::FindOptions::new().doc_type("post"))
-            .await
-            .expect("count"),
-        20,
-        "the refused write left nothing"
-    );
+    assert_eq!(post_count(&cms).await, 20, "the refused write left nothing");
     assert_integrity_ok(&url).await;
 }
