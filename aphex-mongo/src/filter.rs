@@ -182,6 +182,13 @@ fn not_array() -> Document {
     doc! { "$not": { "$type": "array" } }
 }
 
+/// "The array has an element equal to `o`": an element that is itself an array never is —
+/// MongoDB's `$eq` and `$type` would look inside it (`[[10]]` would hold `10`).
+fn element_equal(o: &Operand) -> Document {
+    let (value, ty) = operand(o);
+    doc! { "$elemMatch": { "$eq": value, "$type": ty, "$not": { "$type": "array" } } }
+}
+
 /// Compiles filters and sorts for one collection.
 pub(crate) struct BsonCompiler<T>(std::marker::PhantomData<T>);
 
@@ -251,13 +258,7 @@ impl<T: MongoTable> BsonCompiler<T> {
             Op::Contains(Operand::String(s)) => {
                 Self::guarded(p, vec![field(regex(regex_literal(s), true))])
             }
-            Op::Contains(o) => {
-                let (value, ty) = operand(o);
-                Self::guarded(
-                    p,
-                    vec![field(doc! { "$elemMatch": { "$eq": value, "$type": ty } })],
-                )
-            }
+            Op::Contains(o) => Self::guarded(p, vec![field(element_equal(o))]),
             // Scalar types exclude arrays (MongoDB's `$type` would match an array holding one).
             Op::TypeIn(types) => {
                 let alternatives: Vec<Document> = types
@@ -278,13 +279,7 @@ impl<T: MongoTable> BsonCompiler<T> {
                 Self::guarded(p, vec![doc! { "$or": alternatives }])
             }
             Op::All(list) => {
-                let each: Vec<Document> = list
-                    .iter()
-                    .map(|o| {
-                        let (value, ty) = operand(o);
-                        field(doc! { "$elemMatch": { "$eq": value, "$type": ty } })
-                    })
-                    .collect();
+                let each: Vec<Document> = list.iter().map(|o| field(element_equal(o))).collect();
                 Self::guarded(p, each)
             }
             _ => {
@@ -318,7 +313,12 @@ impl<T: MongoTable> BsonCompiler<T> {
         let mut sort = Document::new();
         for key in keys {
             let p = path::<T>(&key.field)?;
-            sort.insert(p.full, if key.descending { -1 } else { 1 });
+            // A key given again (`"n,-n"`, `revision` and `_meta.revision`) orders nothing
+            // more, as in SQL: its ties are equal values. Inserting it again would instead
+            // give the first key the later direction.
+            if !sort.contains_key(&p.full) {
+                sort.insert(p.full, if key.descending { -1 } else { 1 });
+            }
         }
         if !sort.contains_key("_id") {
             sort.insert("_id", 1);
@@ -336,6 +336,16 @@ mod tests {
         assert_eq!(like_regex("a%b_c"), "^a[\\s\\S]*b[\\s\\S]c(?![\\s\\S])");
         assert_eq!(like_regex(r"50\%"), "^50\\%(?![\\s\\S])");
         assert_eq!(like_regex("a.c"), "^a\\.c(?![\\s\\S])");
+    }
+
+    #[test]
+    fn a_repeated_sort_key_keeps_its_first_direction() {
+        let key = |descending| SortKey {
+            field: Field::Column(Column::Revision),
+            descending,
+        };
+        let sort = BsonCompiler::<Documents>::sort(&[key(false), key(true)]).expect("a sort");
+        assert_eq!(sort, doc! { "revision": 1, "_id": 1 });
     }
 
     #[test]
