@@ -23,8 +23,10 @@ pub const CREDENTIAL_PROVIDER: &str = "credential";
 pub const API_KEY_CONFIG_ID: &str = "default";
 /// Prefix of password-reset verification identifiers.
 const RESET_PASSWORD: &str = "reset-password:";
-/// Most compare-and-swap attempts of one API-key verification under contention.
-const USAGE_ATTEMPTS: usize = 64;
+/// How long one API-key verification keeps re-trying its compare-and-swap under contention.
+/// Every lost swap means another verification won, so all of them make progress; the budget
+/// only bounds one unlucky caller's wait.
+const USAGE_CONTENTION_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Longest accepted lifetime setting (ten years): keeps every `now + lifetime` far from the end
 /// of the representable time range.
@@ -1019,10 +1021,22 @@ impl AuthService {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] (`INVALID_API_KEY`, `KEY_DISABLED`, `KEY_EXPIRED`);
-    /// [`Error::RateLimited`] (`RATE_LIMITED` with a retry delay, `USAGE_EXCEEDED`).
+    /// [`Error::RateLimited`] (`RATE_LIMITED` with a retry delay — also when the key stayed
+    /// contended for 10 s —, `USAGE_EXCEEDED`).
     pub async fn verify_api_key(&self, key: &str) -> Result<ApiKey> {
         let hashed = api_key::hash(key);
-        for _ in 0..USAGE_ATTEMPTS {
+        let started = std::time::Instant::now();
+        for lost in 0_u32.. {
+            if lost > 0 {
+                if started.elapsed() > USAGE_CONTENTION_BUDGET {
+                    break;
+                }
+                // Spread the losers out (up to 1, 2, 4, 8 ms), so that one swap wins per round
+                // instead of all of them re-reading the same row at once.
+                let ceiling = 1_u64 << lost.min(4).saturating_sub(1);
+                let wait = rand::random::<u64>() % (ceiling * 1000 + 1);
+                tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+            }
             let row = self
                 .db
                 .find_api_key_by_hash(&hashed)

@@ -6,10 +6,12 @@
 //! parameter limit (PostgreSQL 65 535, SQLite 32 766), so a normal page still takes one
 //! statement per level. A backend that declares
 //! [`Capabilities::one_statement_references`](crate::ports::Capabilities::one_statement_references)
-//! (PostgreSQL) fetches every level in one statement instead. Cycle-safe: a document is never expanded inside itself (the reference
-//! is left as it is). A reference whose target is missing, or not published in the published
-//! perspective, is left as it is too — exactly as it is: nothing inside a reference object that
-//! stays is resolved. An object whose `_ref` is no id is no reference, and is walked into.
+//! (PostgreSQL) fetches every level in one statement instead.
+//!
+//! Cycle-safe: a document is never expanded inside itself (the reference is left as it is). A
+//! reference whose target is missing, or not published in the published perspective, is left
+//! as it is too — exactly as it is: nothing inside a reference object that stays is resolved.
+//! An object whose `_ref` is no id is no reference, and is walked into.
 //!
 //! Bounded: one read may fetch and expand at most a configured number of documents
 //! ([`CmsBuilder::max_resolved_references`](crate::CmsBuilder::max_resolved_references),
