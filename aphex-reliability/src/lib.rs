@@ -140,21 +140,26 @@ pub async fn fresh(backend: Backend) -> Option<TestDb> {
     Some(TestDb::new(adapter, scratch))
 }
 
-/// Runs `program args path`; its stderr as the error when it fails.
+/// Runs `program args path`; its output as the error when it fails.
 ///
 /// # Errors
 /// When the program cannot be started or exits unsuccessfully.
 pub fn run(program: &str, args: &[&str], path: &Path) -> Result<(), String> {
-    let out = Command::new(program)
-        .args(args)
-        .arg(path)
-        .output()
-        .map_err(|e| format!("{program}: {e}"))?;
+    run_command(Command::new(program).args(args).arg(path))
+}
+
+/// Runs `cmd`; its output as the error when it fails.
+///
+/// # Errors
+/// When the program cannot be started or exits unsuccessfully.
+pub fn run_command(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "{program} {args:?}: {}",
+            "{cmd:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout).trim(),
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     }

@@ -29,7 +29,7 @@ use aphex::query::{Paging, Perspective};
 use aphex::sea_orm::ConnectionTrait;
 use aphex::service::{CreateApiKey, CreateDocument, SignUp, VersionRetention, WriteOptions};
 use aphex_conformance::fixtures;
-use aphex_reliability::{cannot, run};
+use aphex_reliability::{cannot, run, run_command};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -147,19 +147,7 @@ impl Cluster {
         } else {
             Command::new(&exe)
         };
-        let out = cmd
-            .args(args)
-            .output()
-            .map_err(|e| format!("{program}: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{program} {args:?}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
+        run_command(cmd.args(args))
     }
 
     fn start(&self) -> Result<(), String> {

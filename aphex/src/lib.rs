@@ -94,20 +94,19 @@ pub async fn connect(url: &str) -> Result<Arc<dyn DatabaseAdapter>> {
     open(url, Schema::Verify).await
 }
 
+/// Migrates or verifies the CMS schema on `pool`; a database error is classified by `classify`
+/// (the adapter's own classification, so a busy, full or read-only database is the same typed
+/// `Unavailable` here as anywhere else).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 async fn sql_schema(
     pool: &aphex_migration::sea_orm::DatabaseConnection,
     schema: Schema,
+    classify: impl Fn(aphex_migration::DbErr) -> Error,
 ) -> Result<()> {
     use aphex_migration::{Migrator, MigratorTrait, SchemaState};
     match schema {
-        Schema::Migrate => Migrator::up(pool, None)
-            .await
-            .map_err(|e| Error::backend("migration", e)),
-        Schema::Verify => match aphex_migration::state(pool)
-            .await
-            .map_err(|e| Error::backend("migration", e))?
-        {
+        Schema::Migrate => Migrator::up(pool, None).await.map_err(classify),
+        Schema::Verify => match aphex_migration::state(pool).await.map_err(classify)? {
             SchemaState::Current => Ok(()),
             behind => Err(Error::SchemaMismatch {
                 message: behind.to_string(),
@@ -120,13 +119,19 @@ async fn open(url: &str, schema: Schema) -> Result<Arc<dyn DatabaseAdapter>> {
     #[cfg(feature = "sqlite")]
     if url.starts_with("sqlite:") {
         let db = aphex_sqlite::SqliteAdapter::connect(url).await?;
-        sql_schema(db.connection().inner(), schema).await?;
+        sql_schema(db.connection().inner(), schema, |e| {
+            db.classify("migration", e)
+        })
+        .await?;
         return Ok(Arc::new(db));
     }
     #[cfg(feature = "postgres")]
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let db = aphex_pg::PostgresAdapter::connect(url).await?;
-        sql_schema(db.connection().inner(), schema).await?;
+        sql_schema(db.connection().inner(), schema, |e| {
+            db.classify("migration", e)
+        })
+        .await?;
         return Ok(Arc::new(db));
     }
     #[cfg(feature = "mongodb")]

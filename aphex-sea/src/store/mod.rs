@@ -239,6 +239,14 @@ impl<B: SeaBackend> SeaAdapter<B> {
         &self.conn
     }
 
+    /// `err`, from a statement run on [`connection`](Self::connection) (the application's own,
+    /// or the migrations), classified as the adapter classifies its own: transient conditions
+    /// as `Unavailable` (busy, connection lost, storage full, read only, ...), unique
+    /// violations as `Conflict`, the rest as `Backend`.
+    pub fn classify(&self, entity: &'static str, err: DbErr) -> Error {
+        crate::error::map_db_err(B::DIALECT, entity, err)
+    }
+
     /// The CMS's stores inside a transaction the application opened on
     /// [`connection`](Self::connection) (`connection().begin()`): hand the result to
     /// `Cms::join`. They run in a savepoint of `tx`, and every unit of work of the CMS in a
