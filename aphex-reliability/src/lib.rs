@@ -177,3 +177,11 @@ pub fn cannot(what: &str, reason: &str) {
     );
     aphex_conformance::skip(format!("cannot {what}: {reason}"));
 }
+
+/// The options of an API key metered by uses: `uses` verifications, no rate limit.
+pub fn metered_key(uses: i32) -> aphex::service::CreateApiKey {
+    let mut key = aphex::service::CreateApiKey::new();
+    key.remaining = Some(uses);
+    key.rate_limit_enabled = Some(false);
+    key
+}

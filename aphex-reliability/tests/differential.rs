@@ -118,6 +118,21 @@ struct Target {
     _db: TestDb,
 }
 
+impl Target {
+    /// A fresh database on `backend` with the corpus's schema types (`None`: no server).
+    async fn fresh(backend: Backend) -> Option<Target> {
+        let db = fresh(backend).await?;
+        let cms = db
+            .cms_with(corpus::schema_types(), VersionRetention::default())
+            .await;
+        Some(Target {
+            backend,
+            cms,
+            _db: db,
+        })
+    }
+}
+
 /// An error, compared by kind and (for `InvalidQuery`) the path it names.
 #[derive(Debug, Clone)]
 struct Failure {
@@ -477,17 +492,10 @@ async fn run_corpus(settings: Settings, k: usize, queries: usize) {
         .current();
     let mut targets = Vec::new();
     for backend in Backend::ALL {
-        let Some(db) = fresh(backend).await else {
+        let Some(target) = Target::fresh(backend).await else {
             return;
         };
-        let cms = db
-            .cms_with(corpus::schema_types(), VersionRetention::default())
-            .await;
-        targets.push(Target {
-            backend,
-            cms,
-            _db: db,
-        });
+        targets.push(target);
     }
     futures::future::join_all(targets.iter().map(|t| corpus::load(&t.cms, &corpus))).await;
     let loaded = started.elapsed();
@@ -567,12 +575,10 @@ async fn declared_large_floats() {
     let int: Value = serde_json::from_str("1152921504606846976").expect("JSON");
     let float: Value = serde_json::from_str("1.152921504606847e18").expect("JSON");
     for backend in Backend::ALL {
-        let Some(db) = fresh(backend).await else {
+        let Some(target) = Target::fresh(backend).await else {
             return;
         };
-        let cms = db
-            .cms_with(corpus::schema_types(), VersionRetention::default())
-            .await;
+        let cms = &target.cms;
         for doc_type in ["post", "item"] {
             let mut ids = Vec::new();
             for n in [&int, &float] {

@@ -18,7 +18,7 @@ use aphex::query::{Paging, Perspective};
 use aphex::service::{CreateApiKey, CreateDocument, SignUp, VersionRetention, WriteOptions};
 use aphex::{Cms, Error};
 use aphex_conformance::fixtures;
-use aphex_reliability::{Backend, fresh};
+use aphex_reliability::{Backend, fresh, metered_key};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -89,7 +89,8 @@ async fn editors_at_once_lose_no_update(backend: Backend) {
         .await
         .expect("read")
         .expect("exists");
-    let successes = i64::try_from(wins.len()).expect("count");
+    let wins_count = wins.len();
+    let successes = i64::try_from(wins_count).expect("count");
     assert_eq!(
         last.revision - 1,
         successes,
@@ -98,11 +99,7 @@ async fn editors_at_once_lose_no_update(backend: Backend) {
     // Every success got its own revision: 2, 3, ..., final.
     let by_revision: BTreeMap<i64, Value> =
         wins.into_iter().map(|w| (w.revision, w.data)).collect();
-    assert_eq!(
-        by_revision.len(),
-        wins_len(successes),
-        "two wins share a revision"
-    );
+    assert_eq!(by_revision.len(), wins_count, "two wins share a revision");
     assert_eq!(by_revision.keys().next(), Some(&2));
     assert_eq!(by_revision.keys().last(), Some(&last.revision));
     assert_eq!(
@@ -129,10 +126,6 @@ async fn editors_at_once_lose_no_update(backend: Backend) {
         "{backend}: {ATTEMPTS} attempts by {EDITORS} editors: {} successes, {conflicts} conflicts",
         by_revision.len()
     );
-}
-
-fn wins_len(successes: i64) -> usize {
-    usize::try_from(successes).expect("non-negative")
 }
 
 /// One editor: read, then save with the revision read, until the shared attempt budget is
@@ -225,12 +218,7 @@ async fn concurrent_verifications_admit_exactly_the_limit(backend: Backend) {
         .await
         .expect("create a rate-limited key");
     let metered = auth
-        .create_api_key(&user.user.id, {
-            let mut k = CreateApiKey::new();
-            k.remaining = Some(KEY_LIMIT);
-            k.rate_limit_enabled = Some(false);
-            k
-        })
+        .create_api_key(&user.user.id, metered_key(KEY_LIMIT))
         .await
         .expect("create a metered key");
 

@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 use aphex::Cms;
 use aphex::query::{Paging, Perspective};
 use aphex::sea_orm::ConnectionTrait;
-use aphex::service::{CreateApiKey, CreateDocument, SignUp, VersionRetention, WriteOptions};
+use aphex::service::{CreateDocument, SignUp, VersionRetention, WriteOptions};
 use aphex_conformance::fixtures;
-use aphex_reliability::{cannot, run, run_command};
+use aphex_reliability::{cannot, metered_key, run, run_command};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -321,12 +321,7 @@ async fn a_crash_mid_load_loses_no_acknowledged_write() {
         .await
         .expect("sign up");
     let key = auth
-        .create_api_key(&user.user.id, {
-            let mut k = CreateApiKey::new();
-            k.remaining = Some(KEY_USES);
-            k.rate_limit_enabled = Some(false);
-            k
-        })
+        .create_api_key(&user.user.id, metered_key(KEY_USES))
         .await
         .expect("create key");
 

@@ -122,12 +122,9 @@ fn walk(root: &FsPath) -> std::io::Result<Vec<StoredFile>> {
             let rel = rel.join("/");
             let meta = entry.metadata()?;
             let modified = meta.modified().map(chrono::DateTime::from)?;
-            let file = StoredFile::new(rel.clone(), meta.len(), modified);
-            out.push(if staging_target(&rel).is_some() {
-                file.partial()
-            } else {
-                file
-            });
+            let partial = staging_target(&rel).is_some();
+            let file = StoredFile::new(rel, meta.len(), modified);
+            out.push(if partial { file.partial() } else { file });
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
