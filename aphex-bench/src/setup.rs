@@ -10,6 +10,7 @@ use mongodb::options::ClientOptions;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tempfile::TempDir;
 
+use aphex_core::Scope;
 use aphex_core::ports::DatabaseAdapter;
 use aphex_core::query::ListQuery;
 use aphex_migration::{Migrator, MigratorTrait};
@@ -154,7 +155,11 @@ async fn sea_sides<B: SeaBackend>(
     let raw = sea_pool::<B>(urls[1], &options, None).await?;
     let typed = Arc::new(SeaAdapter::<B>::new(aphex.clone())?);
     let adapter: Arc<dyn DatabaseAdapter> = typed.clone();
-    let lister: Lister = Arc::new(move |q| Ok(RawList::Sql(typed.find_documents_statements(q)?)));
+    let lister: Lister = Arc::new(move |q| {
+        Ok(RawList::Sql(
+            typed.find_documents_statements(&Scope::default(), q)?,
+        ))
+    });
     let aphex_side = AphexSide::new(adapter.clone(), Some(sql_settle(aphex, settle))).await?;
     let raw_side = RawSql::new(raw_pool(&raw), settle, logs.clone());
     Ok(Prepared {
@@ -258,8 +263,11 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
             }
             let typed = Arc::new(MongoAdapter::new(dbs[0].clone()).await?);
             let aphex: Arc<dyn DatabaseAdapter> = typed.clone();
-            let lister: Lister =
-                Arc::new(move |q| Ok(RawList::Mongo(Box::new(typed.find_documents_command(q)?))));
+            let lister: Lister = Arc::new(move |q| {
+                Ok(RawList::Mongo(Box::new(
+                    typed.find_documents_command(&Scope::default(), q)?,
+                )))
+            });
             let aphex_side = AphexSide::new(aphex.clone(), None).await?;
             let raw_side = RawMongo::new(dbs[1].clone());
             Ok(Prepared {

@@ -62,6 +62,7 @@ fn session(user_id: &str, created_at: Timestamp, expires_at: Timestamp) -> Sessi
         ip_address: Some("203.0.113.7".into()),
         user_agent: Some("Mozilla/5.0 (conformance)".into()),
         user_id: user_id.to_owned(),
+        active_organization_id: None,
     }
 }
 

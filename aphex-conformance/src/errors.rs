@@ -6,7 +6,7 @@
 use aphex_core::model::Role;
 use aphex_core::query::FindOptions;
 use aphex_core::service::{CreateDocument, SignUp, WriteOptions};
-use aphex_core::{Error, ErrorKind, Result};
+use aphex_core::{Error, ErrorKind, Result, Scope};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -121,7 +121,7 @@ pub async fn conflicts_name_the_same_key_everywhere(db: &TestDb) {
     let asset = crate::fixtures::text_file("a.txt");
     let stored = cms.assets().create(asset).await.expect("asset");
     assert_conflict(
-        db.adapter.insert_asset(&stored).await,
+        db.adapter.insert_asset(&Scope::default(), &stored).await,
         "cms_assets.id",
         "a taken asset id",
     );

@@ -6,7 +6,7 @@
 use aphex_core::model::Document;
 use aphex_core::query::{FindOptions, Perspective, Where};
 use aphex_core::service::{CreateDocument, WriteOptions};
-use aphex_core::{Cms, Error};
+use aphex_core::{Cms, Error, Scope};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -160,7 +160,7 @@ pub async fn depth_one_resolves_every_reference_in_one_statement(db: &TestDb) {
 
 async fn read_raw(db: &TestDb, id: Uuid) -> Document {
     db.adapter
-        .find_document(id)
+        .find_document(&Scope::default(), id)
         .await
         .expect("port find_document")
         .expect("exists")

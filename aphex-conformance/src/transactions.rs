@@ -66,6 +66,7 @@ pub async fn commit_makes_every_write_visible(db: &TestDb) {
         ip_address: None,
         user_agent: None,
         user_id: u.id.clone(),
+        active_organization_id: None,
     };
     tx.insert_session(&session)
         .await

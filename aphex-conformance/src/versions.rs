@@ -1,10 +1,10 @@
 //! Version snapshots: one per draft save and per publish, listed newest first, restorable with a
 //! compare-and-swap draft update, pruned to the configured retention.
 
-use aphex_core::Error;
 use aphex_core::model::{DocumentStatus, VersionEvent};
 use aphex_core::query::Perspective;
 use aphex_core::service::{CreateDocument, DocumentService, VersionRetention, WriteOptions};
+use aphex_core::{Error, Scope};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -364,7 +364,7 @@ pub async fn retention_keeps_the_newest_and_never_reuses_numbers(db: &TestDb) {
     assert!(docs.version(id, 7).await.expect("v7").is_none());
     let page = db
         .adapter
-        .list_versions(id, crate::fixtures::paging(100, 0))
+        .list_versions(&Scope::default(), id, crate::fixtures::paging(100, 0))
         .await
         .expect("port");
     assert_eq!(page.total, 3, "pruned rows are gone from the store");
@@ -481,7 +481,7 @@ pub async fn deleting_the_document_deletes_its_versions(db: &TestDb) {
     ));
     let page = db
         .adapter
-        .list_versions(id, crate::fixtures::paging(100, 0))
+        .list_versions(&Scope::default(), id, crate::fixtures::paging(100, 0))
         .await
         .expect("port list");
     assert_eq!(page.total, 0);
@@ -489,7 +489,7 @@ pub async fn deleting_the_document_deletes_its_versions(db: &TestDb) {
     for n in 1..=6 {
         assert!(
             db.adapter
-                .find_version(id, n)
+                .find_version(&Scope::default(), id, n)
                 .await
                 .expect("port")
                 .is_none(),

@@ -190,6 +190,10 @@ pub enum Transient {
     /// file or file system —, PostgreSQL `25006` — a standby or a read-only transaction): the
     /// write was not made; it can succeed once the database is writable again.
     ReadOnly,
+    /// A compare-and-swap kept losing to concurrent writers of the same row for its whole time
+    /// budget (an API key verified by a large burst at once, on a slow database): nothing was
+    /// written, and trying again can succeed.
+    Contended,
 }
 
 impl Transient {
@@ -203,6 +207,7 @@ impl Transient {
             Transient::UnknownCommitResult => "unknown commit result",
             Transient::StorageFull => "storage full",
             Transient::ReadOnly => "read only",
+            Transient::Contended => "contended",
         }
     }
 }

@@ -23,9 +23,11 @@ pub mod model;
 pub mod ports;
 pub mod query;
 pub mod schema;
+pub mod scope;
 mod serde_util;
 pub mod service;
 pub mod storage;
 
 pub use error::{Error, ErrorKind, FieldError, Result, Transient, ValidationErrors};
+pub use scope::{DEFAULT_ORGANIZATION_ID, Scope};
 pub use service::{Cms, CmsBuilder};

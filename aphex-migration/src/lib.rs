@@ -35,6 +35,9 @@ mod m20261124_000010_create_cms_document_versions;
 mod m20261124_000011_create_cms_assets;
 mod m20261206_000012_add_document_version_count;
 mod m20261206_000013_compress_json_with_lz4;
+mod m20261207_000014_create_organizations;
+
+pub use m20261207_000014_create_organizations::DEFAULT_ORGANIZATION_ID;
 
 /// Where [`Migrator`] records the CMS migrations it has applied.
 pub const HISTORY_TABLE: &str = "aphex_migrations";
@@ -44,7 +47,7 @@ pub const HISTORY_TABLE: &str = "aphex_migrations";
 const DEFAULT_HISTORY_TABLE: &str = "seaql_migrations";
 
 /// The CMS's own tables, in creation order.
-pub const CMS_TABLES: [&str; 10] = [
+pub const CMS_TABLES: [&str; 14] = [
     "user",
     "session",
     "account",
@@ -55,6 +58,10 @@ pub const CMS_TABLES: [&str; 10] = [
     "cms_documents",
     "cms_document_versions",
     "cms_assets",
+    "organization",
+    "organization_role",
+    "member",
+    "invitation",
 ];
 
 /// The CMS migrations, in order, to put at the start of an application's own migrator.
@@ -73,6 +80,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261124_000011_create_cms_assets::Migration),
         Box::new(m20261206_000012_add_document_version_count::Migration),
         Box::new(m20261206_000013_compress_json_with_lz4::Migration),
+        Box::new(m20261207_000014_create_organizations::Migration),
     ]
 }
 

@@ -79,6 +79,20 @@ impl MigratorTrait for Composed {
     }
 }
 
+/// The tables of aphex-rs 0.1 (the first ten of [`aphex_migration::CMS_TABLES`]).
+const TABLES_01: [&str; 10] = [
+    "user",
+    "session",
+    "account",
+    "verification",
+    "apikey",
+    "cms_user_profiles",
+    "cms_schema_types",
+    "cms_documents",
+    "cms_document_versions",
+    "cms_assets",
+];
+
 /// A row in every 0.1 table, in the storage form 0.1 wrote (`{T}` is the backend's `true`).
 const ROWS_01: &str = r#"
 INSERT INTO "user" (id, name, email, email_verified, image, created_at, updated_at) VALUES
@@ -179,7 +193,7 @@ async fn upgrade_from_0_1_keeps_every_row(db: DatabaseConnection) {
     db.execute_unprepared(&ROWS_01.replace("{T}", t))
         .await
         .expect("fill every 0.1 table");
-    let before = snapshot(&db, &aphex_migration::CMS_TABLES).await;
+    let before = snapshot(&db, &TABLES_01).await;
     assert!(
         before.values().all(|rows| !rows.is_empty()),
         "the fixture fills every table: {before:?}"
@@ -198,7 +212,7 @@ async fn upgrade_from_0_1_keeps_every_row(db: DatabaseConnection) {
 
     Migrator::up(&db, None).await.expect("migrate to head");
 
-    let after = snapshot(&db, &aphex_migration::CMS_TABLES).await;
+    let after = snapshot(&db, &TABLES_01).await;
     for (table, rows) in &before {
         // Later migrations may add columns: compare the 0.1 columns, in their 0.1 order.
         let after_rows = &after[table];
@@ -230,6 +244,56 @@ async fn upgrade_from_0_1_keeps_every_row(db: DatabaseConnection) {
         ],
         "version_count backfilled from the snapshots"
     );
+    // m20261207_000014: every content row is in the default organization, which exists; no
+    // session has an active organization.
+    let default = aphex_migration::DEFAULT_ORGANIZATION_ID;
+    for table in ["cms_documents", "cms_document_versions", "cms_assets"] {
+        let orgs = query(
+            &db,
+            &format!("SELECT organization_id, count(*) FROM {table} GROUP BY organization_id"),
+        )
+        .await;
+        let orgs: Vec<(String, i64)> = orgs
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get_by_index(0).expect("organization_id"),
+                    r.try_get_by_index(1).expect("count"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            orgs,
+            vec![(default.to_owned(), before[table].len() as i64)],
+            "{table}: every row in the default organization"
+        );
+    }
+    let organizations = query(&db, "SELECT id, slug, parent_id FROM organization").await;
+    let organizations: Vec<(String, String, Option<String>)> = organizations
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).expect("id"),
+                r.try_get_by_index(1).expect("slug"),
+                r.try_get_by_index(2).expect("parent_id"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        organizations,
+        vec![(default.to_owned(), default.to_owned(), None)],
+        "the default organization exists"
+    );
+    assert_eq!(
+        count(&db, "session").await,
+        query(
+            &db,
+            "SELECT id FROM session WHERE active_organization_id IS NULL"
+        )
+        .await
+        .len() as i64,
+        "no session has an active organization"
+    );
     assert_eq!(
         count(&db, aphex_migration::HISTORY_TABLE).await,
         aphex_migration::migrations().len() as i64,
@@ -239,7 +303,7 @@ async fn upgrade_from_0_1_keeps_every_row(db: DatabaseConnection) {
     aphex_migration::verify(&db).await.expect("current");
     // A second `up` changes nothing.
     Migrator::up(&db, None).await.expect("up again");
-    assert_eq!(snapshot(&db, &aphex_migration::CMS_TABLES).await, after);
+    assert_eq!(snapshot(&db, &TABLES_01).await, after);
 }
 
 async fn own_history_beside_the_apps_migrations(db: DatabaseConnection) {

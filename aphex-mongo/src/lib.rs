@@ -132,9 +132,10 @@ impl MongoAdapter {
     /// [`Error::InvalidQuery`](aphex_core::Error::InvalidQuery) for a bad query.
     pub fn find_documents_command(
         &self,
+        scope: &aphex_core::Scope,
         query: &aphex_core::query::ListQuery,
     ) -> Result<FindCommand> {
-        repo::find_command(query)
+        repo::find_command(scope, query)
     }
 
     /// The CMS's stores inside a transaction the application started on its own session

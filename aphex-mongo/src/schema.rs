@@ -5,14 +5,14 @@
 //! whether `ensure_schema` has been run by this version.
 
 use mongodb::IndexModel;
-use mongodb::bson::{Document, doc};
+use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::IndexOptions;
 
-use aphex_core::Result;
+use aphex_core::{DEFAULT_ORGANIZATION_ID, Result};
 
 use crate::error::map_err;
 use crate::repo::collections::*;
-use crate::repo::{MongoStore, SessionMode};
+use crate::repo::{MongoStore, ORGANIZATION, SessionMode};
 
 /// One index: collection, name, keys, unique.
 struct Index {
@@ -24,7 +24,7 @@ struct Index {
 
 /// The unique keys, by collection and index name, with their portable names
 /// (`<table>.<column>[,<column>]`, as the SQL backends report them in `Error::Conflict`).
-const UNIQUE_KEYS: [(&str, &str, &str); 5] = [
+const UNIQUE_KEYS: [(&str, &str, &str); 6] = [
     (
         VERSIONS,
         "documentId_versionNumber",
@@ -34,6 +34,7 @@ const UNIQUE_KEYS: [(&str, &str, &str); 5] = [
     (USERS, "email_unique", "user.email"),
     (SESSIONS, "token_unique", "session.token"),
     (API_KEYS, "key_unique", "apikey.key"),
+    (ORGANIZATIONS, "slug_unique", "organization.slug"),
 ];
 
 /// The portable name of a unique key: `_id_` is the table's primary key.
@@ -95,11 +96,47 @@ fn indexes() -> Vec<Index> {
         ix(API_KEYS, "key_unique", doc! {"key": 1}, true),
         ix(API_KEYS, "referenceId", doc! {"referenceId": 1}, false),
         ix(API_KEYS, "configId", doc! {"configId": 1}, false),
+        ix(ORGANIZATIONS, "slug_unique", doc! {"slug": 1}, true),
+        ix(ORGANIZATIONS, "parentId", doc! {"parentId": 1}, false),
+        ix(MEMBERS, "organizationId", doc! {"organizationId": 1}, false),
+        ix(MEMBERS, "userId", doc! {"userId": 1}, false),
+        ix(
+            INVITATIONS,
+            "organizationId",
+            doc! {"organizationId": 1},
+            false,
+        ),
+        ix(INVITATIONS, "email", doc! {"email": 1}, false),
+        ix(
+            ORGANIZATION_ROLES,
+            "organizationId",
+            doc! {"organizationId": 1},
+            false,
+        ),
+        ix(ORGANIZATION_ROLES, "role", doc! {"role": 1}, false),
+        ix(
+            DOCUMENTS,
+            "organizationId_type_updatedAt",
+            doc! {"organizationId": 1, "type": 1, "updatedAt": -1},
+            false,
+        ),
+        ix(
+            VERSIONS,
+            "organizationId_documentId",
+            doc! {"organizationId": 1, "documentId": 1},
+            false,
+        ),
+        ix(
+            ASSETS,
+            "organizationId_createdAt",
+            doc! {"organizationId": 1, "createdAt": -1},
+            false,
+        ),
     ]
 }
 
 /// Every collection of the CMS schema.
-pub const COLLECTIONS: [&str; 10] = [
+pub const COLLECTIONS: [&str; 14] = [
     USERS,
     SESSIONS,
     ACCOUNTS,
@@ -110,12 +147,17 @@ pub const COLLECTIONS: [&str; 10] = [
     DOCUMENTS,
     VERSIONS,
     ASSETS,
+    ORGANIZATIONS,
+    ORGANIZATION_ROLES,
+    MEMBERS,
+    INVITATIONS,
 ];
 
 /// The schema version `ensure_schema` brings a database to: 1 is the collections and indexes of
-/// aphex-rs 0.1. Every later change of the MongoDB layout raises it, with its upgrade step in
-/// `ensure_schema` and an upgrade test.
-pub const SCHEMA_VERSION: i64 = 1;
+/// aphex-rs 0.1; 2 adds organizations (their collections, and `organizationId` on every content
+/// document, the default organization's for what was written before). Every later change of
+/// the MongoDB layout raises it, with its upgrade step in `ensure_schema` and an upgrade test.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Where the schema version is recorded: one document `{_id: "schema", version}`.
 pub const SCHEMA_COLLECTION: &str = "aphex_schema";
@@ -156,6 +198,39 @@ impl<S: SessionMode> MongoStore<S> {
         Err(aphex_core::Error::SchemaMismatch { message })
     }
 
+    /// Version 2: the default organization exists, and every content document without an
+    /// organization is in it. Idempotent (runs on every `ensure_schema`; a second run matches
+    /// nothing).
+    async fn add_organizations(&self) -> Result<()> {
+        self.count_command();
+        self.coll(ORGANIZATIONS)
+            .update_one(
+                doc! { "_id": DEFAULT_ORGANIZATION_ID },
+                doc! { "$setOnInsert": {
+                    "name": "Default",
+                    "slug": DEFAULT_ORGANIZATION_ID,
+                    "logo": Bson::Null,
+                    "createdAt": crate::value::date(aphex_core::model::now()),
+                    "metadata": Bson::Null,
+                    "parentId": Bson::Null,
+                } },
+            )
+            .upsert(true)
+            .await
+            .map_err(map_err("organization"))?;
+        for collection in [DOCUMENTS, VERSIONS, ASSETS] {
+            self.count_command();
+            self.coll(collection)
+                .update_many(
+                    doc! { ORGANIZATION: { "$exists": false } },
+                    doc! { "$set": { ORGANIZATION: DEFAULT_ORGANIZATION_ID } },
+                )
+                .await
+                .map_err(map_err(collection))?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn ensure_collections_and_indexes(&self) -> Result<()> {
         if let Some(v) = self.recorded_schema_version().await?
             && v > SCHEMA_VERSION
@@ -177,6 +252,7 @@ impl<S: SessionMode> MongoStore<S> {
                     .map_err(map_err("collection"))?;
             }
         }
+        self.add_organizations().await?;
         for index in indexes() {
             let model = IndexModel::builder()
                 .keys(index.keys)

@@ -169,30 +169,28 @@ async fn a_standalone_server_declares_no_transactions() {
     }
 }
 
-/// Every document of every collection, by collection.
-async fn contents(db: &mongodb::Database) -> BTreeMap<String, Vec<String>> {
+/// Every document of every collection, by collection, in a stable order.
+async fn contents(db: &mongodb::Database) -> BTreeMap<String, Vec<Document>> {
     let mut out = BTreeMap::new();
     for name in aphex_mongo::COLLECTIONS {
-        let mut docs: Vec<String> = db
+        let mut docs: Vec<Document> = db
             .collection::<Document>(name)
             .find(doc! {})
             .await
             .expect("find")
             .try_collect::<Vec<_>>()
             .await
-            .expect("documents")
-            .iter()
-            .map(|d| d.to_string())
-            .collect();
-        docs.sort();
+            .expect("documents");
+        docs.sort_by_key(|d| d.get("_id").map(ToString::to_string));
         out.insert(name.to_owned(), docs);
     }
     out
 }
 
-/// A database made by 0.1 (collections and indexes, no schema-version marker) is refused by
-/// `verify_schema` with the reason, and `ensure_schema` upgrades it in place: every document
-/// stays as it was.
+/// A database made by 0.1 (collections and indexes, no schema-version marker, no
+/// organizations) is refused by `verify_schema` with the reason, and `ensure_schema` upgrades it
+/// in place: every document stays as it was, and every content document lands in the default
+/// organization, which now exists.
 async fn a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused() {
     let Some(test) = MongoTestDb::create() else {
         return;
@@ -218,10 +216,38 @@ async fn a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused() {
         .publish(note.id, Default::default())
         .await
         .expect("publish");
+    let asset = cms
+        .assets()
+        .create(aphex_conformance::assets::new_asset(
+            "file",
+            "a.txt",
+            "a.txt",
+            "text/plain",
+            1,
+        ))
+        .await
+        .expect("asset");
+    // As 0.1 left it: no marker, no organizations, no organization on content.
     let marker = raw.collection::<Document>(aphex_mongo::SCHEMA_COLLECTION);
-    marker.delete_many(doc! {}).await.expect("as 0.1 left it");
+    marker.delete_many(doc! {}).await.expect("no marker");
+    raw.collection::<Document>("organization")
+        .drop()
+        .await
+        .expect("no organizations");
+    const CONTENT: [&str; 3] = ["cms_documents", "cms_document_versions", "cms_assets"];
+    for collection in CONTENT {
+        raw.collection::<Document>(collection)
+            .update_many(doc! {}, doc! {"$unset": {"organizationId": ""}})
+            .await
+            .expect("no organization");
+    }
     let before = contents(&raw).await;
-    assert!(before["cms_documents"].len() == 1 && before["cms_document_versions"].len() == 2);
+    assert!(
+        before["cms_documents"].len() == 1
+            && before["cms_document_versions"].len() == 2
+            && before["cms_assets"].len() == 1
+            && before["organization"].is_empty()
+    );
 
     let err = adapter.verify_schema().await.expect_err("0.1 is behind");
     assert!(
@@ -230,7 +256,43 @@ async fn a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused() {
     );
     adapter.ensure_schema().await.expect("upgrade");
     adapter.verify_schema().await.expect("current");
-    assert_eq!(contents(&raw).await, before, "every document as it was");
+    let mut after = contents(&raw).await;
+    for collection in CONTENT {
+        for d in after.get_mut(collection).expect("collection") {
+            assert_eq!(
+                d.remove("organizationId"),
+                Some(aphex_core::DEFAULT_ORGANIZATION_ID.into()),
+                "{collection}: in the default organization"
+            );
+        }
+    }
+    let organizations = after.insert("organization".to_owned(), Vec::new());
+    assert_eq!(
+        organizations
+            .unwrap_or_default()
+            .iter()
+            .map(|o| (o.get_str("_id"), o.get_str("slug")))
+            .collect::<Vec<_>>(),
+        [(Ok("default"), Ok("default"))],
+        "the default organization exists"
+    );
+    assert_eq!(after, before, "every document as it was");
+    assert_eq!(
+        cms.documents()
+            .find_by_id(note.id, Default::default(), 0)
+            .await
+            .expect("read")
+            .map(|d| d.organization_id),
+        Some(aphex_core::DEFAULT_ORGANIZATION_ID.to_owned()),
+        "the app that never mentions organizations reads it as before"
+    );
+    assert!(
+        cms.assets()
+            .find_by_id(asset.id)
+            .await
+            .expect("asset")
+            .is_some()
+    );
 
     marker
         .update_one(doc! {"_id": "schema"}, doc! {"$set": {"version": 99}})

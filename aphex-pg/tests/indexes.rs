@@ -10,10 +10,10 @@ mod common;
 #[path = "../../aphex-sea/tests/shared/field_index_plans.rs"]
 mod field_index_plans;
 
-use aphex_core::Cms;
 use aphex_core::model::{NewDocument, now};
 use aphex_core::ports::DocumentStore;
 use aphex_core::query::{FindOptions, Perspective, Target, Where};
+use aphex_core::{Cms, Scope};
 use aphex_pg::PostgresAdapter;
 use common::PgTestDb;
 use sea_orm::ConnectionTrait;
@@ -25,7 +25,9 @@ async fn plan(db: &PostgresAdapter, perspective: Perspective, w: Where) -> Strin
         .filter(w)
         .resolve(Target::Documents(perspective), vec![])
         .expect("valid query");
-    db.explain_find_documents(&query).await.expect("explain")
+    db.explain_find_documents(&Scope::default(), &query)
+        .await
+        .expect("explain")
 }
 
 async fn json_equality_and_membership_use_the_gin_indexes() {
@@ -35,13 +37,16 @@ async fn json_equality_and_membership_use_the_gin_indexes() {
     let db = pg.migrated_adapter().await;
     // One real insert through the port, then bulk rows of the same shape, so the planner sees a
     // table where an index pays off.
-    db.insert_document(&NewDocument {
-        id: Uuid::new_v4(),
-        doc_type: "post".into(),
-        draft_data: json!({"slug": "via-port", "views": -1, "tags": ["t-1"]}),
-        created_by: None,
-        created_at: now(),
-    })
+    db.insert_document(
+        &Scope::default(),
+        &NewDocument {
+            id: Uuid::new_v4(),
+            doc_type: "post".into(),
+            draft_data: json!({"slug": "via-port", "views": -1, "tags": ["t-1"]}),
+            created_by: None,
+            created_at: now(),
+        },
+    )
     .await
     .expect("insert");
     db.connection()

@@ -10,7 +10,8 @@ use aphex_migration::{Migrator, MigratorTrait};
 use common::PgTestDb;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-const BETTER_AUTH_TABLES: &str = "('user', 'session', 'account', 'verification', 'apikey')";
+const BETTER_AUTH_TABLES: &str = "('user', 'session', 'account', 'verification', 'apikey', \
+     'organization', 'organization_role', 'member', 'invitation')";
 
 /// Every row of `sql` as text columns (the query must cast each column to text).
 async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<Vec<String>> {
@@ -69,6 +70,10 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
         "cms_schema_types",
         "cms_user_profiles",
         "aphex_migrations",
+        "invitation",
+        "member",
+        "organization",
+        "organization_role",
         "session",
         "user",
         "verification",
@@ -216,10 +221,9 @@ async fn content_tables_use_postgres_types_and_indexes() {
     }
 }
 
-/// The three listings of `postgres-snake.columns.txt` (psql tables): columns, constraints,
+/// The three listings of a `postgres-snake.columns.txt` (psql tables): columns, constraints,
 /// indexes, each as rows of trimmed cells.
-fn reference_listings() -> Vec<Vec<Vec<String>>> {
-    let text = include_str!("reference/postgres-snake.columns.txt");
+fn listings(text: &str) -> Vec<Vec<Vec<String>>> {
     text.split("\n\n")
         .map(|block| {
             block
@@ -233,6 +237,38 @@ fn reference_listings() -> Vec<Vec<Vec<String>>> {
         .collect()
 }
 
+/// The reference listings: the core tables without the organization plugin
+/// (`reference/postgres-snake.columns.txt`, its `session` left out) and the plugin's tables with
+/// the `session` it extends (`reference/organization/postgres-snake.columns.txt`), sorted.
+fn reference_listings() -> Vec<Vec<Vec<String>>> {
+    let core = listings(include_str!("reference/postgres-snake.columns.txt"));
+    let organization = listings(include_str!(
+        "reference/organization/postgres-snake.columns.txt"
+    ));
+    assert_eq!(core.len(), 3, "columns, constraints, indexes");
+    assert_eq!(organization.len(), 3, "columns, constraints, indexes");
+    assert_eq!(core[0].len(), 56, "the core reference lists 56 columns");
+    assert_eq!(organization[0].len(), 34, "the plugin's reference lists 34");
+    core.into_iter()
+        .zip(organization)
+        .map(|(core, organization)| {
+            let mut rows: Vec<Vec<String>> = core
+                .into_iter()
+                .filter(|row| row[0] != "session")
+                .chain(organization)
+                .collect();
+            rows.sort();
+            rows
+        })
+        .collect()
+}
+
+/// Ours beside Better Auth's: `organization.parent_id`, its foreign key and index (a nullable
+/// column, which Better Auth's schema check tolerates).
+fn is_extra(row: &[String]) -> bool {
+    row[0] == "organization" && row.iter().any(|cell| cell.contains("parent_id"))
+}
+
 async fn better_auth_tables_are_exactly_what_better_auth_creates() {
     let Some(pg) = PgTestDb::create().await else {
         return;
@@ -240,53 +276,75 @@ async fn better_auth_tables_are_exactly_what_better_auth_creates() {
     let db = pg.connect().await;
     Migrator::up(&db, None).await.expect("up");
     let reference = reference_listings();
-    assert_eq!(reference.len(), 3, "columns, constraints, indexes");
-    assert_eq!(reference[0].len(), 56, "the reference lists 56 columns");
+    let ours = |mut rows: Vec<Vec<String>>| {
+        let extra: Vec<Vec<String>> = rows.iter().filter(|r| is_extra(r)).cloned().collect();
+        rows.retain(|r| !is_extra(r));
+        rows.sort();
+        (rows, extra)
+    };
 
-    let columns = rows(
-        &db,
-        &format!(
-            "SELECT table_name::text, ordinal_position::text, column_name::text, \
-             data_type::text, is_nullable::text, coalesce(column_default::text, '') \
-             FROM information_schema.columns \
-             WHERE table_schema = 'public' AND table_name IN {BETTER_AUTH_TABLES} \
-             ORDER BY table_name, ordinal_position::int"
-        ),
-    )
-    .await;
+    let (columns, extra_columns) = ours(
+        rows(
+            &db,
+            &format!(
+                "SELECT table_name::text, ordinal_position::text, column_name::text, \
+                 data_type::text, is_nullable::text, coalesce(column_default::text, '') \
+                 FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name IN {BETTER_AUTH_TABLES}"
+            ),
+        )
+        .await,
+    );
     assert_eq!(
         columns, reference[0],
         "columns: name, position, type, nullability, default"
     );
-
-    let sorted = |mut v: Vec<Vec<String>>| {
-        v.sort();
-        v
-    };
-    let constraints = rows(
-        &db,
-        &format!(
-            "SELECT c.conrelid::regclass::text, c.conname::text, pg_get_constraintdef(c.oid) \
-             FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
-             WHERE t.relname IN {BETTER_AUTH_TABLES}"
-        ),
-    )
-    .await;
     assert_eq!(
-        sorted(constraints),
-        sorted(reference[1].clone()),
-        "constraints"
+        extra_columns,
+        [["organization", "7", "parent_id", "text", "YES", ""]],
+        "our one extra column, nullable"
     );
 
-    let indexes = rows(
-        &db,
-        &format!(
-            "SELECT tablename::text, indexname::text, indexdef::text FROM pg_indexes \
-             WHERE schemaname = 'public' AND tablename IN {BETTER_AUTH_TABLES}"
-        ),
-    )
-    .await;
-    assert_eq!(sorted(indexes), sorted(reference[2].clone()), "indexes");
+    let (constraints, extra_constraints) = ours(
+        rows(
+            &db,
+            &format!(
+                "SELECT c.conrelid::regclass::text, c.conname::text, pg_get_constraintdef(c.oid) \
+                 FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
+                 WHERE t.relname IN {BETTER_AUTH_TABLES}"
+            ),
+        )
+        .await,
+    );
+    assert_eq!(constraints, reference[1], "constraints");
+    assert_eq!(
+        extra_constraints,
+        [[
+            "organization",
+            "organization_parent_id_fkey",
+            "FOREIGN KEY (parent_id) REFERENCES organization(id) ON DELETE SET NULL"
+        ]]
+    );
+
+    let (indexes, extra_indexes) = ours(
+        rows(
+            &db,
+            &format!(
+                "SELECT tablename::text, indexname::text, indexdef::text FROM pg_indexes \
+                 WHERE schemaname = 'public' AND tablename IN {BETTER_AUTH_TABLES}"
+            ),
+        )
+        .await,
+    );
+    assert_eq!(indexes, reference[2], "indexes");
+    assert_eq!(
+        extra_indexes,
+        [[
+            "organization",
+            "organization_parent_id_idx",
+            "CREATE INDEX organization_parent_id_idx ON public.organization USING btree (parent_id)"
+        ]]
+    );
 }
 
 fn main() -> std::process::ExitCode {

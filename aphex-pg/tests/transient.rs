@@ -50,14 +50,14 @@ async fn a_pool_timeout_is_retryable() {
     let db = cms.adapter();
     let held = db.begin().await.expect("take the only connection");
     let err = db
-        .find_document(uuid::Uuid::new_v4())
+        .find_document(cms.scope(), uuid::Uuid::new_v4())
         .await
         .expect_err("no connection is free");
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err:?}");
     assert_eq!(err.transient(), Some(Transient::PoolTimeout));
     assert!(err.is_retryable());
     held.rollback().await.expect("release");
-    db.find_document(uuid::Uuid::new_v4())
+    db.find_document(cms.scope(), uuid::Uuid::new_v4())
         .await
         .expect("works again");
 }

@@ -25,6 +25,8 @@ pub(crate) trait QueryTable {
     fn column(column: Column) -> Option<(Expr, Option<&'static str>)>;
     /// The entity column for a JSON column.
     fn json_column(column: JsonColumn) -> Option<Expr>;
+    /// The organization column (every query is scoped by it).
+    fn organization() -> Expr;
 }
 
 fn col<E: EntityTrait, C: IdenStatic>(entity: E, c: C) -> Expr {
@@ -62,6 +64,10 @@ impl QueryTable for Documents {
             }
             JsonColumn::Metadata => None,
         }
+    }
+
+    fn organization() -> Expr {
+        col(document::Entity, document::Column::OrganizationId)
     }
 }
 
@@ -103,6 +109,10 @@ impl QueryTable for Assets {
             JsonColumn::Metadata => Some(col(asset::Entity, asset::Column::Metadata)),
             _ => None,
         }
+    }
+
+    fn organization() -> Expr {
+        col(asset::Entity, asset::Column::OrganizationId)
     }
 }
 

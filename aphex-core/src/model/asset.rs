@@ -46,6 +46,8 @@ pub struct Asset {
     pub created_at: Timestamp,
     /// Last metadata change.
     pub updated_at: Timestamp,
+    /// The organization it belongs to (see [`Scope`](crate::Scope)).
+    pub organization_id: String,
 }
 
 /// An asset to insert. `id`, timestamps and defaults are filled by the asset service.

@@ -48,6 +48,9 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// Owner.
     pub user_id: String,
+    /// The organization the session acts in (Better Auth's organization plugin); `None`: none
+    /// chosen (the default organization).
+    pub active_organization_id: Option<String>,
 }
 
 /// `account`: a way to sign in (`provider_id = "credential"` holds the password hash).
@@ -200,6 +203,8 @@ pub struct SessionPatch {
     pub ip_address: Option<Option<String>>,
     /// New user agent.
     pub user_agent: Option<Option<String>>,
+    /// New active organization.
+    pub active_organization_id: Option<Option<String>>,
 }
 
 /// A change to an [`Account`]; `None` fields are left alone.

@@ -70,6 +70,8 @@ pub struct Document {
     pub created_at: Timestamp,
     /// Last change (draft save, publish or unpublish).
     pub updated_at: Timestamp,
+    /// The organization it belongs to (see [`Scope`](crate::Scope)).
+    pub organization_id: String,
 }
 
 impl Document {

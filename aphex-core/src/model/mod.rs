@@ -3,6 +3,7 @@
 mod asset;
 mod auth;
 mod document;
+mod organization;
 mod profile;
 mod schema_type;
 mod version;
@@ -13,6 +14,7 @@ pub use auth::{
     UserPatch, Verification,
 };
 pub use document::{Document, DocumentStatus, NewDocument};
+pub use organization::Organization;
 pub use profile::{Capability, NewUserProfile, Role, UserProfile, UserProfilePatch};
 pub use schema_type::{SchemaKind, SchemaType};
 pub use version::{DocumentVersion, NewVersion, VersionEvent};

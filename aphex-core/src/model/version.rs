@@ -51,6 +51,8 @@ pub struct DocumentVersion {
     pub created_by: Option<String>,
     /// When.
     pub created_at: Timestamp,
+    /// Its document's organization.
+    pub organization_id: String,
 }
 
 /// A snapshot to insert; the store assigns the next `version_number`.

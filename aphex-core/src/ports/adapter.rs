@@ -1,18 +1,31 @@
 use async_trait::async_trait;
 
 use super::{
-    AssetStore, AuthStore, DocumentStore, SchemaTypeStore, UserProfileStore, VersionStore,
+    AssetStore, AuthStore, DocumentStore, OrganizationStore, SchemaTypeStore, UserProfileStore,
+    VersionStore,
 };
 use crate::error::Result;
 
 /// Every store port in one trait: what a connection and a transaction both offer.
 pub trait Stores:
-    DocumentStore + VersionStore + AssetStore + SchemaTypeStore + AuthStore + UserProfileStore
+    DocumentStore
+    + VersionStore
+    + AssetStore
+    + SchemaTypeStore
+    + AuthStore
+    + UserProfileStore
+    + OrganizationStore
 {
 }
 
 impl<T> Stores for T where
-    T: DocumentStore + VersionStore + AssetStore + SchemaTypeStore + AuthStore + UserProfileStore
+    T: DocumentStore
+        + VersionStore
+        + AssetStore
+        + SchemaTypeStore
+        + AuthStore
+        + UserProfileStore
+        + OrganizationStore
 {
 }
 

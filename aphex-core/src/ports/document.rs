@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::model::{Document, NewDocument, NewVersion, Timestamp};
 use crate::query::{Filter, ListQuery, Page, Perspective};
+use crate::scope::Scope;
 
 /// A draft write, prepared by the document service.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,13 +116,19 @@ impl ReferenceClosure {
 }
 
 /// Storage of `cms_documents`.
+///
+/// Every method acts in a [`Scope`]: reads (finds, counts, reference closures) see only
+/// documents of the scope's visible organizations, writes (inserts, updates, deletes) act only
+/// on documents of its own organization and insert into it. Another organization's id is
+/// missing (`None`, `NotFound`, `false`), never an error that tells it exists — except an
+/// insert with a taken id, which is `Conflict` wherever that id lives (ids are global).
 #[async_trait]
 pub trait DocumentStore: Send + Sync {
     /// Inserts a document with `status = draft`, `revision = 1`, `updated_at = created_at`.
     ///
     /// # Errors
     /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken.
-    async fn insert_document(&self, doc: &NewDocument) -> Result<Document>;
+    async fn insert_document(&self, scope: &Scope, doc: &NewDocument) -> Result<Document>;
 
     /// Inserts many documents as [`insert_document`](Self::insert_document) does one — the
     /// bulk path of `DocumentService::create_many`, which runs it in a unit of work. The
@@ -129,9 +136,9 @@ pub trait DocumentStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Conflict`](crate::Error::Conflict) when an id is taken.
-    async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
+    async fn insert_documents(&self, scope: &Scope, docs: &[NewDocument]) -> Result<()> {
         for doc in docs {
-            self.insert_document(doc).await?;
+            self.insert_document(scope, doc).await?;
         }
         Ok(())
     }
@@ -146,10 +153,11 @@ pub trait DocumentStore: Send + Sync {
     /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
     async fn insert_document_with_first_version(
         &self,
+        scope: &Scope,
         doc: &NewDocument,
         version: &NewVersion,
     ) -> Result<Document> {
-        let _ = (doc, version);
+        let _ = (scope, doc, version);
         Err(crate::Error::Unsupported {
             backend: "this adapter",
             operation: "a document and its first snapshot in one statement",
@@ -157,11 +165,11 @@ pub trait DocumentStore: Send + Sync {
     }
 
     /// The document with this id, whatever its status.
-    async fn find_document(&self, id: Uuid) -> Result<Option<Document>>;
+    async fn find_document(&self, scope: &Scope, id: Uuid) -> Result<Option<Document>>;
 
     /// The documents with these ids (missing ones are skipped, order unspecified), in ONE
     /// statement: reference resolution depends on it.
-    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>>;
+    async fn find_documents_by_ids(&self, scope: &Scope, ids: &[Uuid]) -> Result<Vec<Document>>;
 
     /// The visible documents of every level of `closure` (unordered, each once), in ONE
     /// statement, for a backend that declares
@@ -174,8 +182,12 @@ pub trait DocumentStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
-    async fn find_reference_closure(&self, closure: &ReferenceClosure) -> Result<Vec<Document>> {
-        let _ = closure;
+    async fn find_reference_closure(
+        &self,
+        scope: &Scope,
+        closure: &ReferenceClosure,
+    ) -> Result<Vec<Document>> {
+        let _ = (scope, closure);
         Err(crate::Error::Unsupported {
             backend: "this adapter",
             operation: "reference resolution in one statement",
@@ -184,13 +196,13 @@ pub trait DocumentStore: Send + Sync {
 
     /// One page of documents matching `query.filter`, in `query.sort` order, plus the total.
     /// The filter and the sort run in the database.
-    async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>>;
+    async fn find_documents(&self, scope: &Scope, query: &ListQuery) -> Result<Page<Document>>;
 
     /// How many documents match `filter`.
-    async fn count_documents(&self, filter: &Filter) -> Result<u64>;
+    async fn count_documents(&self, scope: &Scope, filter: &Filter) -> Result<u64>;
 
     /// Number of documents per type.
-    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>>;
+    async fn count_documents_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>>;
 
     /// Replaces the draft and increments `revision`, as ONE guarded write: when
     /// `expected_revision` is set, the write happens only if the stored revision equals it.
@@ -199,13 +211,13 @@ pub trait DocumentStore: Send + Sync {
     /// [`Error::NotFound`](crate::Error::NotFound) when the document does not exist;
     /// [`Error::RevisionConflict`](crate::Error::RevisionConflict) with the current revision when
     /// the guard fails. Nothing is written in either case.
-    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document>;
+    async fn update_draft(&self, scope: &Scope, update: &DraftUpdate) -> Result<Document>;
 
     /// Publishes or unpublishes, as ONE write guarded by `expected_revision`.
     ///
     /// # Errors
     /// As [`update_draft`](Self::update_draft).
-    async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document>;
+    async fn update_publish_state(&self, scope: &Scope, update: PublishUpdate) -> Result<Document>;
 
     /// [`update_draft`](Self::update_draft), its version snapshot (event `draft`) and retention
     /// in ONE atomic statement, for a backend that declares
@@ -217,10 +229,11 @@ pub trait DocumentStore: Send + Sync {
     /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
     async fn update_draft_with_snapshot(
         &self,
+        scope: &Scope,
         update: &DraftUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
-        let _ = (update, snapshot);
+        let _ = (scope, update, snapshot);
         Err(crate::Error::Unsupported {
             backend: "this adapter",
             operation: "a draft save and its snapshot in one statement",
@@ -237,10 +250,11 @@ pub trait DocumentStore: Send + Sync {
     /// [`Error::Unsupported`](crate::Error::Unsupported) by default.
     async fn publish_with_snapshot(
         &self,
+        scope: &Scope,
         update: &PublishUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
-        let _ = (update, snapshot);
+        let _ = (scope, update, snapshot);
         Err(crate::Error::Unsupported {
             backend: "this adapter",
             operation: "a publish and its snapshot in one statement",
@@ -248,7 +262,7 @@ pub trait DocumentStore: Send + Sync {
     }
 
     /// Deletes the document and (by cascade) its versions. `false` when it did not exist.
-    async fn delete_document(&self, id: Uuid) -> Result<bool>;
+    async fn delete_document(&self, scope: &Scope, id: Uuid) -> Result<bool>;
 }
 
 /// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
@@ -258,70 +272,73 @@ macro_rules! forward {
         #[async_trait]
         #[deny(clippy::missing_trait_methods)]
         impl<T: DocumentStore + ?Sized> DocumentStore for $wrapper<T> {
-    async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
-        (**self).insert_document(doc).await
+    async fn insert_document(&self,scope: &Scope, doc: &NewDocument) -> Result<Document> {
+        (**self).insert_document(scope, doc).await
     }
-    async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
-        (**self).insert_documents(docs).await
+    async fn insert_documents(&self,scope: &Scope, docs: &[NewDocument]) -> Result<()> {
+        (**self).insert_documents(scope, docs).await
     }
     async fn insert_document_with_first_version(
         &self,
+        scope: &Scope,
         doc: &NewDocument,
         version: &NewVersion,
     ) -> Result<Document> {
-        (**self).insert_document_with_first_version(doc, version).await
+        (**self).insert_document_with_first_version(scope, doc, version).await
     }
 
-    async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {
-        (**self).find_document(id).await
+    async fn find_document(&self,scope: &Scope, id: Uuid) -> Result<Option<Document>> {
+        (**self).find_document(scope, id).await
     }
 
-    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>> {
-        (**self).find_documents_by_ids(ids).await
+    async fn find_documents_by_ids(&self,scope: &Scope, ids: &[Uuid]) -> Result<Vec<Document>> {
+        (**self).find_documents_by_ids(scope, ids).await
     }
 
-    async fn find_reference_closure(&self, closure: &ReferenceClosure) -> Result<Vec<Document>> {
-        (**self).find_reference_closure(closure).await
+    async fn find_reference_closure(&self,scope: &Scope, closure: &ReferenceClosure) -> Result<Vec<Document>> {
+        (**self).find_reference_closure(scope, closure).await
     }
 
-    async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
-        (**self).find_documents(query).await
+    async fn find_documents(&self,scope: &Scope, query: &ListQuery) -> Result<Page<Document>> {
+        (**self).find_documents(scope, query).await
     }
 
-    async fn count_documents(&self, filter: &Filter) -> Result<u64> {
-        (**self).count_documents(filter).await
+    async fn count_documents(&self,scope: &Scope, filter: &Filter) -> Result<u64> {
+        (**self).count_documents(scope, filter).await
     }
 
-    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        (**self).count_documents_by_type().await
+    async fn count_documents_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>> {
+        (**self).count_documents_by_type(scope).await
     }
 
-    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document> {
-        (**self).update_draft(update).await
+    async fn update_draft(&self,scope: &Scope, update: &DraftUpdate) -> Result<Document> {
+        (**self).update_draft(scope, update).await
     }
 
-    async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document> {
-        (**self).update_publish_state(update).await
+    async fn update_publish_state(&self,scope: &Scope, update: PublishUpdate) -> Result<Document> {
+        (**self).update_publish_state(scope, update).await
     }
 
     async fn update_draft_with_snapshot(
         &self,
+        scope: &Scope,
         update: &DraftUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
-        (**self).update_draft_with_snapshot(update, snapshot).await
+        (**self).update_draft_with_snapshot(scope, update, snapshot).await
     }
 
     async fn publish_with_snapshot(
         &self,
+        scope: &Scope,
         update: &PublishUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
-        (**self).publish_with_snapshot(update, snapshot).await
+        (**self).publish_with_snapshot(scope, update, snapshot).await
     }
 
-    async fn delete_document(&self, id: Uuid) -> Result<bool> {
-        (**self).delete_document(id).await
+    async fn delete_document(&self,scope: &Scope, id: Uuid) -> Result<bool> {
+        (**self).delete_document(scope, id).await
     }
         }
     )*};

@@ -8,6 +8,7 @@ mod adapter;
 mod asset;
 mod auth;
 mod document;
+mod organization;
 mod profile;
 mod schema_type;
 mod version;
@@ -18,6 +19,7 @@ pub use auth::AuthStore;
 pub use document::{
     DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure, Snapshot,
 };
+pub use organization::OrganizationStore;
 pub use profile::UserProfileStore;
 pub use schema_type::SchemaTypeStore;
 pub use version::VersionStore;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{Asset, AssetPatch, NewAsset, now};
 use crate::ports::DatabaseAdapter;
 use crate::query::{Column, Field, Filter, FindOptions, FindResult, Op, Operand, Target};
+use crate::scope::Scope;
 use crate::storage::{StorageAdapter, StoredFile, sanitize_filename};
 
 /// The convenience filters of an asset listing, ANDed with `FindOptions::where_clause`.
@@ -117,11 +118,33 @@ impl Upload {
 #[derive(Debug, Clone)]
 pub struct AssetService {
     db: Arc<dyn DatabaseAdapter>,
+    scope: Scope,
 }
 
 impl AssetService {
     pub(crate) fn new(db: Arc<dyn DatabaseAdapter>) -> Self {
-        AssetService { db }
+        AssetService {
+            db,
+            scope: Scope::default(),
+        }
+    }
+
+    /// The same service acting in `scope`.
+    pub(crate) fn in_scope(&self, scope: Scope) -> Self {
+        AssetService {
+            scope,
+            ..self.clone()
+        }
+    }
+
+    /// The same service over other stores (a transaction's).
+    pub(crate) fn with_db(&self, db: Arc<dyn DatabaseAdapter>) -> Self {
+        AssetService { db, ..self.clone() }
+    }
+
+    /// The organization scope it acts in.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// Records an asset.
@@ -199,7 +222,7 @@ impl AssetService {
     pub async fn delete_with_file(&self, storage: &dyn StorageAdapter, id: Uuid) -> Result<()> {
         let asset = self
             .db
-            .find_asset(id)
+            .find_asset(&self.scope, id)
             .await?
             .ok_or_else(|| Error::not_found("asset", id))?;
         self.delete(id).await?;
@@ -213,7 +236,8 @@ impl AssetService {
     /// upload still in progress, whose row is not written yet.
     ///
     /// A file belongs to an asset when its path is the asset's `path`; paths are
-    /// `<asset id>/<name>`, so each file costs one lookup by id.
+    /// `<asset id>/<name>`, so each file costs one lookup by id. The storage is shared by every
+    /// organization: a file is an orphan only when no asset of any organization points to it.
     ///
     /// # Errors
     /// [`Error::Unsupported`] when the storage cannot list; storage and backend errors.
@@ -226,6 +250,9 @@ impl AssetService {
             .ok()
             .and_then(|g| now().checked_sub_signed(g))
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        let everywhere = super::OrganizationService::new(self.db.clone())
+            .everywhere(&self.scope)
+            .await?;
         let mut orphans = Vec::new();
         for file in storage.list().await? {
             if file.modified > cutoff {
@@ -233,7 +260,7 @@ impl AssetService {
             }
             let owner = match file.path.split_once('/') {
                 Some((id, _)) if !file.partial => match Uuid::parse_str(id) {
-                    Ok(id) => self.db.find_asset(id).await?,
+                    Ok(id) => self.db.find_asset(&everywhere, id).await?,
                     Err(_) => None,
                 },
                 _ => None,
@@ -284,13 +311,14 @@ impl AssetService {
             created_by: input.created_by,
             created_at: at,
             updated_at: at,
+            organization_id: self.scope.organization().to_owned(),
         };
-        self.db.insert_asset(&asset).await
+        self.db.insert_asset(&self.scope, &asset).await
     }
 
     /// The asset with this id.
     pub async fn find_by_id(&self, id: Uuid) -> Result<Option<Asset>> {
-        self.db.find_asset(id).await
+        self.db.find_asset(&self.scope, id).await
     }
 
     /// One page of assets. Paths in `options.where_clause` are asset columns (`assetType`,
@@ -305,7 +333,7 @@ impl AssetService {
         options: &FindOptions,
     ) -> Result<FindResult<Asset>> {
         let query = options.resolve(Target::Assets, convenience_filters(filter)?)?;
-        let page = self.db.find_assets(&query).await?;
+        let page = self.db.find_assets(&self.scope, &query).await?;
         Ok(FindResult::from_page(page, &query))
     }
 
@@ -315,17 +343,17 @@ impl AssetService {
     /// [`Error::InvalidQuery`].
     pub async fn count(&self, filter: &AssetFilter, options: &FindOptions) -> Result<u64> {
         let filter = options.resolve_filter(Target::Assets, convenience_filters(filter)?)?;
-        self.db.count_assets(&filter).await
+        self.db.count_assets(&self.scope, &filter).await
     }
 
     /// Number of assets per asset type.
     pub async fn counts_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        self.db.count_assets_by_type().await
+        self.db.count_assets_by_type(&self.scope).await
     }
 
     /// Total bytes of all assets.
     pub async fn total_size(&self) -> Result<u64> {
-        self.db.total_asset_size().await
+        self.db.total_asset_size(&self.scope).await
     }
 
     /// Changes title, description, alt, credit line or metadata.
@@ -349,7 +377,7 @@ impl AssetService {
             values::check_json(&mut errors, "metadata", metadata);
         }
         errors.into_result()?;
-        self.db.update_asset(id, patch, now()).await
+        self.db.update_asset(&self.scope, id, patch, now()).await
     }
 
     /// Deletes the row (the caller deletes the stored file).
@@ -357,7 +385,7 @@ impl AssetService {
     /// # Errors
     /// [`Error::NotFound`].
     pub async fn delete(&self, id: Uuid) -> Result<()> {
-        if self.db.delete_asset(id).await? {
+        if self.db.delete_asset(&self.scope, id).await? {
             Ok(())
         } else {
             Err(Error::not_found("asset", id))

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::values::{self, storable};
 use super::work::unit_of_work;
 use crate::auth::{api_key, cookie, password, random};
-use crate::error::{Error, Result, ValidationErrors};
+use crate::error::{Error, Result, Transient, ValidationErrors};
 use crate::model::{
     Account, AccountPatch, ApiKey, ApiKeyPatch, ApiKeyUsage, NewUserProfile, Role, Session,
     SessionPatch, Timestamp, User, UserPatch, UserProfile, Verification, now,
@@ -688,6 +688,7 @@ impl AuthService {
             ip_address: client.ip_address.clone(),
             user_agent: client.user_agent.clone(),
             user_id: user_id.to_string(),
+            active_organization_id: None,
         }
     }
 
@@ -1021,8 +1022,10 @@ impl AuthService {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] (`INVALID_API_KEY`, `KEY_DISABLED`, `KEY_EXPIRED`);
-    /// [`Error::RateLimited`] (`RATE_LIMITED` with a retry delay — also when the key stayed
-    /// contended for 10 s —, `USAGE_EXCEEDED`).
+    /// [`Error::RateLimited`] (`RATE_LIMITED` with a retry delay, `USAGE_EXCEEDED`);
+    /// [`Error::Unavailable`] ([`Transient::Contended`], retryable) when concurrent
+    /// verifications of the key kept winning the swap for 10 s: nothing was counted, and the
+    /// caller may try again — the key's limit is not what refused it.
     pub async fn verify_api_key(&self, key: &str) -> Result<ApiKey> {
         let hashed = api_key::hash(key);
         let started = std::time::Instant::now();
@@ -1067,11 +1070,11 @@ impl AuthService {
                 }
             }
         }
-        Err(Error::RateLimited {
-            code: "RATE_LIMITED",
-            message: "too many concurrent verifications of this key; try again".into(),
-            retry_after_ms: Some(10),
-        })
+        Err(Error::unavailable(
+            self.db.backend(),
+            Transient::Contended,
+            "too many concurrent verifications of this key; try again",
+        ))
     }
 
     /// A user's API keys, newest first (hashes, never plaintexts).

@@ -27,6 +27,7 @@ use crate::query::{
     Target, check_depth,
 };
 use crate::schema::{ReferenceField, SchemaRegistry};
+use crate::scope::Scope;
 
 /// Most documents one [`DocumentService::create_many`] takes.
 pub const MAX_BULK_DOCUMENTS: usize = 10_000;
@@ -129,6 +130,7 @@ impl WriteOptions {
 #[derive(Debug, Clone)]
 pub struct DocumentService {
     db: Arc<dyn DatabaseAdapter>,
+    scope: Scope,
     schemas: Arc<RwLock<SchemaRegistry>>,
     retention: VersionRetention,
     max_resolved: u32,
@@ -143,10 +145,24 @@ impl DocumentService {
     ) -> Self {
         DocumentService {
             db,
+            scope: Scope::default(),
             schemas,
             retention,
             max_resolved,
         }
+    }
+
+    /// The same service acting in `scope`.
+    pub(crate) fn in_scope(&self, scope: Scope) -> Self {
+        DocumentService {
+            scope,
+            ..self.clone()
+        }
+    }
+
+    /// The organization scope it acts in.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// The same service over other stores (a transaction's).
@@ -166,14 +182,16 @@ impl DocumentService {
             // One atomic statement: no transaction, one round trip.
             return self
                 .db
-                .insert_document_with_first_version(&new, &first_version(&new))
+                .insert_document_with_first_version(&self.scope, &new, &first_version(&new))
                 .await
                 .map_err(|e| self.field_conflict(e));
         }
         // The first snapshot: retention has nothing to prune (it keeps at least one).
         unit_of_work!(&*self.db, |stores| {
-            let doc = stores.insert_document(&new).await?;
-            stores.insert_version(first_version(&new)).await?;
+            let doc = stores.insert_document(&self.scope, &new).await?;
+            stores
+                .insert_version(&self.scope, first_version(&new))
+                .await?;
             Ok(doc)
         })
         .map_err(|e| self.field_conflict(e))
@@ -219,9 +237,9 @@ impl DocumentService {
             return Ok(Vec::new());
         }
         unit_of_work!(&*self.db, |stores| {
-            stores.insert_documents(&docs).await?;
+            stores.insert_documents(&self.scope, &docs).await?;
             let firsts = docs.iter().map(first_version).collect();
-            stores.insert_first_versions(firsts).await
+            stores.insert_first_versions(&self.scope, firsts).await
         })
         .map_err(|e| self.field_conflict(e))?;
         Ok(docs.into_iter().map(|d| d.id).collect())
@@ -265,8 +283,15 @@ impl DocumentService {
         depth: u32,
     ) -> Result<Option<Document>> {
         check_depth(depth)?;
-        let found =
-            references::find_resolved(&*self.db, id, perspective, depth, self.max_resolved).await?;
+        let found = references::find_resolved(
+            &*self.db,
+            &self.scope,
+            id,
+            perspective,
+            depth,
+            self.max_resolved,
+        )
+        .await?;
         Ok(found.map(|doc| view(doc, perspective)))
     }
 
@@ -277,7 +302,7 @@ impl DocumentService {
     /// database.
     pub async fn find(&self, options: &FindOptions) -> Result<FindResult<Document>> {
         let query = self.list_query(options)?;
-        let page = self.db.find_documents(&query).await?;
+        let page = self.db.find_documents(&self.scope, &query).await?;
         let mut result = FindResult::from_page(page, &query);
         let mut docs = std::mem::take(&mut result.docs);
         if result.has_next_page
@@ -288,6 +313,7 @@ impl DocumentService {
         }
         references::resolve(
             &*self.db,
+            &self.scope,
             &mut docs,
             options.perspective,
             options.depth,
@@ -328,12 +354,12 @@ impl DocumentService {
         if let Some(doc_type) = &options.doc_type {
             read_registry(&self.schemas)?.mark_indexed_filter(doc_type, &mut filter);
         }
-        self.db.count_documents(&filter).await
+        self.db.count_documents(&self.scope, &filter).await
     }
 
     /// Number of documents per type.
     pub async fn counts_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        self.db.count_documents_by_type().await
+        self.db.count_documents_by_type(&self.scope).await
     }
 
     /// Replaces the draft, increments the revision and snapshots the new draft. Drafts are saved
@@ -361,13 +387,16 @@ impl DocumentService {
         if self.db.capabilities().one_statement_save {
             // The write, its snapshot and retention in one atomic statement: no transaction.
             let snapshot = self.snapshot_spec();
-            return work::statement(|| self.db.update_draft_with_snapshot(&update, snapshot))
-                .await
-                .map_err(|e| self.field_conflict(e));
+            return work::statement(|| {
+                self.db
+                    .update_draft_with_snapshot(&self.scope, &update, snapshot)
+            })
+            .await
+            .map_err(|e| self.field_conflict(e));
         }
         let at = update.updated_at;
         unit_of_work!(&*self.db, |stores| {
-            let doc = stores.update_draft(&update).await?;
+            let doc = stores.update_draft(&self.scope, &update).await?;
             self.snapshot(stores, &doc, VersionEvent::Draft, at).await?;
             Ok(doc)
         })
@@ -396,14 +425,17 @@ impl DocumentService {
             // draft that was read and validated, without a transaction.
             let update = self.prepare_publish(&*self.db, id, options).await?;
             let snapshot = self.snapshot_spec();
-            return work::statement(|| self.db.publish_with_snapshot(&update, snapshot))
-                .await
-                .map_err(|e| self.field_conflict(e));
+            return work::statement(|| {
+                self.db
+                    .publish_with_snapshot(&self.scope, &update, snapshot)
+            })
+            .await
+            .map_err(|e| self.field_conflict(e));
         }
         unit_of_work!(&*self.db, |stores| {
             let update = self.prepare_publish(stores, id, options).await?;
             let at = update.at;
-            let doc = stores.update_publish_state(update).await?;
+            let doc = stores.update_publish_state(&self.scope, update).await?;
             self.snapshot(stores, &doc, VersionEvent::Publish, at)
                 .await?;
             Ok(doc)
@@ -427,12 +459,12 @@ impl DocumentService {
         id: Uuid,
         options: &WriteOptions,
     ) -> Result<PublishUpdate> {
-        let doc = current(stores, id, options.expected_revision).await?;
+        let doc = current(stores, &self.scope, id, options.expected_revision).await?;
         let data = doc
             .draft_data
             .unwrap_or_else(|| Value::Object(Default::default()));
         let references = read_registry(&self.schemas)?.validate_references(&doc.doc_type, &data)?;
-        check_reference_targets(stores, &references).await?;
+        check_reference_targets(stores, &self.scope, &references).await?;
         Ok(PublishUpdate {
             id,
             expected_revision: doc.revision,
@@ -456,7 +488,7 @@ impl DocumentService {
     }
 
     async fn unpublish_once(&self, id: Uuid, options: &WriteOptions) -> Result<Document> {
-        let doc = current(&*self.db, id, options.expected_revision).await?;
+        let doc = current(&*self.db, &self.scope, id, options.expected_revision).await?;
         if doc.status != DocumentStatus::Published {
             return Err(Error::invalid("status", "the document is not published"));
         }
@@ -467,7 +499,7 @@ impl DocumentService {
             updated_by: options.user.clone(),
             at: now(),
         };
-        self.db.update_publish_state(update).await
+        self.db.update_publish_state(&self.scope, update).await
     }
 
     /// Deletes a document and its versions.
@@ -475,7 +507,7 @@ impl DocumentService {
     /// # Errors
     /// [`Error::NotFound`].
     pub async fn delete(&self, id: Uuid) -> Result<()> {
-        if self.db.delete_document(id).await? {
+        if self.db.delete_document(&self.scope, id).await? {
             Ok(())
         } else {
             Err(Error::not_found("document", id))
@@ -487,16 +519,16 @@ impl DocumentService {
     /// # Errors
     /// [`Error::NotFound`] for an unknown document.
     pub async fn versions(&self, id: Uuid, paging: Paging) -> Result<FindResult<DocumentVersion>> {
-        if self.db.find_document(id).await?.is_none() {
+        if self.db.find_document(&self.scope, id).await?.is_none() {
             return Err(Error::not_found("document", id));
         }
-        let page = self.db.list_versions(id, paging).await?;
+        let page = self.db.list_versions(&self.scope, id, paging).await?;
         Ok(FindResult::new(page.rows, page.total, paging))
     }
 
     /// One version snapshot.
     pub async fn version(&self, id: Uuid, version_number: i64) -> Result<Option<DocumentVersion>> {
-        self.db.find_version(id, version_number).await
+        self.db.find_version(&self.scope, id, version_number).await
     }
 
     /// Makes a snapshot's data the draft again (a compare-and-swap draft update, snapshotted like
@@ -513,7 +545,7 @@ impl DocumentService {
     ) -> Result<Document> {
         let version = self
             .db
-            .find_version(id, version_number)
+            .find_version(&self.scope, id, version_number)
             .await?
             .ok_or_else(|| Error::not_found("version", format!("{id}@{version_number}")))?;
         self.update_draft(id, version.data, options).await
@@ -540,17 +572,20 @@ impl DocumentService {
             VersionEvent::Publish => doc.published_data.clone(),
         };
         stores
-            .insert_version(NewVersion {
-                id: Uuid::new_v4(),
-                document_id: doc.id,
-                event_type,
-                data: data.unwrap_or(Value::Null),
-                created_by: doc.updated_by.clone(),
-                created_at: at,
-            })
+            .insert_version(
+                &self.scope,
+                NewVersion {
+                    id: Uuid::new_v4(),
+                    document_id: doc.id,
+                    event_type,
+                    data: data.unwrap_or(Value::Null),
+                    created_by: doc.updated_by.clone(),
+                    created_at: at,
+                },
+            )
             .await?;
         if let VersionRetention::Latest(keep) = self.retention {
-            stores.prune_versions(doc.id, keep).await?;
+            stores.prune_versions(&self.scope, doc.id, keep).await?;
         }
         Ok(())
     }
@@ -566,14 +601,18 @@ fn view(doc: Document, perspective: Perspective) -> Document {
 
 /// The targets of reference fields must have one of the field's allowed types (`to`). A
 /// missing target is allowed: the reference stays unresolved on read (`docs/design.md`).
-async fn check_reference_targets(stores: &dyn Stores, references: &[ReferenceField]) -> Result<()> {
+async fn check_reference_targets(
+    stores: &dyn Stores,
+    scope: &Scope,
+    references: &[ReferenceField],
+) -> Result<()> {
     if references.is_empty() {
         return Ok(());
     }
     let mut ids: Vec<Uuid> = references.iter().map(|r| r.target).collect();
     ids.sort_unstable();
     ids.dedup();
-    let types: HashMap<Uuid, String> = references::find_by_ids(stores, &ids)
+    let types: HashMap<Uuid, String> = references::find_by_ids(stores, scope, &ids)
         .await?
         .into_iter()
         .map(|d| (d.id, d.doc_type))
@@ -620,9 +659,14 @@ where
 }
 
 /// Reads a document and checks the caller's expected revision against it.
-async fn current(stores: &dyn Stores, id: Uuid, expected: Option<i64>) -> Result<Document> {
+async fn current(
+    stores: &dyn Stores,
+    scope: &Scope,
+    id: Uuid,
+    expected: Option<i64>,
+) -> Result<Document> {
     let doc = stores
-        .find_document(id)
+        .find_document(scope, id)
         .await?
         .ok_or_else(|| Error::not_found("document", id))?;
     match expected {

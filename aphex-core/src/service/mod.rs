@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod documents;
 mod limits;
+mod organizations;
 mod profiles;
 mod publish_hash;
 mod references;
@@ -31,6 +32,7 @@ pub use documents::{
 pub use limits::{
     ASSET_TITLE, ASSET_TYPE, FILENAME, MIME_TYPE, SCHEMA_TITLE, STORAGE_ADAPTER, TYPE_NAME,
 };
+pub use organizations::{CreateOrganization, ORGANIZATION_NAME, OrganizationService};
 pub use profiles::UserProfileService;
 pub use publish_hash::{canonical_json, publish_hash};
 pub use references::{DEFAULT_MAX_RESOLVED, REFERENCE_CHUNK, reference_target};
@@ -41,6 +43,7 @@ pub use values::{MAX_DATA_BYTES, MAX_DATA_DEPTH};
 use crate::error::{Error, Result};
 use crate::ports::DatabaseAdapter;
 use crate::schema::{SchemaRegistry, SchemaTypeDef};
+use crate::scope::Scope;
 
 /// Default number of version snapshots kept per document.
 pub const DEFAULT_VERSION_RETENTION: NonZeroU32 = NonZeroU32::new(25).expect("25 is not zero");
@@ -53,6 +56,7 @@ pub struct Cms {
     schema_types: SchemaTypeService,
     assets: AssetService,
     profiles: UserProfileService,
+    organizations: OrganizationService,
     auth: Option<AuthService>,
 }
 
@@ -60,6 +64,48 @@ impl Cms {
     /// Starts configuring a CMS (the Rust form of the seed's `createCMSConfig`).
     pub fn builder() -> CmsBuilder {
         CmsBuilder::default()
+    }
+
+    /// The organization this CMS acts in: the default organization
+    /// ([`DEFAULT_ORGANIZATION_ID`](crate::DEFAULT_ORGANIZATION_ID)) unless this CMS came from
+    /// [`org`](Self::org) and the like.
+    pub fn scope(&self) -> &Scope {
+        self.documents.scope()
+    }
+
+    /// The same CMS acting in organization `id`: its documents, versions and assets are that
+    /// organization's, and nothing of another organization can be read, written, counted or
+    /// reached by a reference through it. Cheap (one lookup); keep the result for a request.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown organization.
+    pub async fn org(&self, id: &str) -> Result<Cms> {
+        Ok(self.in_scope(self.organizations.scope(id).await?))
+    }
+
+    /// As [`org`](Self::org), but reads also see the content of the organization's
+    /// descendants (children, grandchildren, ...); writes still act in `id` only. A child's
+    /// scope never sees its parent's or its siblings' content.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown organization.
+    pub async fn org_with_descendants(&self, id: &str) -> Result<Cms> {
+        Ok(self.in_scope(self.organizations.scope_with_descendants(id).await?))
+    }
+
+    /// The same CMS acting in `scope`, as given (no lookup: an organization that does not
+    /// exist simply has no content).
+    pub fn in_scope(&self, scope: Scope) -> Cms {
+        Cms {
+            documents: self.documents.in_scope(scope.clone()),
+            assets: self.assets.in_scope(scope),
+            ..self.clone()
+        }
+    }
+
+    /// Organizations and their hierarchy.
+    pub fn organizations(&self) -> &OrganizationService {
+        &self.organizations
     }
 
     /// Documents.
@@ -197,6 +243,7 @@ impl CmsBuilder {
             schema_types,
             assets: AssetService::new(db.clone()),
             profiles: UserProfileService::new(db.clone()),
+            organizations: OrganizationService::new(db.clone()),
             auth: self.auth.map(|c| AuthService::new(db.clone(), c)),
             db,
         })

@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::model::{Document, DocumentStatus};
 use crate::ports::{DatabaseAdapter, DocumentStore, ReferenceClosure};
 use crate::query::Perspective;
+use crate::scope::Scope;
 
 /// Most ids sent to the database in one statement.
 pub const REFERENCE_CHUNK: usize = 10_000;
@@ -68,10 +69,14 @@ pub(crate) fn visible(doc: &Document, perspective: Perspective) -> bool {
 
 /// The documents with these ids (missing ones skipped), in statements of at most
 /// [`REFERENCE_CHUNK`] ids.
-pub(crate) async fn find_by_ids(store: &dyn DocumentStore, ids: &[Uuid]) -> Result<Vec<Document>> {
+pub(crate) async fn find_by_ids(
+    store: &dyn DocumentStore,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> Result<Vec<Document>> {
     let mut found = Vec::new();
     for chunk in ids.chunks(REFERENCE_CHUNK) {
-        found.extend(store.find_documents_by_ids(chunk).await?);
+        found.extend(store.find_documents_by_ids(scope, chunk).await?);
     }
     Ok(found)
 }
@@ -129,6 +134,7 @@ impl Fetched {
     async fn by_level(
         &mut self,
         store: &dyn DocumentStore,
+        scope: &Scope,
         mut frontier: Vec<Uuid>,
         page: &HashSet<Uuid>,
         perspective: Perspective,
@@ -143,7 +149,7 @@ impl Fetched {
             if missing.is_empty() {
                 break;
             }
-            for doc in find_by_ids(store, &missing).await? {
+            for doc in find_by_ids(store, scope, &missing).await? {
                 self.add(doc, perspective, &mut frontier);
             }
             self.within(max)?;
@@ -156,6 +162,7 @@ impl Fetched {
     async fn closure(
         &mut self,
         store: &dyn DocumentStore,
+        scope: &Scope,
         first: Vec<Uuid>,
         page: &HashSet<Uuid>,
         perspective: Perspective,
@@ -175,7 +182,7 @@ impl Fetched {
         let closure =
             ReferenceClosure::new(ids, page.iter().copied().collect(), perspective, depth, max);
         let mut refs = Vec::new();
-        for doc in store.find_reference_closure(&closure).await? {
+        for doc in store.find_reference_closure(scope, &closure).await? {
             self.add(doc, perspective, &mut refs);
         }
         self.referenced.extend(refs);
@@ -187,6 +194,7 @@ impl Fetched {
 /// expanding at most `max` documents.
 pub(crate) async fn resolve(
     db: &dyn DatabaseAdapter,
+    scope: &Scope,
     docs: &mut [Document],
     perspective: Perspective,
     depth: u32,
@@ -207,11 +215,11 @@ pub(crate) async fn resolve(
     let mut fetched = Fetched::default();
     if db.capabilities().one_statement_references {
         fetched
-            .closure(db, first, &page, perspective, depth, max)
+            .closure(db, scope, first, &page, perspective, depth, max)
             .await?;
     } else {
         fetched
-            .by_level(db, first, &page, perspective, depth, max)
+            .by_level(db, scope, first, &page, perspective, depth, max)
             .await?;
     }
     build(docs, fetched, perspective, depth, max)
@@ -222,20 +230,21 @@ pub(crate) async fn resolve(
 /// every level come in that ONE statement (the document is the closure's first level).
 pub(crate) async fn find_resolved(
     db: &dyn DatabaseAdapter,
+    scope: &Scope,
     id: Uuid,
     perspective: Perspective,
     depth: u32,
     max: u32,
 ) -> Result<Option<Document>> {
     if depth == 0 || !db.capabilities().one_statement_references {
-        let Some(doc) = db.find_document(id).await? else {
+        let Some(doc) = db.find_document(scope, id).await? else {
             return Ok(None);
         };
         if !visible(&doc, perspective) {
             return Ok(None);
         }
         let mut docs = [doc];
-        resolve(db, &mut docs, perspective, depth, max).await?;
+        resolve(db, scope, &mut docs, perspective, depth, max).await?;
         let [doc] = docs;
         return Ok(Some(doc));
     }
@@ -247,7 +256,7 @@ pub(crate) async fn find_resolved(
         depth.saturating_add(1),
         max.saturating_add(1),
     );
-    let mut found = db.find_reference_closure(&closure).await?;
+    let mut found = db.find_reference_closure(scope, &closure).await?;
     // The closure returns visible documents only, so a missing or invisible one is not here.
     let Some(at) = found.iter().position(|d| d.id == id) else {
         return Ok(None);

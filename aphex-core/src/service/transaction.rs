@@ -38,7 +38,7 @@ impl Cms {
         let db: Arc<dyn DatabaseAdapter> = tx.clone();
         CmsTransaction {
             documents: self.documents.with_db(db.clone()),
-            assets: AssetService::new(db.clone()),
+            assets: self.assets.with_db(db.clone()),
             profiles: UserProfileService::new(db.clone()),
             auth: self.auth.as_ref().map(|a| a.with_db(db)),
             tx,

@@ -8,10 +8,10 @@ use uuid::Uuid;
 use aphex_core::model::{Asset, AssetPatch, Timestamp};
 use aphex_core::ports::AssetStore;
 use aphex_core::query::{Filter, ListQuery, Page};
-use aphex_core::{Error, Result};
+use aphex_core::{Error, Result, Scope};
 
 use super::collections::ASSETS;
-use super::{MongoStore, SessionMode, exec};
+use super::{MongoStore, ORGANIZATION, SessionMode, exec, owned, visible};
 use crate::error::map_err;
 use crate::filter::{Assets, BsonCompiler};
 use crate::value::{Fields, date, opt, to_bson};
@@ -38,12 +38,13 @@ fn to_core(d: &Document) -> Result<Asset> {
         created_by: f.opt_str("createdBy")?,
         created_at: f.date("createdAt")?,
         updated_at: f.date("updatedAt")?,
+        organization_id: f.str(ORGANIZATION)?,
     })
 }
 
 #[async_trait]
 impl<S: SessionMode> AssetStore for MongoStore<S> {
-    async fn insert_asset(&self, a: &Asset) -> Result<Asset> {
+    async fn insert_asset(&self, scope: &Scope, a: &Asset) -> Result<Asset> {
         let record = doc! {
             "_id": a.id.to_string(),
             "assetType": &a.asset_type,
@@ -64,23 +65,27 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
             "createdBy": opt(a.created_by.clone()),
             "createdAt": date(a.created_at),
             "updatedAt": date(a.updated_at),
+            ORGANIZATION: scope.organization(),
         };
         let coll = self.coll(ASSETS);
         exec!(self, coll.insert_one(&record)).map_err(map_err("asset"))?;
         to_core(&record)
     }
 
-    async fn find_asset(&self, id: Uuid) -> Result<Option<Asset>> {
+    async fn find_asset(&self, scope: &Scope, id: Uuid) -> Result<Option<Asset>> {
         let coll = self.coll(ASSETS);
-        exec!(self, coll.find_one(doc! { "_id": id.to_string() }))
-            .map_err(map_err("asset"))?
-            .as_ref()
-            .map(to_core)
-            .transpose()
+        exec!(
+            self,
+            coll.find_one(visible(doc! { "_id": id.to_string() }, scope))
+        )
+        .map_err(map_err("asset"))?
+        .as_ref()
+        .map(to_core)
+        .transpose()
     }
 
-    async fn find_assets(&self, query: &ListQuery) -> Result<Page<Asset>> {
-        let filter = BsonCompiler::<Assets>::filter(&query.filter)?;
+    async fn find_assets(&self, scope: &Scope, query: &ListQuery) -> Result<Page<Asset>> {
+        let filter = visible(BsonCompiler::<Assets>::filter(&query.filter)?, scope);
         let sort = BsonCompiler::<Assets>::sort(&query.sort)?;
         let coll = self.coll(ASSETS);
         let total = if query.count {
@@ -103,18 +108,21 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
         })
     }
 
-    async fn count_assets(&self, filter: &Filter) -> Result<u64> {
-        let filter = BsonCompiler::<Assets>::filter(filter)?;
+    async fn count_assets(&self, scope: &Scope, filter: &Filter) -> Result<u64> {
+        let filter = visible(BsonCompiler::<Assets>::filter(filter)?, scope);
         let coll = self.coll(ASSETS);
         exec!(self, coll.count_documents(filter)).map_err(map_err("asset"))
     }
 
-    async fn count_assets_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        self.counts_by(ASSETS, "assetType").await
+    async fn count_assets_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>> {
+        self.counts_by(scope, ASSETS, "assetType").await
     }
 
-    async fn total_asset_size(&self) -> Result<u64> {
-        let pipeline = vec![doc! { "$group": { "_id": Bson::Null, "total": { "$sum": "$size" } } }];
+    async fn total_asset_size(&self, scope: &Scope) -> Result<u64> {
+        let pipeline = vec![
+            doc! { "$match": visible(Document::new(), scope) },
+            doc! { "$group": { "_id": Bson::Null, "total": { "$sum": "$size" } } },
+        ];
         let rows = self.aggregate_all(ASSETS, pipeline).await?;
         // `$sum` of 64-bit integers turns into a double when it overflows; saturate.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -129,6 +137,7 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
 
     async fn update_asset(
         &self,
+        scope: &Scope,
         id: Uuid,
         patch: &AssetPatch,
         updated_at: Timestamp,
@@ -150,8 +159,11 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
         let coll = self.coll(ASSETS);
         let updated = exec!(
             self,
-            coll.find_one_and_update(doc! { "_id": id.to_string() }, doc! { "$set": set })
-                .return_document(ReturnDocument::After)
+            coll.find_one_and_update(
+                owned(doc! { "_id": id.to_string() }, scope),
+                doc! { "$set": set }
+            )
+            .return_document(ReturnDocument::After)
         )
         .map_err(map_err("asset"))?;
         match updated {
@@ -160,10 +172,13 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
         }
     }
 
-    async fn delete_asset(&self, id: Uuid) -> Result<bool> {
+    async fn delete_asset(&self, scope: &Scope, id: Uuid) -> Result<bool> {
         let coll = self.coll(ASSETS);
-        let res = exec!(self, coll.delete_one(doc! { "_id": id.to_string() }))
-            .map_err(map_err("asset"))?;
+        let res = exec!(
+            self,
+            coll.delete_one(owned(doc! { "_id": id.to_string() }, scope))
+        )
+        .map_err(map_err("asset"))?;
         Ok(res.deleted_count > 0)
     }
 }

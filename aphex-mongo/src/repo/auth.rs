@@ -52,6 +52,7 @@ fn session_to_core(d: &Document) -> Result<Session> {
         ip_address: f.opt_str("ipAddress")?,
         user_agent: f.opt_str("userAgent")?,
         user_id: f.str("userId")?,
+        active_organization_id: f.opt_str("activeOrganizationId")?,
     })
 }
 
@@ -305,6 +306,7 @@ impl<S: SessionMode> AuthStore for MongoStore<S> {
             "updatedAt": date(s.updated_at),
             "ipAddress": opt(s.ip_address.clone()),
             "userAgent": opt(s.user_agent.clone()),
+            "activeOrganizationId": opt(s.active_organization_id.clone()),
             "userId": &s.user_id,
         };
         insert_record(self, SESSIONS, SESSION, &record).await?;
@@ -342,6 +344,11 @@ impl<S: SessionMode> AuthStore for MongoStore<S> {
         set.field("expiresAt", &p.expires_at, |v| date(*v));
         set.field("ipAddress", &p.ip_address, opt_string);
         set.field("userAgent", &p.user_agent, opt_string);
+        set.field(
+            "activeOrganizationId",
+            &p.active_organization_id,
+            opt_string,
+        );
         let row = patch_one(
             self,
             SESSIONS,

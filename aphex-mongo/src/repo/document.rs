@@ -8,10 +8,10 @@ use uuid::Uuid;
 use aphex_core::model::{Document as CmsDocument, DocumentStatus, NewDocument};
 use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
 use aphex_core::query::{Filter, JsonType, KeyValue, ListQuery, Page};
-use aphex_core::{Error, Result};
+use aphex_core::{Error, Result, Scope};
 
 use super::collections::{DOCUMENTS, VERSIONS};
-use super::{MongoStore, SessionMode, exec};
+use super::{MongoStore, ORGANIZATION, SessionMode, exec, owned, visible};
 use crate::error::{malformed, map_err};
 use crate::filter::{BsonCompiler, Documents};
 use crate::value::{Fields, date, opt, opt_date, to_bson};
@@ -33,6 +33,7 @@ fn to_core(d: &Document) -> Result<CmsDocument> {
         published_at: f.opt_date("publishedAt")?,
         created_at: f.date("createdAt")?,
         updated_at: f.date("updatedAt")?,
+        organization_id: f.str(ORGANIZATION)?,
     })
 }
 
@@ -41,11 +42,12 @@ impl<S: SessionMode> MongoStore<S> {
     /// `NotFound` from `RevisionConflict`.
     async fn guarded_update(
         &self,
+        scope: &Scope,
         id: Uuid,
         expected_revision: Option<i64>,
         update: Document,
     ) -> Result<CmsDocument> {
-        let mut filter = doc! { "_id": id.to_string() };
+        let mut filter = owned(doc! { "_id": id.to_string() }, scope);
         if let Some(rev) = expected_revision {
             filter.insert("revision", rev);
         }
@@ -59,8 +61,11 @@ impl<S: SessionMode> MongoStore<S> {
         if let Some(d) = updated {
             return to_core(&d);
         }
-        let current = exec!(self, coll.find_one(doc! { "_id": id.to_string() }))
-            .map_err(map_err("document"))?;
+        let current = exec!(
+            self,
+            coll.find_one(owned(doc! { "_id": id.to_string() }, scope))
+        )
+        .map_err(map_err("document"))?;
         match current {
             Some(d) => Err(Error::RevisionConflict {
                 current: Fields::new(&d, DOCUMENTS).i64("revision")?,
@@ -72,15 +77,15 @@ impl<S: SessionMode> MongoStore<S> {
 
 #[async_trait]
 impl<S: SessionMode> DocumentStore for MongoStore<S> {
-    async fn insert_document(&self, doc: &NewDocument) -> Result<CmsDocument> {
-        let record = new_record(doc);
+    async fn insert_document(&self, scope: &Scope, doc: &NewDocument) -> Result<CmsDocument> {
+        let record = new_record(scope, doc);
         let coll = self.coll(DOCUMENTS);
         exec!(self, coll.insert_one(&record)).map_err(map_err("document"))?;
         to_core(&record)
     }
 
-    async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
-        let records: Vec<Document> = docs.iter().map(new_record).collect();
+    async fn insert_documents(&self, scope: &Scope, docs: &[NewDocument]) -> Result<()> {
+        let records: Vec<Document> = docs.iter().map(|d| new_record(scope, d)).collect();
         let coll = self.coll(DOCUMENTS);
         // Ordered (the default): on a standalone server a failure leaves the documents before
         // the failing one stored, and says which failed.
@@ -88,27 +93,36 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         Ok(())
     }
 
-    async fn find_document(&self, id: Uuid) -> Result<Option<CmsDocument>> {
+    async fn find_document(&self, scope: &Scope, id: Uuid) -> Result<Option<CmsDocument>> {
         let coll = self.coll(DOCUMENTS);
-        exec!(self, coll.find_one(doc! { "_id": id.to_string() }))
-            .map_err(map_err("document"))?
-            .as_ref()
-            .map(to_core)
-            .transpose()
+        exec!(
+            self,
+            coll.find_one(visible(doc! { "_id": id.to_string() }, scope))
+        )
+        .map_err(map_err("document"))?
+        .as_ref()
+        .map(to_core)
+        .transpose()
     }
 
-    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<CmsDocument>> {
+    async fn find_documents_by_ids(&self, scope: &Scope, ids: &[Uuid]) -> Result<Vec<CmsDocument>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         let rows = self
-            .find_all(DOCUMENTS, doc! { "_id": { "$in": ids } }, None, None, None)
+            .find_all(
+                DOCUMENTS,
+                visible(doc! { "_id": { "$in": ids } }, scope),
+                None,
+                None,
+                None,
+            )
             .await?;
         rows.iter().map(to_core).collect()
     }
 
-    async fn find_documents(&self, query: &ListQuery) -> Result<Page<CmsDocument>> {
+    async fn find_documents(&self, scope: &Scope, query: &ListQuery) -> Result<Page<CmsDocument>> {
         if positioned_on_composite(query) {
             return Err(Error::Unsupported {
                 backend: "mongodb",
@@ -116,7 +130,7 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
                             (MongoDB orders those by their contents)",
             });
         }
-        let command = find_command(query)?;
+        let command = find_command(scope, query)?;
         let coll = self.coll(DOCUMENTS);
         let total = async {
             match command.count_filter {
@@ -142,17 +156,17 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         })
     }
 
-    async fn count_documents(&self, filter: &Filter) -> Result<u64> {
-        let filter = BsonCompiler::<Documents>::filter(filter)?;
+    async fn count_documents(&self, scope: &Scope, filter: &Filter) -> Result<u64> {
+        let filter = visible(BsonCompiler::<Documents>::filter(filter)?, scope);
         let coll = self.coll(DOCUMENTS);
         exec!(self, coll.count_documents(filter)).map_err(map_err("document"))
     }
 
-    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        self.counts_by(DOCUMENTS, "type").await
+    async fn count_documents_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>> {
+        self.counts_by(scope, DOCUMENTS, "type").await
     }
 
-    async fn update_draft(&self, update: &DraftUpdate) -> Result<CmsDocument> {
+    async fn update_draft(&self, scope: &Scope, update: &DraftUpdate) -> Result<CmsDocument> {
         let change = doc! {
             "$set": {
                 "draftData": to_bson(&update.data),
@@ -161,11 +175,15 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
             },
             "$inc": { "revision": 1i64 },
         };
-        self.guarded_update(update.id, update.expected_revision, change)
+        self.guarded_update(scope, update.id, update.expected_revision, change)
             .await
     }
 
-    async fn update_publish_state(&self, update: PublishUpdate) -> Result<CmsDocument> {
+    async fn update_publish_state(
+        &self,
+        scope: &Scope,
+        update: PublishUpdate,
+    ) -> Result<CmsDocument> {
         let mut set = match &update.change {
             PublishChange::Publish { data, hash } => doc! {
                 "status": DocumentStatus::Published.as_str(),
@@ -183,6 +201,7 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         set.insert("updatedBy", opt(update.updated_by.clone()));
         set.insert("updatedAt", date(update.at));
         self.guarded_update(
+            scope,
             update.id,
             Some(update.expected_revision),
             doc! { "$set": set },
@@ -190,18 +209,24 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         .await
     }
 
-    async fn delete_document(&self, id: Uuid) -> Result<bool> {
+    async fn delete_document(&self, scope: &Scope, id: Uuid) -> Result<bool> {
         let coll = self.coll(DOCUMENTS);
-        let deleted = exec!(self, coll.delete_one(doc! { "_id": id.to_string() }))
-            .map_err(map_err("document"))?;
+        let deleted = exec!(
+            self,
+            coll.delete_one(owned(doc! { "_id": id.to_string() }, scope))
+        )
+        .map_err(map_err("document"))?;
+        if deleted.deleted_count == 0 {
+            return Ok(false);
+        }
         // The SQL schema cascades; here the versions go right after their document.
         let versions = self.coll(VERSIONS);
         exec!(
             self,
-            versions.delete_many(doc! { "documentId": id.to_string() })
+            versions.delete_many(owned(doc! { "documentId": id.to_string() }, scope))
         )
         .map_err(map_err("version"))?;
-        Ok(deleted.deleted_count > 0)
+        Ok(true)
     }
 }
 
@@ -221,14 +246,18 @@ pub struct FindCommand {
     pub limit: u64,
 }
 
-/// The commands of a documents query.
-pub(crate) fn find_command(query: &ListQuery) -> Result<FindCommand> {
+/// The commands of a documents query in `scope`.
+pub(crate) fn find_command(scope: &Scope, query: &ListQuery) -> Result<FindCommand> {
     Ok(FindCommand {
         count_filter: query
             .count
             .then(|| BsonCompiler::<Documents>::filter(&query.filter))
-            .transpose()?,
-        filter: BsonCompiler::<Documents>::filter(&query.page_filter())?,
+            .transpose()?
+            .map(|f| visible(f, scope)),
+        filter: visible(
+            BsonCompiler::<Documents>::filter(&query.page_filter())?,
+            scope,
+        ),
         sort: BsonCompiler::<Documents>::sort(&query.sort)?,
         skip: query.paging.offset(),
         limit: query.fetch_limit(),
@@ -251,8 +280,8 @@ fn positioned_on_composite(query: &ListQuery) -> bool {
     })
 }
 
-/// The record of a new document: a draft at revision 1.
-fn new_record(doc: &NewDocument) -> Document {
+/// The record of a new document of `scope`'s organization: a draft at revision 1.
+fn new_record(scope: &Scope, doc: &NewDocument) -> Document {
     doc! {
         "_id": doc.id.to_string(),
         "type": &doc.doc_type,
@@ -266,5 +295,6 @@ fn new_record(doc: &NewDocument) -> Document {
         "publishedAt": Bson::Null,
         "createdAt": date(doc.created_at),
         "updatedAt": date(doc.created_at),
+        ORGANIZATION: scope.organization(),
     }
 }

@@ -4,6 +4,7 @@
 mod asset;
 mod auth;
 mod document;
+mod organization;
 
 pub use document::FindCommand;
 pub(crate) use document::find_command;
@@ -19,7 +20,7 @@ use mongodb::bson::Document;
 use mongodb::{Client, ClientSession, Collection, Database};
 use tokio::sync::Mutex;
 
-use aphex_core::Result;
+use aphex_core::{Result, Scope};
 
 use crate::error::map_err;
 
@@ -35,6 +36,28 @@ pub(crate) mod collections {
     pub(crate) const ACCOUNTS: &str = "account";
     pub(crate) const VERIFICATIONS: &str = "verification";
     pub(crate) const API_KEYS: &str = "apikey";
+    pub(crate) const ORGANIZATIONS: &str = "organization";
+    pub(crate) const MEMBERS: &str = "member";
+    pub(crate) const INVITATIONS: &str = "invitation";
+    pub(crate) const ORGANIZATION_ROLES: &str = "organization_role";
+}
+
+/// The organization field of every content collection.
+pub(crate) const ORGANIZATION: &str = "organizationId";
+
+/// `filter` restricted to `scope`'s visible organizations: what every read adds.
+pub(crate) fn visible(mut filter: Document, scope: &Scope) -> Document {
+    match scope.visible() {
+        [one] => filter.insert(ORGANIZATION, one.as_str()),
+        many => filter.insert(ORGANIZATION, mongodb::bson::doc! { "$in": many }),
+    };
+    filter
+}
+
+/// `filter` restricted to `scope`'s own organization: what every write by id adds.
+pub(crate) fn owned(mut filter: Document, scope: &Scope) -> Document {
+    filter.insert(ORGANIZATION, scope.organization());
+    filter
 }
 
 /// Whether operations run in a transaction's session.
@@ -127,15 +150,19 @@ impl<S: SessionMode> MongoStore<S> {
         }
     }
 
-    /// Counts of documents grouped by a string field.
+    /// Counts of `scope`'s documents grouped by a string field.
     pub(crate) async fn counts_by(
         &self,
+        scope: &Scope,
         collection: &'static str,
         field: &str,
     ) -> Result<std::collections::BTreeMap<String, u64>> {
-        let pipeline = vec![mongodb::bson::doc! {
-            "$group": { "_id": format!("${field}"), "n": { "$sum": 1 } }
-        }];
+        let pipeline = vec![
+            mongodb::bson::doc! { "$match": visible(Document::new(), scope) },
+            mongodb::bson::doc! {
+                "$group": { "_id": format!("${field}"), "n": { "$sum": 1 } }
+            },
+        ];
         let rows = self.aggregate_all(collection, pipeline).await?;
         rows.iter()
             .map(|row| {

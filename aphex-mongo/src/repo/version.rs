@@ -8,10 +8,10 @@ use uuid::Uuid;
 use aphex_core::model::{DocumentVersion, NewVersion, VersionEvent};
 use aphex_core::ports::VersionStore;
 use aphex_core::query::{Page, Paging};
-use aphex_core::{Error, Result};
+use aphex_core::{Error, Result, Scope};
 
 use super::collections::{DOCUMENTS, VERSIONS};
-use super::{MongoStore, SessionMode, exec};
+use super::{MongoStore, ORGANIZATION, SessionMode, exec, owned, visible};
 use crate::error::{malformed, map_err};
 use crate::value::{Fields, date, opt, to_bson};
 
@@ -31,12 +31,13 @@ fn to_core(d: &Document) -> Result<DocumentVersion> {
         data: f.json("data")?,
         created_by: f.opt_str("createdBy")?,
         created_at: f.date("createdAt")?,
+        organization_id: f.str(ORGANIZATION)?,
     })
 }
 
 #[async_trait]
 impl<S: SessionMode> VersionStore for MongoStore<S> {
-    async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion> {
+    async fn insert_version(&self, scope: &Scope, version: NewVersion) -> Result<DocumentVersion> {
         let document_id = version.document_id.to_string();
         // Numbers come from an atomic counter on the parent document, so concurrent snapshots
         // get distinct numbers without a transaction (and a missing parent is noticed here).
@@ -45,7 +46,7 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
             self,
             documents
                 .find_one_and_update(
-                    doc! { "_id": &document_id },
+                    owned(doc! { "_id": &document_id }, scope),
                     doc! { "$inc": { VERSION_COUNTER: 1i64 } },
                 )
                 .projection(doc! { VERSION_COUNTER: 1 })
@@ -54,13 +55,13 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
         .map_err(map_err("document"))?
         .ok_or_else(|| Error::not_found("document", version.document_id))?;
         let number = Fields::new(&parent, DOCUMENTS).i64(VERSION_COUNTER)?;
-        let record = version_record(&version, number);
+        let record = version_record(scope, &version, number);
         let versions = self.coll(VERSIONS);
         exec!(self, versions.insert_one(&record)).map_err(map_err("version"))?;
         to_core(&record)
     }
 
-    async fn insert_first_versions(&self, versions: Vec<NewVersion>) -> Result<()> {
+    async fn insert_first_versions(&self, scope: &Scope, versions: Vec<NewVersion>) -> Result<()> {
         if versions.is_empty() {
             return Ok(());
         }
@@ -70,7 +71,7 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
         let updated = exec!(
             self,
             documents.update_many(
-                doc! { "_id": { "$in": &ids } },
+                owned(doc! { "_id": { "$in": &ids } }, scope),
                 doc! { "$inc": { VERSION_COUNTER: 1i64 } },
             )
         )
@@ -85,7 +86,10 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
                 ),
             ));
         }
-        let records: Vec<Document> = versions.iter().map(|v| version_record(v, 1)).collect();
+        let records: Vec<Document> = versions
+            .iter()
+            .map(|v| version_record(scope, v, 1))
+            .collect();
         let coll = self.coll(VERSIONS);
         exec!(self, coll.insert_many(&records)).map_err(map_err("version"))?;
         Ok(())
@@ -93,10 +97,11 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
 
     async fn list_versions(
         &self,
+        scope: &Scope,
         document_id: Uuid,
         paging: Paging,
     ) -> Result<Page<DocumentVersion>> {
-        let filter = doc! { "documentId": document_id.to_string() };
+        let filter = visible(doc! { "documentId": document_id.to_string() }, scope);
         let coll = self.coll(VERSIONS);
         let total =
             exec!(self, coll.count_documents(filter.clone())).map_err(map_err("version"))?;
@@ -117,16 +122,20 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
 
     async fn find_version(
         &self,
+        scope: &Scope,
         document_id: Uuid,
         version_number: i64,
     ) -> Result<Option<DocumentVersion>> {
         let coll = self.coll(VERSIONS);
         exec!(
             self,
-            coll.find_one(doc! {
-                "documentId": document_id.to_string(),
-                "versionNumber": version_number,
-            })
+            coll.find_one(visible(
+                doc! {
+                    "documentId": document_id.to_string(),
+                    "versionNumber": version_number,
+                },
+                scope
+            ))
         )
         .map_err(map_err("version"))?
         .as_ref()
@@ -134,8 +143,13 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
         .transpose()
     }
 
-    async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64> {
-        let filter = doc! { "documentId": document_id.to_string() };
+    async fn prune_versions(
+        &self,
+        scope: &Scope,
+        document_id: Uuid,
+        keep: NonZeroU32,
+    ) -> Result<u64> {
+        let filter = owned(doc! { "documentId": document_id.to_string() }, scope);
         // The newest snapshot beyond the ones to keep; it and everything older go.
         let first_gone = self
             .find_all(
@@ -158,8 +172,8 @@ impl<S: SessionMode> VersionStore for MongoStore<S> {
     }
 }
 
-/// The record of snapshot `version` with its number.
-fn version_record(version: &NewVersion, number: i64) -> Document {
+/// The record of snapshot `version` with its number, in `scope`'s organization.
+fn version_record(scope: &Scope, version: &NewVersion, number: i64) -> Document {
     doc! {
         "_id": version.id.to_string(),
         "documentId": version.document_id.to_string(),
@@ -168,5 +182,6 @@ fn version_record(version: &NewVersion, number: i64) -> Document {
         "data": to_bson(&version.data),
         "createdBy": opt(version.created_by.clone()),
         "createdAt": date(version.created_at),
+        ORGANIZATION: scope.organization(),
     }
 }

@@ -47,6 +47,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// The organization it belongs to.
+    pub organization_id: String,
 }
 
 /// `cms_assets` has no relations.

@@ -38,6 +38,8 @@ pub struct Model {
     /// Version snapshots taken so far: the number of the newest one (storage bookkeeping,
     /// not part of the document model; see `docs/design.md`).
     pub version_count: i64,
+    /// The organization it belongs to.
+    pub organization_id: String,
 }
 
 /// Relations of `cms_documents`.

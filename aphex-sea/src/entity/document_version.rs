@@ -23,6 +23,8 @@ pub struct Model {
     pub created_by: Option<String>,
     /// When.
     pub created_at: DateTimeUtc,
+    /// Its document's organization.
+    pub organization_id: String,
 }
 
 /// Relations of `cms_document_versions`.

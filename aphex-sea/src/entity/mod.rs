@@ -8,6 +8,7 @@ pub mod asset;
 pub mod document;
 pub mod document_version;
 pub mod enums;
+pub mod organization;
 pub mod prelude;
 pub mod schema_type;
 pub mod session;

@@ -5,6 +5,7 @@ pub use super::apikey::Entity as Apikey;
 pub use super::asset::Entity as CmsAsset;
 pub use super::document::Entity as CmsDocument;
 pub use super::document_version::Entity as CmsDocumentVersion;
+pub use super::organization::Entity as Organization;
 pub use super::schema_type::Entity as CmsSchemaType;
 pub use super::session::Entity as Session;
 pub use super::user::Entity as User;

@@ -24,6 +24,8 @@ pub struct Model {
     pub user_agent: Option<String>,
     /// Owner.
     pub user_id: String,
+    /// The active organization (Better Auth's organization plugin).
+    pub active_organization_id: Option<String>,
 }
 
 /// Relations of `session`.

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use aphex_core::model::{Asset, AssetPatch, Timestamp};
 use aphex_core::ports::AssetStore;
 use aphex_core::query::{Filter, ListQuery, Page};
-use aphex_core::{Error, Result};
+use aphex_core::{Error, Result, Scope};
 
-use super::SeaStore;
+use super::{SeaStore, owned, visible};
 use crate::entity::asset::{ActiveModel, Column, Entity, Model};
 use crate::value::DbUuid;
 use crate::where_sql::Assets;
@@ -40,12 +40,13 @@ fn to_core(m: Model) -> Asset {
         created_by: m.created_by,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        organization_id: m.organization_id,
     }
 }
 
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C, B> {
-    async fn insert_asset(&self, a: &Asset) -> Result<Asset> {
+    async fn insert_asset(&self, scope: &Scope, a: &Asset) -> Result<Asset> {
         let model = ActiveModel {
             id: Set(DbUuid(a.id)),
             asset_type: Set(a.asset_type.clone()),
@@ -66,35 +67,42 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
             created_by: Set(a.created_by.clone()),
             created_at: Set(a.created_at),
             updated_at: Set(a.updated_at),
+            organization_id: Set(scope.organization().to_owned()),
         };
         let row = model.insert(&self.conn).await.map_err(self.err(ENTITY))?;
         Ok(to_core(row))
     }
 
-    async fn find_asset(&self, id: Uuid) -> Result<Option<Asset>> {
+    async fn find_asset(&self, scope: &Scope, id: Uuid) -> Result<Option<Asset>> {
         let row = Entity::find_by_id(DbUuid(id))
+            .filter(visible(Expr::col(Column::OrganizationId), scope))
             .one(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;
         Ok(row.map(to_core))
     }
 
-    async fn find_assets(&self, query: &ListQuery) -> Result<Page<Asset>> {
-        Ok(self.page::<Assets>(query, ENTITY).await?.map(to_core))
+    async fn find_assets(&self, scope: &Scope, query: &ListQuery) -> Result<Page<Asset>> {
+        Ok(self
+            .page::<Assets>(scope, query, ENTITY)
+            .await?
+            .map(to_core))
     }
 
-    async fn count_assets(&self, filter: &Filter) -> Result<u64> {
-        self.count_where::<Assets>(filter, ENTITY).await
+    async fn count_assets(&self, scope: &Scope, filter: &Filter) -> Result<u64> {
+        self.count_where::<Assets>(scope, filter, ENTITY).await
     }
 
-    async fn count_assets_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        self.counts_by::<Entity>(Column::AssetType, ENTITY).await
+    async fn count_assets_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>> {
+        self.counts_by::<Entity>(scope, Column::OrganizationId, Column::AssetType, ENTITY)
+            .await
     }
 
-    async fn total_asset_size(&self) -> Result<u64> {
+    async fn total_asset_size(&self, scope: &Scope) -> Result<u64> {
         // Summed into text, so that no total overflows a column type (see the dialect); beyond
         // u64 it saturates.
         let total: Option<String> = Entity::find()
+            .filter(visible(Expr::col(Column::OrganizationId), scope))
             .select_only()
             .column_as(
                 self.dialect().total_as_text(Expr::col(Column::Size)),
@@ -109,6 +117,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
 
     async fn update_asset(
         &self,
+        scope: &Scope,
         id: Uuid,
         patch: &AssetPatch,
         updated_at: Timestamp,
@@ -135,6 +144,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
         let mut rows = Entity::update_many()
             .set(values)
             .filter(Column::Id.eq(DbUuid(id)))
+            .filter(owned(Expr::col(Column::OrganizationId), scope))
             .exec_with_returning(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;
@@ -143,8 +153,9 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
             .ok_or_else(|| Error::not_found(ENTITY, id))
     }
 
-    async fn delete_asset(&self, id: Uuid) -> Result<bool> {
+    async fn delete_asset(&self, scope: &Scope, id: Uuid) -> Result<bool> {
         let res = Entity::delete_by_id(DbUuid(id))
+            .filter(owned(Expr::col(Column::OrganizationId), scope))
             .exec(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;

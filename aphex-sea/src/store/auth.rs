@@ -102,6 +102,7 @@ fn session_to_core(m: session::Model) -> Session {
         ip_address: m.ip_address,
         user_agent: m.user_agent,
         user_id: m.user_id,
+        active_organization_id: m.active_organization_id,
     }
 }
 
@@ -231,6 +232,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AuthStore for SeaStore<C,
             ip_address: Set(s.ip_address.clone()),
             user_agent: Set(s.user_agent.clone()),
             user_id: Set(s.user_id.clone()),
+            active_organization_id: Set(s.active_organization_id.clone()),
         };
         match self.insert_row(model, "session").await {
             Err(Error::NotFound { .. }) => Err(Error::not_found("user", &s.user_id)),
@@ -268,6 +270,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AuthStore for SeaStore<C,
             expires_at: patch(&p.expires_at),
             ip_address: patch(&p.ip_address),
             user_agent: patch(&p.user_agent),
+            active_organization_id: patch(&p.active_organization_id),
             updated_at: Set(updated_at),
             ..Default::default()
         };

@@ -13,9 +13,9 @@ use aphex_core::ports::{
     DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure, Snapshot,
 };
 use aphex_core::query::{Filter, ListQuery, Page, Perspective};
-use aphex_core::{Error, Result};
+use aphex_core::{Error, Result, Scope};
 
-use super::SeaStore;
+use super::{SeaStore, owned, visible};
 use crate::dialect::Dialect;
 use crate::entity::document::{ActiveModel, Column, Entity, Model};
 use crate::entity::enums::DocumentStatus;
@@ -38,12 +38,13 @@ pub(crate) fn to_core(m: Model) -> Document {
         published_at: m.published_at,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        organization_id: m.organization_id,
     }
 }
 
 /// The columns a new document is inserted with (the others take their defaults). A new
 /// document's `version_count` is 1: the services always write its first snapshot with it.
-const INSERT_COLUMNS: [Column; 10] = [
+const INSERT_COLUMNS: [Column; 11] = [
     Column::Id,
     Column::DocType,
     Column::Status,
@@ -54,12 +55,13 @@ const INSERT_COLUMNS: [Column; 10] = [
     Column::CreatedAt,
     Column::UpdatedAt,
     Column::VersionCount,
+    Column::OrganizationId,
 ];
 
 /// Every document column (the enum as text), as the PostgreSQL statements below return them.
 macro_rules! pg_document_columns {
     () => {
-        r#""id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
+        r#""id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count", "organization_id""#
     };
 }
 
@@ -91,8 +93,8 @@ macro_rules! pg_next_version {
 macro_rules! pg_snapshot_and_prune {
     ($version_id:literal, $event:literal, $data:literal, $doc:literal, $keep:literal) => {
         concat!(
-            r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
-            r#"SELECT "#, $version_id, r#", "id", "version_count", '"#, $event, r#"', "#, $data, r#", "updated_by", "updated_at" FROM "doc")"#,
+            r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
+            r#"SELECT "#, $version_id, r#", "id", "version_count", '"#, $event, r#"', "#, $data, r#", "updated_by", "updated_at", "organization_id" FROM "doc")"#,
             r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = "#, $doc,
             r#" AND "version_number" <= (SELECT "version_count" FROM "doc") - "#, $keep, r#")"#,
             r#" SELECT * FROM "doc""#
@@ -105,12 +107,12 @@ macro_rules! pg_snapshot_and_prune {
 /// same statement inserts (its draft, creator and time; number 1, event `draft`), and the
 /// foreign key is checked at the end of the statement. A taken id fails the whole statement.
 const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
-    r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") "#,
-    r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1) "#,
+    r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") "#,
+    r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1, $7) "#,
     pg_returning_document!(),
     r#"), "#,
-    r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
-    r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at" FROM "doc") "#,
+    r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
+    r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at", "organization_id" FROM "doc") "#,
     r#"SELECT * FROM "doc""#,
 );
 
@@ -120,7 +122,7 @@ const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
 const PG_SAVE_DRAFT_WITH_SNAPSHOT: &str = concat!(
     r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
     pg_next_version!("$4"),
-    r#" WHERE "id" = $4 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
+    r#" WHERE "id" = $4 AND "organization_id" = $8 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
     pg_returning_document!(),
     r#")"#,
     pg_snapshot_and_prune!("$6", "draft", r#""draft_data""#, "$4", "$7"),
@@ -131,7 +133,7 @@ const PG_SAVE_DRAFT_WITH_SNAPSHOT: &str = concat!(
 const PG_PUBLISH_WITH_SNAPSHOT: &str = concat!(
     r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
     pg_next_version!("$5"),
-    r#" WHERE "id" = $5 AND "revision" = $6 "#,
+    r#" WHERE "id" = $5 AND "organization_id" = $9 AND "revision" = $6 "#,
     pg_returning_document!(),
     r#")"#,
     pg_snapshot_and_prune!("$7", "publish", r#""published_data""#, "$5", "$8"),
@@ -151,7 +153,8 @@ fn pg_referenced_ids(level: &str, data: &str) -> String {
 
 /// PostgreSQL: every level of a reference closure in ONE statement. Level 1 is `$1` (an
 /// `uuid[]`); level `k + 1` is what level `k` refers to, minus earlier levels; `$2` (the page)
-/// is never fetched; each level and the whole answer stop at `$3` rows (the service's cap + 1),
+/// is never fetched; only documents of the organizations `$4` (a `text[]`) are; each level and
+/// the whole answer stop at `$3` rows (the service's cap + 1),
 /// so a huge graph is never read in full. The `WITH` sits inside a `SELECT … FROM (…)`, where it
 /// cannot write, so the statement stays a plain read that a replica may serve.
 fn pg_reference_closure(perspective: Perspective, depth: u32) -> String {
@@ -176,7 +179,7 @@ fn pg_reference_closure(perspective: Perspective, depth: u32) -> String {
             format!(r#""id" IN ({})"#, pg_referenced_ids(&parent, data))
         };
         levels.push(format!(
-            r#""l{level}" AS (SELECT * FROM "cms_documents" WHERE {ids} AND NOT ("id" = ANY(CAST($2 AS uuid[]))){earlier}{visible} LIMIT $3)"#
+            r#""l{level}" AS (SELECT * FROM "cms_documents" WHERE {ids} AND "organization_id" = ANY(CAST($4 AS text[])) AND NOT ("id" = ANY(CAST($2 AS uuid[]))){earlier}{visible} LIMIT $3)"#
         ));
     }
     let union = (1..=depth)
@@ -196,6 +199,15 @@ fn pg_uuid_array(ids: &[Uuid]) -> String {
     format!("{{{}}}", items.join(","))
 }
 
+/// A PostgreSQL `text[]` literal of `items` (each quoted and escaped).
+fn pg_text_array(items: &[String]) -> String {
+    let items: Vec<String> = items
+        .iter()
+        .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!("{{{}}}", items.join(","))
+}
+
 /// Retention as the PostgreSQL statements take it: keep the newest `keep`, or (no retention)
 /// a count no document reaches.
 fn keep_param(snapshot: Snapshot) -> i64 {
@@ -205,7 +217,7 @@ fn keep_param(snapshot: Snapshot) -> i64 {
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     /// The values of [`INSERT_COLUMNS`] for `doc`: a draft at revision 1 with its first
     /// snapshot counted.
-    fn document_row(&self, doc: &NewDocument) -> [Expr; 10] {
+    fn document_row(&self, scope: &Scope, doc: &NewDocument) -> [Expr; 11] {
         [
             Expr::val(DbUuid(doc.id)),
             Expr::val(doc.doc_type.as_str()),
@@ -217,6 +229,7 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             Expr::val(doc.created_at),
             Expr::val(doc.created_at),
             Expr::val(1_i64),
+            Expr::val(scope.organization()),
         ]
     }
 
@@ -234,14 +247,19 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
 
     /// Runs a one-statement write whose `"doc"` CTE is guarded; when it wrote nothing, a read
     /// tells `NotFound` from `RevisionConflict`.
-    async fn guarded_statement(&self, id: Uuid, stmt: Statement) -> Result<Document> {
+    async fn guarded_statement(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        stmt: Statement,
+    ) -> Result<Document> {
         let row = Model::find_by_statement(stmt)
             .one(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;
         match row {
             Some(row) => Ok(to_core(row)),
-            None => Err(self.revision_failure(id).await),
+            None => Err(self.revision_failure(scope, id).await),
         }
     }
 
@@ -255,9 +273,11 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             .ok_or_else(|| Error::backend("sql", "INSERT … RETURNING returned no row"))
     }
 
-    /// After a guarded write matched nothing: why.
-    async fn revision_failure(&self, id: Uuid) -> Error {
+    /// After a guarded write matched nothing: why (a document of another organization is not
+    /// found).
+    async fn revision_failure(&self, scope: &Scope, id: Uuid) -> Error {
         match Entity::find_by_id(DbUuid(id))
+            .filter(owned(Expr::col(Column::OrganizationId), scope))
             .select_only()
             .column(Column::Revision)
             .into_tuple::<i64>()
@@ -272,11 +292,14 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
 
     async fn guarded_update(
         &self,
+        scope: &Scope,
         id: Uuid,
         expected_revision: Option<i64>,
         update: sea_orm::UpdateMany<Entity>,
     ) -> Result<Document> {
-        let mut update = update.filter(Column::Id.eq(DbUuid(id)));
+        let mut update = update
+            .filter(Column::Id.eq(DbUuid(id)))
+            .filter(owned(Expr::col(Column::OrganizationId), scope));
         if let Some(rev) = expected_revision {
             update = update.filter(Column::Revision.eq(rev));
         }
@@ -286,7 +309,7 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             .map_err(self.err(ENTITY))?;
         match rows.pop() {
             Some(row) => Ok(to_core(row)),
-            None => Err(self.revision_failure(id).await),
+            None => Err(self.revision_failure(scope, id).await),
         }
     }
 }
@@ -300,14 +323,14 @@ fn next_version_count() -> Expr {
 
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B> {
-    async fn insert_document(&self, doc: &NewDocument) -> Result<Document> {
+    async fn insert_document(&self, scope: &Scope, doc: &NewDocument) -> Result<Document> {
         // Built with sea-query rather than an ActiveModel so the draft goes in as text
         // (`Dialect::json_param`) instead of as a JSON tree that SeaORM would copy twice.
         let mut insert = Query::insert();
         insert
             .into_table(Entity)
             .columns(INSERT_COLUMNS)
-            .values(self.document_row(doc))
+            .values(self.document_row(scope, doc))
             .map_err(|e| Error::backend("sql", e))?
             .returning(Query::returning().exprs(Column::iter().map(|c| c.select_as(Expr::col(c)))));
         let stmt = self.conn.get_database_backend().build(&insert);
@@ -316,17 +339,19 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
 
     async fn insert_document_with_first_version(
         &self,
+        scope: &Scope,
         doc: &NewDocument,
         version: &NewVersion,
     ) -> Result<Document> {
         self.postgres_only("a document and its first snapshot in one statement")?;
-        let values: [sea_orm::Value; 6] = [
+        let values: [sea_orm::Value; 7] = [
             DbUuid(doc.id).into(),
             doc.doc_type.as_str().into(),
             crate::dialect::json_text(&doc.draft_data).into(),
             doc.created_by.clone().into(),
             doc.created_at.into(),
             DbUuid(version.id).into(),
+            scope.organization().into(),
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
@@ -336,24 +361,29 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         self.inserted(stmt).await
     }
 
-    async fn insert_documents(&self, docs: &[NewDocument]) -> Result<()> {
-        let rows = docs.iter().map(|doc| self.document_row(doc)).collect();
+    async fn insert_documents(&self, scope: &Scope, docs: &[NewDocument]) -> Result<()> {
+        let rows = docs
+            .iter()
+            .map(|doc| self.document_row(scope, doc))
+            .collect();
         self.insert_rows(Entity, INSERT_COLUMNS, rows, ENTITY).await
     }
 
-    async fn find_document(&self, id: Uuid) -> Result<Option<Document>> {
+    async fn find_document(&self, scope: &Scope, id: Uuid) -> Result<Option<Document>> {
         let row = Entity::find_by_id(DbUuid(id))
+            .filter(visible(Expr::col(Column::OrganizationId), scope))
             .one(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;
         Ok(row.map(to_core))
     }
 
-    async fn find_documents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Document>> {
+    async fn find_documents_by_ids(&self, scope: &Scope, ids: &[Uuid]) -> Result<Vec<Document>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let rows = Entity::find()
+            .filter(visible(Expr::col(Column::OrganizationId), scope))
             .filter(Column::Id.is_in(ids.iter().map(|id| DbUuid(*id))))
             .all(&self.conn)
             .await
@@ -361,15 +391,20 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         Ok(rows.into_iter().map(to_core).collect())
     }
 
-    async fn find_reference_closure(&self, closure: &ReferenceClosure) -> Result<Vec<Document>> {
+    async fn find_reference_closure(
+        &self,
+        scope: &Scope,
+        closure: &ReferenceClosure,
+    ) -> Result<Vec<Document>> {
         self.postgres_only("reference resolution in one statement")?;
         if closure.ids.is_empty() {
             return Ok(Vec::new());
         }
-        let values: [sea_orm::Value; 3] = [
+        let values: [sea_orm::Value; 4] = [
             pg_uuid_array(&closure.ids).into(),
             pg_uuid_array(&closure.exclude).into(),
             (i64::from(closure.limit) + 1).into(),
+            pg_text_array(scope.visible()).into(),
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
@@ -383,19 +418,23 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         Ok(rows.into_iter().map(to_core).collect())
     }
 
-    async fn find_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
-        Ok(self.page::<Documents>(query, ENTITY).await?.map(to_core))
+    async fn find_documents(&self, scope: &Scope, query: &ListQuery) -> Result<Page<Document>> {
+        Ok(self
+            .page::<Documents>(scope, query, ENTITY)
+            .await?
+            .map(to_core))
     }
 
-    async fn count_documents(&self, filter: &Filter) -> Result<u64> {
-        self.count_where::<Documents>(filter, ENTITY).await
+    async fn count_documents(&self, scope: &Scope, filter: &Filter) -> Result<u64> {
+        self.count_where::<Documents>(scope, filter, ENTITY).await
     }
 
-    async fn count_documents_by_type(&self) -> Result<BTreeMap<String, u64>> {
-        self.counts_by::<Entity>(Column::DocType, ENTITY).await
+    async fn count_documents_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>> {
+        self.counts_by::<Entity>(scope, Column::OrganizationId, Column::DocType, ENTITY)
+            .await
     }
 
-    async fn update_draft(&self, update: &DraftUpdate) -> Result<Document> {
+    async fn update_draft(&self, scope: &Scope, update: &DraftUpdate) -> Result<Document> {
         let values = ActiveModel {
             updated_by: Set(update.updated_by.clone()),
             updated_at: Set(update.updated_at),
@@ -407,11 +446,11 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             .set(values)
             .col_expr(Column::Revision, Expr::col(Column::Revision).add(1))
             .col_expr(Column::VersionCount, next_version_count());
-        self.guarded_update(update.id, update.expected_revision, write)
+        self.guarded_update(scope, update.id, update.expected_revision, write)
             .await
     }
 
-    async fn update_publish_state(&self, update: PublishUpdate) -> Result<Document> {
+    async fn update_publish_state(&self, scope: &Scope, update: PublishUpdate) -> Result<Document> {
         let snapshotted = matches!(update.change, PublishChange::Publish { .. });
         let (values, published_data) = match update.change {
             PublishChange::Publish { data, hash } => (
@@ -449,17 +488,18 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         if snapshotted {
             write = write.col_expr(Column::VersionCount, next_version_count());
         }
-        self.guarded_update(update.id, Some(update.expected_revision), write)
+        self.guarded_update(scope, update.id, Some(update.expected_revision), write)
             .await
     }
 
     async fn update_draft_with_snapshot(
         &self,
+        scope: &Scope,
         update: &DraftUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
         self.postgres_only("a draft save and its snapshot in one statement")?;
-        let values: [sea_orm::Value; 7] = [
+        let values: [sea_orm::Value; 8] = [
             crate::dialect::json_text(&update.data).into(),
             update.updated_by.clone().into(),
             update.updated_at.into(),
@@ -467,17 +507,19 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             update.expected_revision.into(),
             DbUuid(snapshot.version_id).into(),
             keep_param(snapshot).into(),
+            scope.organization().into(),
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
             PG_SAVE_DRAFT_WITH_SNAPSHOT,
             values,
         );
-        self.guarded_statement(update.id, stmt).await
+        self.guarded_statement(scope, update.id, stmt).await
     }
 
     async fn publish_with_snapshot(
         &self,
+        scope: &Scope,
         update: &PublishUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
@@ -485,7 +527,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         let PublishChange::Publish { data, hash } = &update.change else {
             return Err(Error::invalid("change", "an unpublish takes no snapshot"));
         };
-        let values: [sea_orm::Value; 8] = [
+        let values: [sea_orm::Value; 9] = [
             crate::dialect::json_text(data).into(),
             hash.clone().into(),
             update.at.into(),
@@ -494,17 +536,19 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
             update.expected_revision.into(),
             DbUuid(snapshot.version_id).into(),
             keep_param(snapshot).into(),
+            scope.organization().into(),
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
             PG_PUBLISH_WITH_SNAPSHOT,
             values,
         );
-        self.guarded_statement(update.id, stmt).await
+        self.guarded_statement(scope, update.id, stmt).await
     }
 
-    async fn delete_document(&self, id: Uuid) -> Result<bool> {
+    async fn delete_document(&self, scope: &Scope, id: Uuid) -> Result<bool> {
         let res = Entity::delete_by_id(DbUuid(id))
+            .filter(owned(Expr::col(Column::OrganizationId), scope))
             .exec(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;

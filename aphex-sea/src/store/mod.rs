@@ -5,6 +5,7 @@
 mod asset;
 mod auth;
 mod document;
+mod organization;
 mod profile;
 mod schema_type;
 mod version;
@@ -25,7 +26,7 @@ use sea_orm::{
 
 use aphex_core::ports::{Capabilities, DatabaseAdapter, Transaction};
 use aphex_core::query::{Filter, ListQuery, Page};
-use aphex_core::{Error, Result};
+use aphex_core::{Error, Result, Scope};
 
 use crate::conn::SeaConnection;
 use crate::dialect::Dialect;
@@ -98,9 +99,9 @@ impl<B: SeaBackend> SeaAdapter<B> {
     ///
     /// # Errors
     /// [`Error::InvalidQuery`] for a bad query, [`Error::Backend`] when the database fails.
-    pub async fn explain_find_documents(&self, query: &ListQuery) -> Result<String> {
+    pub async fn explain_find_documents(&self, scope: &Scope, query: &ListQuery) -> Result<String> {
         let mut stmt = self
-            .page_select::<crate::where_sql::Documents>(query)?
+            .page_select::<crate::where_sql::Documents>(scope, query)?
             .build(self.conn.get_database_backend());
         let err = self.err("query plan");
         let (rows, column) = match self.dialect() {
@@ -155,13 +156,17 @@ impl<B: SeaBackend> SeaAdapter<B> {
     ///
     /// # Errors
     /// [`Error::InvalidQuery`] for a bad query.
-    pub fn find_documents_statements(&self, query: &ListQuery) -> Result<Vec<Statement>> {
+    pub fn find_documents_statements(
+        &self,
+        scope: &Scope,
+        query: &ListQuery,
+    ) -> Result<Vec<Statement>> {
         use sea_orm::QueryTrait;
         let backend = self.conn.get_database_backend();
         let mut statements = Vec::with_capacity(2);
         if query.count {
             let inner = self
-                .filtered::<crate::where_sql::Documents>(&query.filter)?
+                .filtered::<crate::where_sql::Documents>(scope, &query.filter)?
                 .build(backend);
             // What `PaginatorTrait::count` sends.
             statements.push(Statement {
@@ -173,7 +178,7 @@ impl<B: SeaBackend> SeaAdapter<B> {
             });
         }
         statements.push(
-            self.page_select::<crate::where_sql::Documents>(query)?
+            self.page_select::<crate::where_sql::Documents>(scope, query)?
                 .build(backend),
         );
         Ok(statements
@@ -332,9 +337,9 @@ impl<B: SeaBackend> Transaction for SeaTransaction<B> {
 }
 
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
-    /// `SELECT ... WHERE <filter>` on the table of `T`.
-    fn filtered<T: QueryTable>(&self, filter: &Filter) -> Result<Select<T::Entity>> {
-        let mut select = T::Entity::find();
+    /// `SELECT ... WHERE <scope> AND <filter>` on the table of `T`.
+    fn filtered<T: QueryTable>(&self, scope: &Scope, filter: &Filter) -> Result<Select<T::Entity>> {
+        let mut select = T::Entity::find().filter(visible(T::organization(), scope));
         if let Some(cond) = SqlCompiler::<T>::new(self.dialect()).filter(filter)? {
             select = select.filter(cond);
         }
@@ -344,13 +349,14 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     /// How many rows of `T` match `filter`.
     pub(crate) async fn count_where<T: QueryTable>(
         &self,
+        scope: &Scope,
         filter: &Filter,
         entity: &'static str,
     ) -> Result<u64>
     where
         <T::Entity as EntityTrait>::Model: Sync,
     {
-        self.filtered::<T>(filter)?
+        self.filtered::<T>(scope, filter)?
             .count(&self.conn)
             .await
             .map_err(self.err(entity))
@@ -359,10 +365,14 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     /// The SELECT of one page of `T`: filter, order, limit, offset — all in the database.
     /// A keyset page adds its position ([`ListQuery::page_filter`]) and a condition an index on
     /// the first sort key can seek with (see [`SqlCompiler::keyset_seek`]).
-    fn page_select<T: QueryTable>(&self, query: &ListQuery) -> Result<Select<T::Entity>> {
+    fn page_select<T: QueryTable>(
+        &self,
+        scope: &Scope,
+        query: &ListQuery,
+    ) -> Result<Select<T::Entity>> {
         let compiler = SqlCompiler::<T>::new(self.dialect());
         let mut select = self
-            .filtered::<T>(&query.page_filter())?
+            .filtered::<T>(scope, &query.page_filter())?
             .limit(query.fetch_limit())
             .offset(query.paging.offset());
         if let Some(seek) = compiler.keyset_seek(query)? {
@@ -377,13 +387,14 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     /// One page of `T` and the total.
     pub(crate) async fn page<T: QueryTable>(
         &self,
+        scope: &Scope,
         query: &ListQuery,
         entity: &'static str,
     ) -> Result<Page<<T::Entity as EntityTrait>::Model>>
     where
         <T::Entity as EntityTrait>::Model: Sync,
     {
-        let select = self.page_select::<T>(query)?;
+        let select = self.page_select::<T>(scope, query)?;
         let rows = async { select.all(&self.conn).await.map_err(self.err(entity)) };
         if !query.count {
             return Ok(Page {
@@ -391,7 +402,7 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
                 total: 0,
             });
         }
-        let total = self.count_where::<T>(&query.filter, entity);
+        let total = self.count_where::<T>(scope, &query.filter, entity);
         // On a pool, the count and the page go out at once on two connections: the page
         // costs the slower of the two, not their sum (both read every match of a filter no
         // index serves). A transaction has one connection: one after the other.
@@ -432,13 +443,16 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
         Ok(())
     }
 
-    /// Row counts grouped by a text column.
+    /// Row counts of `scope`'s visible organizations grouped by a text column.
     pub(crate) async fn counts_by<E: EntityTrait>(
         &self,
+        scope: &Scope,
+        organization: E::Column,
         column: E::Column,
         entity: &'static str,
     ) -> Result<BTreeMap<String, u64>> {
         let rows: Vec<(String, i64)> = E::find()
+            .filter(visible(Expr::col(organization), scope))
             .select_only()
             .column(column)
             .column_as(Expr::col(Asterisk).count(), "n")
@@ -449,6 +463,20 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             .map_err(self.err(entity))?;
         Ok(rows.into_iter().map(|(k, n)| (k, count(n))).collect())
     }
+}
+
+/// The rows of `scope`'s visible organizations, by their organization column: what every
+/// read adds (`= $1` for one organization, `IN (…)` with descendants).
+pub(crate) fn visible(organization: Expr, scope: &Scope) -> Expr {
+    match scope.visible() {
+        [one] => organization.eq(one.as_str()),
+        many => organization.is_in(many.iter().map(String::as_str)),
+    }
+}
+
+/// The rows of `scope`'s own organization: what every write by id adds.
+pub(crate) fn owned(organization: Expr, scope: &Scope) -> Expr {
+    organization.eq(scope.organization())
 }
 
 /// Rows per statement of the bulk inserts.

@@ -11,9 +11,9 @@ use uuid::Uuid;
 use aphex_core::model::{DocumentVersion, NewVersion, VersionEvent};
 use aphex_core::ports::VersionStore;
 use aphex_core::query::{Page, Paging};
-use aphex_core::{Error, Result};
+use aphex_core::{Error, Result, Scope};
 
-use super::SeaStore;
+use super::{SeaStore, owned, visible};
 use crate::entity::document_version::{Column, Entity, Model};
 use crate::value::DbUuid;
 
@@ -37,12 +37,13 @@ fn to_core(m: Model) -> Result<DocumentVersion> {
         data: m.data,
         created_by: m.created_by,
         created_at: m.created_at,
+        organization_id: m.organization_id,
     })
 }
 
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore<C, B> {
-    async fn insert_version(&self, version: NewVersion) -> Result<DocumentVersion> {
+    async fn insert_version(&self, scope: &Scope, version: NewVersion) -> Result<DocumentVersion> {
         // One statement: `INSERT … SELECT <values>, COALESCE(MAX(version_number), 0) + 1 FROM
         // cms_document_versions WHERE document_id = ? RETURNING *`. The services call it after
         // writing the document row in the same transaction, which serialises snapshots of one
@@ -59,6 +60,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .expr(self.dialect().json_param(&version.data))
             .expr(Expr::val(version.created_by))
             .expr(Expr::val(version.created_at))
+            .expr(Expr::val(scope.organization()))
             .from(Entity)
             .and_where(Expr::col(Column::DocumentId).eq(DbUuid(document_id)));
         let mut insert = Query::insert();
@@ -72,6 +74,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
                 Column::Data,
                 Column::CreatedBy,
                 Column::CreatedAt,
+                Column::OrganizationId,
             ])
             .select_from(values)
             .map_err(|e| Error::backend("sql", e))?
@@ -89,7 +92,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
         }
     }
 
-    async fn insert_first_versions(&self, versions: Vec<NewVersion>) -> Result<()> {
+    async fn insert_first_versions(&self, scope: &Scope, versions: Vec<NewVersion>) -> Result<()> {
         // Number 1 for each: the documents were inserted in this unit of work and have no
         // snapshot yet (the unique (document_id, version_number) index says so otherwise).
         let rows = versions
@@ -103,6 +106,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
                     self.dialect().json_param(&v.data),
                     Expr::val(v.created_by.clone()),
                     Expr::val(v.created_at),
+                    Expr::val(scope.organization()),
                 ]
             })
             .collect();
@@ -114,16 +118,20 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             Column::Data,
             Column::CreatedBy,
             Column::CreatedAt,
+            Column::OrganizationId,
         ];
         self.insert_rows(Entity, columns, rows, ENTITY).await
     }
 
     async fn list_versions(
         &self,
+        scope: &Scope,
         document_id: Uuid,
         paging: Paging,
     ) -> Result<Page<DocumentVersion>> {
-        let select = Entity::find().filter(Column::DocumentId.eq(DbUuid(document_id)));
+        let select = Entity::find()
+            .filter(visible(Expr::col(Column::OrganizationId), scope))
+            .filter(Column::DocumentId.eq(DbUuid(document_id)));
         let total = select
             .clone()
             .count(&self.conn)
@@ -144,10 +152,12 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
 
     async fn find_version(
         &self,
+        scope: &Scope,
         document_id: Uuid,
         version_number: i64,
     ) -> Result<Option<DocumentVersion>> {
         Entity::find()
+            .filter(visible(Expr::col(Column::OrganizationId), scope))
             .filter(Column::DocumentId.eq(DbUuid(document_id)))
             .filter(Column::VersionNumber.eq(version_number))
             .one(&self.conn)
@@ -157,7 +167,12 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .transpose()
     }
 
-    async fn prune_versions(&self, document_id: Uuid, keep: NonZeroU32) -> Result<u64> {
+    async fn prune_versions(
+        &self,
+        scope: &Scope,
+        document_id: Uuid,
+        keep: NonZeroU32,
+    ) -> Result<u64> {
         let newest = Query::select()
             .column(Column::VersionNumber)
             .from(Entity)
@@ -166,6 +181,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .limit(u64::from(keep.get()))
             .to_owned();
         let res = Entity::delete_many()
+            .filter(owned(Expr::col(Column::OrganizationId), scope))
             .filter(Column::DocumentId.eq(DbUuid(document_id)))
             .filter(Expr::col(Column::VersionNumber).not_in_subquery(newest))
             .exec(&self.conn)

@@ -72,6 +72,7 @@ pub async fn entities_agree_with_the_cms_both_ways<B: SeaBackend>(adapter: SeaAd
         created_at: Set(now),
         updated_at: Set(now),
         version_count: Set(0),
+        organization_id: Set(aphex_core::DEFAULT_ORGANIZATION_ID.into()),
     }
     .insert(conn)
     .await

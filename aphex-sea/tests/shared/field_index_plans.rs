@@ -50,9 +50,10 @@ pub async fn check<B: SeaBackend>(cms: &Cms, adapter: &SeaAdapter<B>, reading: &
             .documents()
             .list_query(&opts.doc_type("post"))
             .expect("query");
+        let scope = cms.scope().clone();
         async move {
             adapter
-                .explain_find_documents(&query)
+                .explain_find_documents(&scope, &query)
                 .await
                 .expect("explain")
         }
