@@ -46,6 +46,7 @@ pub mod errors;
 pub mod fixtures;
 pub mod indexes;
 pub mod keyset;
+pub mod organizations;
 pub mod profiles;
 pub mod published;
 pub mod query;
@@ -102,6 +103,7 @@ pub fn cases() -> Vec<Case> {
         errors::cases(),
         transactions::cases(),
         auth::cases(),
+        organizations::cases(),
         robustness::cases(),
     ]
     .into_iter()

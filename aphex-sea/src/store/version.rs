@@ -14,10 +14,24 @@ use aphex_core::query::{Page, Paging};
 use aphex_core::{Error, Result, Scope};
 
 use super::{SeaStore, owned, visible};
+use crate::entity::document;
 use crate::entity::document_version::{Column, Entity, Model};
 use crate::value::DbUuid;
 
 const ENTITY: &str = "version";
+
+/// `SELECT 1 FROM cms_documents WHERE id = <document> AND organization_id = <scope's>`.
+fn owned_document(scope: &Scope, document_id: Uuid) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from(document::Entity)
+        .and_where(Expr::col((document::Entity, document::Column::Id)).eq(DbUuid(document_id)))
+        .and_where(owned(
+            Expr::col((document::Entity, document::Column::OrganizationId)),
+            scope,
+        ))
+        .to_owned()
+}
 
 fn to_core(m: Model) -> Result<DocumentVersion> {
     let event_type = VersionEvent::parse(&m.event_type).ok_or_else(|| {
@@ -62,7 +76,10 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .expr(Expr::val(version.created_at))
             .expr(Expr::val(scope.organization()))
             .from(Entity)
-            .and_where(Expr::col(Column::DocumentId).eq(DbUuid(document_id)));
+            .and_where(Expr::col(Column::DocumentId).eq(DbUuid(document_id)))
+            // An aggregate without GROUP BY yields one row even for no match: HAVING drops it
+            // when the document is not the scope's, so nothing is inserted.
+            .and_having(Expr::exists(owned_document(scope, document_id)));
         let mut insert = Query::insert();
         insert
             .into_table(Entity)
@@ -86,13 +103,36 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
             .map_err(self.err(ENTITY));
         match row {
             Ok(Some(row)) => to_core(row),
-            Ok(None) => Err(Error::backend("sql", "INSERT … RETURNING returned no row")),
+            Ok(None) => Err(Error::not_found("document", document_id)),
             Err(Error::NotFound { .. }) => Err(Error::not_found("document", document_id)),
             Err(e) => Err(e),
         }
     }
 
     async fn insert_first_versions(&self, scope: &Scope, versions: Vec<NewVersion>) -> Result<()> {
+        // Every document must be the scope's (a snapshot never lands on another
+        // organization's document).
+        let mut ids: Vec<Uuid> = versions.iter().map(|v| v.document_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(super::BULK_ROWS) {
+            let owned = document::Entity::find()
+                .filter(owned(Expr::col(document::Column::OrganizationId), scope))
+                .filter(document::Column::Id.is_in(chunk.iter().map(|id| DbUuid(*id))))
+                .count(&self.conn)
+                .await
+                .map_err(self.err(ENTITY))?;
+            if owned != chunk.len() as u64 {
+                return Err(Error::not_found(
+                    "document",
+                    format!(
+                        "{} of the {} documents",
+                        chunk.len() as u64 - owned,
+                        chunk.len()
+                    ),
+                ));
+            }
+        }
         // Number 1 for each: the documents were inserted in this unit of work and have no
         // snapshot yet (the unique (document_id, version_number) index says so otherwise).
         let rows = versions
