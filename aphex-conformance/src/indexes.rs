@@ -15,6 +15,7 @@ use crate::TestDb;
 pub(crate) fn cases() -> Vec<crate::Case> {
     case_list!(indexes:
         unique_values_conflict_by_field_name,
+        unique_per_organization,
         missing_values_never_conflict,
         unique_in_bulk_and_across_types,
         unique_among_published_copies,
@@ -121,6 +122,31 @@ pub async fn unique_values_conflict_by_field_name(db: &TestDb) {
         "article.slug.current",
     );
     assert_ne!(taken, second);
+}
+
+/// A unique field is unique within an organization: another organization may use the same
+/// value (and a taken value there says nothing here), the same organization may not.
+pub async fn unique_per_organization(db: &TestDb) {
+    let cms = cms(db).await;
+    let mut orgs = Vec::new();
+    for slug in ["uniq-a", "uniq-b"] {
+        let org = cms
+            .organizations()
+            .create(aphex_core::service::CreateOrganization::new(slug, slug))
+            .await
+            .expect("organization");
+        orgs.push(cms.org(&org.id).await.expect("scope"));
+    }
+    for org in [&cms, &orgs[0], &orgs[1]] {
+        create(org, "article", json!({"slug": slug("shared")}))
+            .await
+            .expect("the same slug in each organization");
+    }
+    assert_conflict(
+        create(&orgs[1], "article", json!({"slug": slug("shared")})).await,
+        "article.slug.current",
+    );
+    assert_eq!(count(&orgs[1], "article").await, 1);
 }
 
 /// Documents without a value at a unique path — missing, `null`, or a value of another JSON

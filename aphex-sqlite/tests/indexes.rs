@@ -22,7 +22,7 @@ const FILL: &str = "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM
 
 /// SQLite's `EXPLAIN QUERY PLAN`: `SEARCH … USING INDEX` for a condition, an index read
 /// without any `USE TEMP B-TREE` (not even for the `id` tie-break) for a sort, and a range on
-/// the index's sortable value for a keyset seek.
+/// the index's sortable value (after the organization and the type) for a keyset seek.
 const READING: field_index_plans::PlanReading = field_index_plans::PlanReading {
     searched: |p, index| p.contains(&format!("SEARCH cms_documents USING INDEX {index}")),
     ordered: |p, index| {
@@ -30,7 +30,7 @@ const READING: field_index_plans::PlanReading = field_index_plans::PlanReading {
     },
     seeked: |p, index| {
         p.contains(&format!(
-            "SEARCH cms_documents USING INDEX {index} (type=? AND <expr><?)"
+            "SEARCH cms_documents USING INDEX {index} (organization_id=? AND type=? AND <expr><?)"
         )) && !p.contains("USE TEMP B-TREE FOR ORDER BY")
     },
     sorts_all: |p| p.contains("USE TEMP B-TREE FOR ORDER BY"),

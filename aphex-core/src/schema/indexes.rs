@@ -23,8 +23,9 @@ pub const UNIQUE_PREFIX: &str = "cms_ux_";
 /// Longest index name (PostgreSQL's identifier limit).
 const MAX_NAME: usize = 63;
 /// Bumped when the form of the indexed expressions changes, so every index gets a new name and
-/// schema sync replaces it.
-const FORM: &str = "v1";
+/// schema sync replaces it. v2: every field index leads with the organization (a unique field
+/// is unique per organization).
+const FORM: &str = "v2";
 
 /// One backend-native index that schema sync keeps in the database: on the value at `path` in
 /// one perspective's data of the documents of `doc_type`, for values of `kind`, partial on the

@@ -151,10 +151,11 @@ fn field_index_path(index: &FieldIndex) -> String {
     format!("{root}.{}", index.path.join("."))
 }
 
-/// A plain index also holds `_id`, so a sort on the field (with `_id` as the tiebreaker every
-/// sort ends with) reads it in order; a unique index is on the field alone.
+/// Led by the organization (every query names it, and a unique field is unique per
+/// organization). A plain index also holds `_id`, so a sort on the field (with `_id` as the
+/// tiebreaker every sort ends with) reads it in order; a unique index is on the field alone.
 fn field_index_keys(index: &FieldIndex) -> Document {
-    let mut keys = doc! { field_index_path(index): 1 };
+    let mut keys = doc! { super::ORGANIZATION: 1, field_index_path(index): 1 };
     if !index.unique {
         keys.insert("_id", 1);
     }

@@ -35,19 +35,22 @@ impl Dialect {
     /// The statements that build `index`, in order; the last creates the index of
     /// `index.name` (so a build interrupted before it is redone by the next sync).
     ///
-    /// PostgreSQL: `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS "<name>" ON
-    /// "cms_documents" (<rank> NULLS FIRST, <term> NULLS FIRST) WHERE "type" = '<type>'` (a
-    /// descending sort reads it backwards); `concurrently` (outside a transaction) builds it
-    /// without blocking writes.
+    /// Every index leads with `organization_id`: every query names the organization, and a
+    /// unique field is unique per organization.
     ///
-    /// SQLite: `("type", <sortable>, "id")`. SQLite's planner weighs a LIMIT poorly: unless an
+    /// PostgreSQL: `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS "<name>" ON
+    /// "cms_documents" ("organization_id", <rank> NULLS FIRST, <term> NULLS FIRST) WHERE "type" =
+    /// '<type>'` (a descending sort reads it backwards); `concurrently` (outside a transaction)
+    /// builds it without blocking writes.
+    ///
+    /// SQLite: `("organization_id", "type", <sortable>, "id")`. SQLite's planner weighs a LIMIT poorly: unless an
     /// index gives the *whole* ORDER BY (the sortable value, then `id`), it would rather take
     /// the type's own indexes and sort every document of the type than read the first page off
     /// this one. Led by the type, the index is as selective as those for `type = ?`, and it ends
     /// with the `id` tie-break, so the planner takes it. A unique index cannot end with `id`, so
     /// a unique field gets that ordered index under the [companion](Self::companion_index) name
-    /// and a unique index `("type", <term>)` on the values of its kind (NULL for the others, which
-    /// never conflict) under its own.
+    /// and a unique index `("organization_id", "type", <term>)` on the values of its kind (NULL
+    /// for the others, which never conflict) under its own.
     pub(crate) fn create_field_index(self, index: &FieldIndex, concurrently: bool) -> Vec<String> {
         let column = match index.column {
             JsonColumn::PublishedData => Column::PublishedData,
@@ -70,19 +73,21 @@ impl Dialect {
             )
         };
         let doc_type = quoted(Column::DocType.as_str());
+        let organization = quoted(Column::OrganizationId.as_str());
         match self {
             Dialect::Postgres => {
-                let columns = path
+                let terms = path
                     .index_terms(index.kind)
                     .into_iter()
-                    .map(|term| format!("{} NULLS FIRST", text(term)))
-                    .collect();
+                    .map(|term| format!("{} NULLS FIRST", text(term)));
+                let columns = std::iter::once(organization).chain(terms).collect();
                 vec![create(index.unique, &index.name, columns)]
             }
             Dialect::Sqlite => {
                 let ordered = |name: &str| {
                     let columns = path.index_terms(index.kind).into_iter().map(text);
-                    let columns = std::iter::once(doc_type.clone())
+                    let columns = [organization.clone(), doc_type.clone()]
+                        .into_iter()
                         .chain(columns)
                         .chain([quoted(Column::Id.as_str())])
                         .collect();
@@ -93,7 +98,11 @@ impl Dialect {
                         let term = text(path.kind_term(index.kind));
                         vec![
                             ordered(&companion),
-                            create(true, &index.name, vec![doc_type.clone(), term]),
+                            create(
+                                true,
+                                &index.name,
+                                vec![organization.clone(), doc_type.clone(), term],
+                            ),
                         ]
                     }
                     _ => vec![ordered(&index.name)],
