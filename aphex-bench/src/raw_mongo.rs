@@ -1,6 +1,8 @@
 //! The raw MongoDB baseline: the commands the adapter sends (captured with `--show-sql`),
 //! issued straight through the `mongodb` crate — typed collections and serde, the way an
-//! application would use the driver without us.
+//! application would use the driver without us. Every record carries the organization and every
+//! filter names it (`organizationId`: the default organization, which the adapter side acts in),
+//! where the adapter's scope puts it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use aphex_core::DEFAULT_ORGANIZATION_ID;
 use aphex_core::service::publish_hash;
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
@@ -22,6 +25,10 @@ use crate::target::{BenchResult, Loaded, Target};
 
 /// The adapter's default version retention.
 const RETENTION: u64 = 25;
+
+/// The organization the bench acts in — the adapter side's `Scope::default()` — in every record
+/// and filter where the adapter puts its scope's (`organizationId`).
+const ORGANIZATION: &str = DEFAULT_ORGANIZATION_ID;
 
 /// A `cms_documents` record, as the adapter writes it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -41,6 +48,7 @@ struct DocRecord {
     published_at: Option<DateTime>,
     created_at: DateTime,
     updated_at: DateTime,
+    organization_id: String,
 }
 
 /// A `cms_document_versions` record.
@@ -55,6 +63,7 @@ struct VersionRecord {
     data: Value,
     created_by: Option<String>,
     created_at: DateTime,
+    organization_id: String,
 }
 
 /// The counter projection of the parent document.
@@ -133,7 +142,8 @@ impl RawMongo {
         self.statements.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The findMany filter as the adapter's BSON compiler writes it (array guards, `$type`).
+    /// The findMany filter as the adapter's BSON compiler writes it (array guards, `$type`),
+    /// restricted to the organization.
     fn find_many_filter() -> Document {
         doc! { "$and": [
             { "$and": [
@@ -144,13 +154,14 @@ impl RawMongo {
                 { "draftData.views": { "$not": { "$type": "array" } } },
                 { "draftData.views": { "$gt": QUERY_VIEWS_ABOVE, "$type": "number" } },
             ] },
-            { "draftData.tags": { "$elemMatch": { "$eq": QUERY_TAG, "$type": "string" } } },
-        ] }
+            { "draftData.tags": { "$elemMatch": {
+                "$eq": QUERY_TAG, "$type": "string", "$not": { "$type": "array" },
+            } } },
+        ], "organizationId": ORGANIZATION }
     }
 
-    /// The adapter's snapshot: next number from the parent's counter, insert, prune.
-    /// The adapter's snapshot: the next number, the version, and (`prune`; not for a new
-    /// document's first snapshot) retention.
+    /// The adapter's snapshot: the next number from the parent's counter, the version, and
+    /// (`prune`; not for a new document's first snapshot) retention.
     async fn snapshot(
         &self,
         id: &str,
@@ -163,7 +174,7 @@ impl RawMongo {
         let counter: Collection<Counter> = self.documents.clone_with_type();
         let number = counter
             .find_one_and_update(
-                doc! { "_id": id },
+                doc! { "_id": id, "organizationId": ORGANIZATION },
                 doc! { "$inc": { "versionCount": 1_i64 } },
             )
             .projection(doc! { "versionCount": 1 })
@@ -181,6 +192,7 @@ impl RawMongo {
                 data: data.clone(),
                 created_by: None,
                 created_at: at,
+                organization_id: ORGANIZATION.to_owned(),
             })
             .await?;
         if !prune {
@@ -189,7 +201,7 @@ impl RawMongo {
         self.sent();
         let first_gone: Vec<VersionRecord> = self
             .versions
-            .find(doc! { "documentId": id })
+            .find(doc! { "documentId": id, "organizationId": ORGANIZATION })
             .sort(doc! { "versionNumber": -1 })
             .skip(RETENTION)
             .limit(1)
@@ -199,9 +211,11 @@ impl RawMongo {
         if let Some(v) = first_gone.first() {
             self.sent();
             self.versions
-                .delete_many(
-                    doc! { "documentId": id, "versionNumber": { "$lte": v.version_number } },
-                )
+                .delete_many(doc! {
+                    "documentId": id,
+                    "organizationId": ORGANIZATION,
+                    "versionNumber": { "$lte": v.version_number },
+                })
                 .await?;
         }
         Ok(())
@@ -212,7 +226,7 @@ impl RawMongo {
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         let rows: Vec<DocRecord> = self
             .documents
-            .find(doc! { "_id": { "$in": ids } })
+            .find(doc! { "_id": { "$in": ids }, "organizationId": ORGANIZATION })
             .await?
             .try_collect()
             .await?;
@@ -246,6 +260,7 @@ impl Target for RawMongo {
             published_at: None,
             created_at: now,
             updated_at: now,
+            organization_id: ORGANIZATION.to_owned(),
         };
         self.sent();
         self.documents.insert_one(&record).await?;
@@ -258,7 +273,7 @@ impl Target for RawMongo {
         self.sent();
         let found = self
             .documents
-            .find_one(doc! { "_id": id.to_string() })
+            .find_one(doc! { "_id": id.to_string(), "organizationId": ORGANIZATION })
             .await?;
         found.map(Loaded::try_from).transpose()
     }
@@ -315,7 +330,7 @@ impl Target for RawMongo {
         let updated = self
             .documents
             .find_one_and_update(
-                doc! { "_id": &key, "revision": expected },
+                doc! { "_id": &key, "organizationId": ORGANIZATION, "revision": expected },
                 doc! {
                     "$set": { "draftData": to_bson(&data)?, "updatedBy": Bson::Null, "updatedAt": now },
                     "$inc": { "revision": 1_i64 },
@@ -336,7 +351,7 @@ impl Target for RawMongo {
         self.sent();
         let current = self
             .documents
-            .find_one(doc! { "_id": &key })
+            .find_one(doc! { "_id": &key, "organizationId": ORGANIZATION })
             .await?
             .ok_or("not found")?;
         let data = current.draft_data.unwrap_or(Value::Null);
@@ -350,7 +365,7 @@ impl Target for RawMongo {
         let published = self
             .documents
             .find_one_and_update(
-                doc! { "_id": &key, "revision": current.revision },
+                doc! { "_id": &key, "organizationId": ORGANIZATION, "revision": current.revision },
                 doc! { "$set": {
                     "status": "published",
                     "publishedData": to_bson(&data)?,

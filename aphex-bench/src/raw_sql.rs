@@ -1,7 +1,8 @@
 //! The raw SQL baseline: the statements the adapter sends (captured with `--show-sql`),
 //! written out by hand and issued straight through sqlx on a pool opened with the adapter's own
 //! connection settings. Same transactions, same parameters (JSON documents as their text, as the
-//! adapter binds them), rows decoded into the same shape.
+//! adapter binds them; the default organization wherever the adapter binds its scope's), rows
+//! decoded into the same shape.
 //! What is left out is everything the adapter adds: query building, value rewriting, the
 //! service layer (validation, publish hash is computed on both sides), error mapping.
 
@@ -14,6 +15,7 @@ use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Row, SqlitePool};
 use serde_json::Value;
 use uuid::Uuid;
 
+use aphex_core::DEFAULT_ORGANIZATION_ID;
 use aphex_core::service::{DEFAULT_MAX_RESOLVED, publish_hash};
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
@@ -47,7 +49,7 @@ pub(crate) struct Statements {
     /// levels, where the adapter does that (PostgreSQL); `None`: `select_document`, then one
     /// `select_documents_in` per level.
     find_depth2: Option<&'static str>,
-    /// Ends in `IN `; the placeholders are appended.
+    /// Ends in `IN `; the placeholders are appended (after the organization's).
     select_documents_in: &'static str,
     count_many: &'static str,
     select_many: &'static str,
@@ -64,7 +66,7 @@ macro_rules! doc_select {
         concat!(
             r#"SELECT "cms_documents"."id", "cms_documents"."type", "#,
             $status,
-            r#", "cms_documents"."draft_data", "cms_documents"."published_data", "cms_documents"."published_hash", "cms_documents"."revision", "cms_documents"."created_by", "cms_documents"."updated_by", "cms_documents"."published_at", "cms_documents"."created_at", "cms_documents"."updated_at", "cms_documents"."version_count" FROM "cms_documents" "#,
+            r#", "cms_documents"."draft_data", "cms_documents"."published_data", "cms_documents"."published_hash", "cms_documents"."revision", "cms_documents"."created_by", "cms_documents"."updated_by", "cms_documents"."published_at", "cms_documents"."created_at", "cms_documents"."updated_at", "cms_documents"."version_count", "cms_documents"."organization_id" FROM "cms_documents" "#,
             $tail
         )
     };
@@ -76,7 +78,7 @@ macro_rules! doc_returning {
         concat!(
             r#" RETURNING "id", "type", "#,
             $status,
-            r#", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
+            r#", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count", "organization_id""#
         )
     };
 }
@@ -84,19 +86,20 @@ macro_rules! doc_returning {
 /// The `RETURNING` list of the PostgreSQL one-statement writes.
 macro_rules! pg_returning {
     () => {
-        r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count""#
+        r#"RETURNING "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count", "organization_id""#
     };
 }
 
-const SQLITE_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT ?, ?, COALESCE(MAX("version_number"), ?) + ?, ?, ?, ?, ? FROM "cms_document_versions" WHERE "document_id" = ? RETURNING *"#;
-const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = ? AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = ? ORDER BY "version_number" DESC LIMIT ?)"#;
-const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, CAST($6 AS jsonb), $7, $8 FROM "cms_document_versions" WHERE "document_id" = $9 RETURNING *"#;
-const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "cms_document_versions"."document_id" = $1 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $2 ORDER BY "version_number" DESC LIMIT $3)"#;
+const SQLITE_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") SELECT ?, ?, COALESCE(MAX("version_number"), ?) + ?, ?, ?, ?, ?, ? FROM "cms_document_versions" WHERE "document_id" = ? HAVING EXISTS(SELECT ? FROM "cms_documents" WHERE "cms_documents"."id" = ? AND "cms_documents"."organization_id" = ?) RETURNING *"#;
+const SQLITE_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "organization_id" = ? AND "cms_document_versions"."document_id" = ? AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = ? ORDER BY "version_number" DESC LIMIT ?)"#;
+const PG_INSERT_VERSION: &str = r#"INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") SELECT $1, $2, COALESCE(MAX("version_number"), $3) + $4, $5, CAST($6 AS jsonb), $7, $8, $9 FROM "cms_document_versions" WHERE "document_id" = $10 HAVING EXISTS(SELECT $11 FROM "cms_documents" WHERE "cms_documents"."id" = $12 AND "cms_documents"."organization_id" = $13) RETURNING *"#;
+const PG_PRUNE: &str = r#"DELETE FROM "cms_document_versions" WHERE "organization_id" = $1 AND "cms_document_versions"."document_id" = $2 AND "version_number" NOT IN (SELECT "version_number" FROM "cms_document_versions" WHERE "document_id" = $3 ORDER BY "version_number" DESC LIMIT $4)"#;
 
 /// `DocumentStore::find_reference_closure` on PostgreSQL as a depth-2 `find_by_id` sends it
 /// (draft perspective): three levels — the document (`$1`), what it refers to, and what those
-/// refer to; `$2` (nothing excluded) and `$3` (the cap + 2) as the adapter binds them.
-const PG_FIND_DEPTH2: &str = r#"SELECT "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count" FROM (WITH "l1" AS (SELECT * FROM "cms_documents" WHERE "id" = ANY(CAST($1 AS uuid[])) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) LIMIT $3), "l2" AS (SELECT * FROM "cms_documents" WHERE "id" IN (SELECT CASE WHEN "n"."k" ~ '^[0-9a-f]{32}$' THEN CAST("n"."k" AS uuid) END FROM "l1", jsonb_path_query("l1"."draft_data", 'strict $.**?(@._type == "reference" && @._ref.type() == "string")._ref', '{}', true) AS "r"("ref"), regexp_replace(lower("r"."ref" #>> '{}'), '^urn:uuid:|[{}-]', '', 'g') AS "n"("k")) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) AND "id" NOT IN (SELECT "id" FROM "l1") LIMIT $3), "l3" AS (SELECT * FROM "cms_documents" WHERE "id" IN (SELECT CASE WHEN "n"."k" ~ '^[0-9a-f]{32}$' THEN CAST("n"."k" AS uuid) END FROM "l2", jsonb_path_query("l2"."draft_data", 'strict $.**?(@._type == "reference" && @._ref.type() == "string")._ref', '{}', true) AS "r"("ref"), regexp_replace(lower("r"."ref" #>> '{}'), '^urn:uuid:|[{}-]', '', 'g') AS "n"("k")) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) AND "id" NOT IN (SELECT "id" FROM "l1") AND "id" NOT IN (SELECT "id" FROM "l2") LIMIT $3) SELECT * FROM "l1" UNION ALL SELECT * FROM "l2" UNION ALL SELECT * FROM "l3" LIMIT $3) AS "closure""#;
+/// refer to, each only of the organizations `$4` (a `text[]`: the default organization); `$2`
+/// (nothing excluded) and `$3` (the cap + 2) as the adapter binds them.
+const PG_FIND_DEPTH2: &str = r#"SELECT "id", "type", CAST("status" AS "text") AS "status", "draft_data", "published_data", "published_hash", "revision", "created_by", "updated_by", "published_at", "created_at", "updated_at", "version_count", "organization_id" FROM (WITH "l1" AS (SELECT * FROM "cms_documents" WHERE "id" = ANY(CAST($1 AS uuid[])) AND "organization_id" = ANY(CAST($4 AS text[])) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) LIMIT $3), "l2" AS (SELECT * FROM "cms_documents" WHERE "id" IN (SELECT CASE WHEN "n"."k" ~ '^[0-9a-f]{32}$' THEN CAST("n"."k" AS uuid) END FROM "l1", jsonb_path_query("l1"."draft_data", 'strict $.**?(@._type == "reference" && @._ref.type() == "string")._ref', '{}', true) AS "r"("ref"), regexp_replace(lower("r"."ref" #>> '{}'), '^urn:uuid:|[{}-]', '', 'g') AS "n"("k")) AND "organization_id" = ANY(CAST($4 AS text[])) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) AND "id" NOT IN (SELECT "id" FROM "l1") LIMIT $3), "l3" AS (SELECT * FROM "cms_documents" WHERE "id" IN (SELECT CASE WHEN "n"."k" ~ '^[0-9a-f]{32}$' THEN CAST("n"."k" AS uuid) END FROM "l2", jsonb_path_query("l2"."draft_data", 'strict $.**?(@._type == "reference" && @._ref.type() == "string")._ref', '{}', true) AS "r"("ref"), regexp_replace(lower("r"."ref" #>> '{}'), '^urn:uuid:|[{}-]', '', 'g') AS "n"("k")) AND "organization_id" = ANY(CAST($4 AS text[])) AND NOT ("id" = ANY(CAST($2 AS uuid[]))) AND "id" NOT IN (SELECT "id" FROM "l1") AND "id" NOT IN (SELECT "id" FROM "l2") LIMIT $3) SELECT * FROM "l1" UNION ALL SELECT * FROM "l2" UNION ALL SELECT * FROM "l3" LIMIT $3) AS "closure""#;
 
 /// A PostgreSQL `uuid[]` literal, as the adapter binds id lists.
 fn uuid_array(ids: &[Uuid]) -> String {
@@ -104,18 +107,34 @@ fn uuid_array(ids: &[Uuid]) -> String {
     format!("{{{}}}", items.join(","))
 }
 
+/// A PostgreSQL `text[]` literal (each item quoted and escaped), as the adapter binds the
+/// organizations a scope sees.
+fn text_array(items: &[&str]) -> String {
+    let items: Vec<String> = items
+        .iter()
+        .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!("{{{}}}", items.join(","))
+}
+
+/// The organization the bench acts in — the adapter side's `Scope::default()` — bound wherever
+/// the adapter binds its scope's organization.
+const ORGANIZATION: &str = DEFAULT_ORGANIZATION_ID;
+
 /// The findMany filter as the SQLite dialect compiles it (JSON1 functions, type-checked; path
-/// keys, type names and the document type written in as literals).
+/// keys, type names and the document type written in as literals), after the scope's
+/// organization.
 macro_rules! sqlite_find_many_where {
     () => {
-        r#"WHERE "cms_documents"."type" = 'post' AND (CASE WHEN (json_type("cms_documents"."draft_data", '$."views"') IN ('integer', 'real')) THEN json_extract("cms_documents"."draft_data", '$."views"') END) > ? AND (json_type("cms_documents"."draft_data", '$."tags"') = 'array' AND EXISTS(SELECT 1 FROM json_each("cms_documents"."draft_data", '$."tags"') AS "aphex_el" WHERE (aphex_el.type) = 'text' AND (aphex_el.value) = ?))"#
+        r#"WHERE "cms_documents"."organization_id" = ? AND ("cms_documents"."type" = 'post' AND (CASE WHEN (json_type("cms_documents"."draft_data", '$."views"') IN ('integer', 'real')) THEN json_extract("cms_documents"."draft_data", '$."views"') END) > ? AND (json_type("cms_documents"."draft_data", '$."tags"') = 'array' AND EXISTS(SELECT 1 FROM json_each("cms_documents"."draft_data", '$."tags"') AS "aphex_el" WHERE (aphex_el.type) = 'text' AND (aphex_el.value) = ?)))"#
     };
 }
 
-/// The findMany filter as the PostgreSQL dialect compiles it (jsonb, containment for `all`).
+/// The findMany filter as the PostgreSQL dialect compiles it (jsonb, containment for `all`),
+/// after the scope's organization.
 macro_rules! pg_find_many_where {
     () => {
-        r#"WHERE "cms_documents"."type" = 'post' AND (CASE WHEN (jsonb_typeof("cms_documents"."draft_data" -> 'views') = 'number') THEN CAST((("cms_documents"."draft_data" -> 'views' #>> '{}')) AS numeric) END) > CAST($1 AS numeric) AND ("cms_documents"."draft_data" @> $2)"#
+        r#"WHERE "cms_documents"."organization_id" = $1 AND ("cms_documents"."type" = 'post' AND (CASE WHEN (jsonb_typeof("cms_documents"."draft_data" -> 'views') = 'number') THEN CAST((("cms_documents"."draft_data" -> 'views' #>> '{}')) AS numeric) END) > CAST($2 AS numeric) AND ("cms_documents"."draft_data" @> $3))"#
     };
 }
 
@@ -125,17 +144,17 @@ const SQLITE: Statements = Statements {
     save_draft_with_snapshot: None,
     publish_with_snapshot: None,
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
         doc_returning!(r#""status""#)
     ),
     find_depth2: None,
     select_document: doc_select!(
         r#""cms_documents"."status""#,
-        r#"WHERE "cms_documents"."id" = ? LIMIT ?"#
+        r#"WHERE "cms_documents"."id" = ? AND "organization_id" = ? LIMIT ?"#
     ),
     select_documents_in: doc_select!(
         r#""cms_documents"."status""#,
-        r#"WHERE "cms_documents"."id" IN "#
+        r#"WHERE "organization_id" = ? AND "cms_documents"."id" IN "#
     ),
     count_many: concat!(
         "SELECT COUNT(*) AS num_items FROM (",
@@ -149,11 +168,11 @@ const SQLITE: Statements = Statements {
         r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" DESC NULLS LAST LIMIT ? OFFSET ?"#
     ),
     update_draft: concat!(
-        r#"UPDATE "cms_documents" SET "draft_data" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
+        r#"UPDATE "cms_documents" SET "draft_data" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "organization_id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ?, "published_data" = ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "cms_documents"."revision" = ?"#,
+        r#"UPDATE "cms_documents" SET "status" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ?, "published_data" = ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "organization_id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
     insert_version: SQLITE_INSERT_VERSION,
@@ -163,48 +182,48 @@ const SQLITE: Statements = Statements {
 const POSTGRES: Statements = Statements {
     begin: "BEGIN",
     create_with_first_version: Some(concat!(
-        r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") "#,
-        r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1) "#,
+        r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") "#,
+        r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1, $7) "#,
         pg_returning!(),
         r#"), "#,
-        r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
-        r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at" FROM "doc") "#,
+        r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
+        r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at", "organization_id" FROM "doc") "#,
         r#"SELECT * FROM "doc""#,
     )),
     save_draft_with_snapshot: Some(concat!(
         r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
         r#""version_count" = GREATEST("version_count", (SELECT COALESCE(MAX("version_number"), 0) FROM "cms_document_versions" WHERE "document_id" = $4)) + 1"#,
-        r#" WHERE "id" = $4 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
+        r#" WHERE "id" = $4 AND "organization_id" = $8 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
         pg_returning!(),
         r#")"#,
-        r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
-        r#"SELECT $6, "id", "version_count", 'draft', "draft_data", "updated_by", "updated_at" FROM "doc")"#,
+        r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
+        r#"SELECT $6, "id", "version_count", 'draft', "draft_data", "updated_by", "updated_at", "organization_id" FROM "doc")"#,
         r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = $4 AND "version_number" <= (SELECT "version_count" FROM "doc") - $7)"#,
         r#" SELECT * FROM "doc""#,
     )),
     publish_with_snapshot: Some(concat!(
         r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
         r#""version_count" = GREATEST("version_count", (SELECT COALESCE(MAX("version_number"), 0) FROM "cms_document_versions" WHERE "document_id" = $5)) + 1"#,
-        r#" WHERE "id" = $5 AND "revision" = $6 "#,
+        r#" WHERE "id" = $5 AND "organization_id" = $9 AND "revision" = $6 "#,
         pg_returning!(),
         r#")"#,
-        r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at") "#,
-        r#"SELECT $7, "id", "version_count", 'publish', "published_data", "updated_by", "updated_at" FROM "doc")"#,
+        r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
+        r#"SELECT $7, "id", "version_count", 'publish', "published_data", "updated_by", "updated_at", "organization_id" FROM "doc")"#,
         r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = $5 AND "version_number" <= (SELECT "version_count" FROM "doc") - $8)"#,
         r#" SELECT * FROM "doc""#,
     )),
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9, $10)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9, $10, $11)"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     find_depth2: Some(PG_FIND_DEPTH2),
     select_document: doc_select!(
         r#"CAST("cms_documents"."status" AS "text")"#,
-        r#"WHERE "cms_documents"."id" = $1 LIMIT $2"#
+        r#"WHERE "cms_documents"."id" = $1 AND "organization_id" = $2 LIMIT $3"#
     ),
     select_documents_in: doc_select!(
         r#"CAST("cms_documents"."status" AS "text")"#,
-        r#"WHERE "cms_documents"."id" IN "#
+        r#"WHERE "organization_id" = $1 AND "cms_documents"."id" IN "#
     ),
     count_many: concat!(
         "SELECT COUNT(*) AS num_items FROM (",
@@ -215,14 +234,14 @@ const POSTGRES: Statements = Statements {
     select_many: concat!(
         doc_select!(r#"CAST("cms_documents"."status" AS "text")"#, ""),
         pg_find_many_where!(),
-        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" DESC NULLS LAST LIMIT $3 OFFSET $4"#
+        r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" DESC NULLS LAST LIMIT $4 OFFSET $5"#
     ),
     update_draft: concat!(
-        r#"UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + $4 WHERE "cms_documents"."id" = $5 AND "cms_documents"."revision" = $6"#,
+        r#"UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + $4, "version_count" = "version_count" + $5 WHERE "cms_documents"."id" = $6 AND "organization_id" = $7 AND "cms_documents"."revision" = $8"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_hash" = $2, "updated_by" = $3, "published_at" = $4, "updated_at" = $5, "published_data" = CAST($6 AS jsonb) WHERE "cms_documents"."id" = $7 AND "cms_documents"."revision" = $8"#,
+        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_hash" = $2, "updated_by" = $3, "published_at" = $4, "updated_at" = $5, "published_data" = CAST($6 AS jsonb), "version_count" = "version_count" + $7 WHERE "cms_documents"."id" = $8 AND "organization_id" = $9 AND "cms_documents"."revision" = $10"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     insert_version: PG_INSERT_VERSION,
@@ -265,17 +284,17 @@ impl RawSql {
         }
     }
 
-    /// `SELECT … WHERE id IN (…)`: one level of reference resolution.
+    /// `SELECT … WHERE organization_id = ? AND id IN (…)`: one level of reference resolution.
     async fn find_in(&self, ids: Vec<Uuid>) -> BenchResult<Vec<Loaded>> {
         on_pool!(self, |pool, Db| {
             self.statements.fetch_add(1, Ordering::Relaxed);
             let sql = format!(
                 "{}{}",
                 Db::SQL.select_documents_in,
-                Db::placeholders(ids.len())
+                Db::placeholders(2, ids.len())
             );
             self.logs.record("raw", || sql.clone());
-            let mut query = sqlx::query(AssertSqlSafe(sql));
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(ORGANIZATION);
             for id in &ids {
                 query = query.bind(Db::id(*id));
             }
@@ -303,9 +322,11 @@ trait Flavor: sqlx::Database {
     fn id(id: Uuid) -> Self::Id;
     fn ts(t: DateTime<Utc>) -> Self::Ts;
     fn read_id(row: &Self::Row, column: usize) -> BenchResult<Uuid>;
-    /// `(?, ?, ?)` / `($1, $2, $3)` for `n` values.
-    fn placeholders(n: usize) -> String;
-    /// Binds the findMany filter's parameters, as the dialect's compiler binds them.
+    /// `n` placeholders, the first being the statement's parameter number `first` (the
+    /// organization's may come before): `(?, ?, ?)` / `($2, $3, $4)`.
+    fn placeholders(first: usize, n: usize) -> String;
+    /// Binds the findMany filter's parameters (the organization first), as the dialect's
+    /// compiler binds them.
     fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self>;
     /// Binds one value of a statement the adapter built (a list phase's replay).
     fn bind_value<'q>(
@@ -357,11 +378,14 @@ impl Flavor for sqlx::Sqlite {
     fn read_id(row: &sqlx::sqlite::SqliteRow, column: usize) -> BenchResult<Uuid> {
         Ok(Uuid::parse_str(&row.try_get::<String, _>(column)?)?)
     }
-    fn placeholders(n: usize) -> String {
+    fn placeholders(_first: usize, n: usize) -> String {
         format!("({})", vec!["?"; n].join(", "))
     }
     fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self> {
-        query.bind(QUERY_VIEWS_ABOVE).bind(QUERY_TAG)
+        query
+            .bind(ORGANIZATION)
+            .bind(QUERY_VIEWS_ABOVE)
+            .bind(QUERY_TAG)
     }
     fn bind_value<'q>(
         query: Query<'q, Self>,
@@ -385,12 +409,13 @@ impl Flavor for sqlx::Postgres {
     fn read_id(row: &sqlx::postgres::PgRow, column: usize) -> BenchResult<Uuid> {
         Ok(row.try_get::<Uuid, _>(column)?)
     }
-    fn placeholders(n: usize) -> String {
-        let list: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    fn placeholders(first: usize, n: usize) -> String {
+        let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
         format!("({})", list.join(", "))
     }
     fn bind_find_many(query: Query<'_, Self>) -> Query<'_, Self> {
         query
+            .bind(ORGANIZATION)
             .bind(QUERY_VIEWS_ABOVE.to_string())
             .bind(Json(serde_json::json!({ "tags": [QUERY_TAG] })))
     }
@@ -432,6 +457,7 @@ where
     let _created_at: DateTime<Utc> = row.try_get(10)?;
     let _updated_at: DateTime<Utc> = row.try_get(11)?;
     let _version_count: i64 = row.try_get(12)?;
+    let _organization_id: String = row.try_get(13)?;
     Ok(Loaded {
         id,
         doc_type,
@@ -457,11 +483,13 @@ where
     let _data: Json<Value> = row.try_get(4)?;
     let _created_by: Option<String> = row.try_get(5)?;
     let _created_at: DateTime<Utc> = row.try_get(6)?;
+    let _organization_id: String = row.try_get(7)?;
     Ok(number)
 }
 
 /// Snapshot + retention inside the write's transaction: the adapter's `snapshot`, statement
-/// for statement (insert with the next number, prune to the newest 25).
+/// for statement (insert with the next number — in the organization, and only when the document
+/// is the organization's: the `HAVING EXISTS` — then prune the organization's to the newest 25).
 macro_rules! snapshot {
     // A new document's first snapshot: nothing to prune.
     (first: $self:ident, $tx:ident, $db:ident, $id:expr, $event:expr, $data:expr, $at:expr) => {{
@@ -474,7 +502,11 @@ macro_rules! snapshot {
             .bind($data.to_string())
             .bind(None::<String>)
             .bind($db::ts($at))
+            .bind(ORGANIZATION)
             .bind($db::id($id))
+            .bind(1_i32)
+            .bind($db::id($id))
+            .bind(ORGANIZATION)
             .fetch_one(&mut *$tx)
             .await?;
         version::<$db>(&row)?;
@@ -482,6 +514,7 @@ macro_rules! snapshot {
     ($self:ident, $tx:ident, $db:ident, $id:expr, $event:expr, $data:expr, $at:expr) => {{
         snapshot!(first: $self, $tx, $db, $id, $event, $data, $at);
         sqlx::query($self.sent($db::SQL.prune_versions))
+            .bind(ORGANIZATION)
             .bind($db::id($id))
             .bind($db::id($id))
             .bind(RETENTION)
@@ -496,6 +529,7 @@ macro_rules! read_for_publish {
     ($self:ident, $exec:expr, $db:ident, $id:expr) => {{
         let row = sqlx::query($self.sent($db::SQL.select_document))
             .bind($db::id($id))
+            .bind(ORGANIZATION)
             .bind(1_i64)
             .fetch_optional($exec)
             .await?
@@ -507,10 +541,10 @@ macro_rules! read_for_publish {
             let sql = format!(
                 "{}{}",
                 $db::SQL.select_documents_in,
-                $db::placeholders(ids.len())
+                $db::placeholders(2, ids.len())
             );
             $self.logs.record("raw", || sql.clone());
-            let mut query = sqlx::query(AssertSqlSafe(sql));
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(ORGANIZATION);
             for id in &ids {
                 query = query.bind($db::id(*id));
             }
@@ -546,6 +580,7 @@ impl Target for RawSql {
                     .bind(None::<String>)
                     .bind(Db::ts(now))
                     .bind(Db::id(Uuid::new_v4()))
+                    .bind(ORGANIZATION)
                     .fetch_one(pool)
                     .await?;
                 return Ok(document::<Db>(&row)?.revision);
@@ -562,6 +597,7 @@ impl Target for RawSql {
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
                 .bind(1_i64)
+                .bind(ORGANIZATION)
                 .fetch_one(&mut *tx)
                 .await?;
             let created = document::<Db>(&row)?;
@@ -575,6 +611,7 @@ impl Target for RawSql {
         on_pool!(self, |pool, Db| {
             let row = sqlx::query(self.sent(Db::SQL.select_document))
                 .bind(Db::id(id))
+                .bind(ORGANIZATION)
                 .bind(1_i64)
                 .fetch_optional(pool)
                 .await?;
@@ -588,6 +625,7 @@ impl Target for RawSql {
                 .bind(uuid_array(&[id]))
                 .bind(uuid_array(&[]))
                 .bind(i64::from(DEFAULT_MAX_RESOLVED) + 2)
+                .bind(text_array(&[ORGANIZATION]))
                 .fetch_all(pool)
                 .await?;
             let rows = rows
@@ -639,6 +677,7 @@ impl Target for RawSql {
                     .bind(Some(expected))
                     .bind(Db::id(Uuid::new_v4()))
                     .bind(RETENTION)
+                    .bind(ORGANIZATION)
                     .fetch_optional(pool)
                     .await?
                     .ok_or("revision conflict")?;
@@ -652,6 +691,7 @@ impl Target for RawSql {
                 .bind(1_i32)
                 .bind(1_i32)
                 .bind(Db::id(id))
+                .bind(ORGANIZATION)
                 .bind(expected)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -678,6 +718,7 @@ impl Target for RawSql {
                     .bind(current.revision)
                     .bind(Db::id(Uuid::new_v4()))
                     .bind(RETENTION)
+                    .bind(ORGANIZATION)
                     .fetch_optional(pool)
                     .await?
                     .ok_or("revision conflict")?;
@@ -694,6 +735,7 @@ impl Target for RawSql {
                 .bind(current.data.to_string())
                 .bind(1_i32)
                 .bind(Db::id(id))
+                .bind(ORGANIZATION)
                 .bind(current.revision)
                 .fetch_optional(&mut *tx)
                 .await?

@@ -46,6 +46,7 @@ pub mod errors;
 pub mod fixtures;
 pub mod indexes;
 pub mod keyset;
+pub mod members;
 pub mod organizations;
 pub mod profiles;
 pub mod published;
@@ -104,6 +105,7 @@ pub fn cases() -> Vec<Case> {
         transactions::cases(),
         auth::cases(),
         organizations::cases(),
+        members::cases(),
         robustness::cases(),
     ]
     .into_iter()

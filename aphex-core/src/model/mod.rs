@@ -14,7 +14,10 @@ pub use auth::{
     UserPatch, Verification,
 };
 pub use document::{Document, DocumentStatus, NewDocument};
-pub use organization::Organization;
+pub use organization::{
+    ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Member, OWNER_ROLE, Organization,
+    OrganizationRole,
+};
 pub use profile::{Capability, NewUserProfile, Role, UserProfile, UserProfilePatch};
 pub use schema_type::{SchemaKind, SchemaType};
 pub use version::{DocumentVersion, NewVersion, VersionEvent};

@@ -77,8 +77,9 @@ pub struct UserProfilePatch {
 
 /// Something a role may or may not do. HTTP handlers ask [`Role::can`] (or
 /// [`Role::require`]) before acting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Capability {
     /// Read documents, assets and schema types.
     Read,
@@ -92,6 +93,43 @@ pub enum Capability {
     ManageSchema,
     /// Change other users' roles, manage users.
     ManageUsers,
+    /// Invite, remove and re-role an organization's members, manage its custom roles.
+    ManageMembers,
+    /// Change or delete the organization itself, and make or unmake owners.
+    ManageOrganization,
+}
+
+impl Capability {
+    /// Every capability.
+    pub const ALL: [Capability; 8] = [
+        Capability::Read,
+        Capability::WriteDocuments,
+        Capability::PublishDocuments,
+        Capability::ManageAssets,
+        Capability::ManageSchema,
+        Capability::ManageUsers,
+        Capability::ManageMembers,
+        Capability::ManageOrganization,
+    ];
+
+    /// The name in a custom role's permission (`write_documents`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Read => "read",
+            Capability::WriteDocuments => "write_documents",
+            Capability::PublishDocuments => "publish_documents",
+            Capability::ManageAssets => "manage_assets",
+            Capability::ManageSchema => "manage_schema",
+            Capability::ManageUsers => "manage_users",
+            Capability::ManageMembers => "manage_members",
+            Capability::ManageOrganization => "manage_organization",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
 }
 
 impl Role {

@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod documents;
 mod limits;
+mod members;
 mod organizations;
 mod profiles;
 mod publish_hash;
@@ -31,6 +32,10 @@ pub use documents::{
 };
 pub use limits::{
     ASSET_TITLE, ASSET_TYPE, FILENAME, MIME_TYPE, SCHEMA_TITLE, STORAGE_ADAPTER, TYPE_NAME,
+};
+pub use members::{
+    CMS_PERMISSION_RESOURCE, DEFAULT_INVITATION_EXPIRY, Invite, builtin_role_capabilities,
+    permission_capabilities,
 };
 pub use organizations::{CreateOrganization, ORGANIZATION_NAME, OrganizationService};
 pub use profiles::UserProfileService;

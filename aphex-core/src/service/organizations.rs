@@ -64,7 +64,7 @@ impl CreateOrganization {
 /// Organizations. Get it from [`Cms::organizations`](crate::Cms::organizations).
 #[derive(Debug, Clone)]
 pub struct OrganizationService {
-    db: Arc<dyn DatabaseAdapter>,
+    pub(super) db: Arc<dyn DatabaseAdapter>,
 }
 
 impl OrganizationService {

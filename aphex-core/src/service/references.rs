@@ -133,8 +133,7 @@ impl Fetched {
     /// known.
     async fn by_level(
         &mut self,
-        store: &dyn DocumentStore,
-        scope: &Scope,
+        (store, scope): (&dyn DocumentStore, &Scope),
         mut frontier: Vec<Uuid>,
         page: &HashSet<Uuid>,
         perspective: Perspective,
@@ -161,8 +160,7 @@ impl Fetched {
     /// at most `max + 1` documents.
     async fn closure(
         &mut self,
-        store: &dyn DocumentStore,
-        scope: &Scope,
+        (store, scope): (&dyn DocumentStore, &Scope),
         first: Vec<Uuid>,
         page: &HashSet<Uuid>,
         perspective: Perspective,
@@ -215,11 +213,11 @@ pub(crate) async fn resolve(
     let mut fetched = Fetched::default();
     if db.capabilities().one_statement_references {
         fetched
-            .closure(db, scope, first, &page, perspective, depth, max)
+            .closure((db, scope), first, &page, perspective, depth, max)
             .await?;
     } else {
         fetched
-            .by_level(db, scope, first, &page, perspective, depth, max)
+            .by_level((db, scope), first, &page, perspective, depth, max)
             .await?;
     }
     build(docs, fetched, perspective, depth, max)
