@@ -31,14 +31,11 @@ async fn person(db: &TestDb, name: &str) -> String {
 
 /// A new organization with `owner` as its owner; returns its id.
 async fn owned_by(cms: &Cms, slug: &str, owner: &str) -> String {
-    let orgs = cms.organizations();
-    let org = orgs
-        .create(CreateOrganization::new(slug, slug))
+    let org = cms
+        .organizations()
+        .create(CreateOrganization::new(slug, slug).owner(owner))
         .await
         .expect("organization");
-    orgs.add_member(&org.id, owner, "owner")
-        .await
-        .expect("owner");
     org.id
 }
 

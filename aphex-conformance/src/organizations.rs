@@ -576,6 +576,15 @@ pub async fn organizations_are_checked(db: &TestDb) {
         orgs.get_by_slug("acme").await.expect("by slug"),
         Some(first.clone())
     );
+    // The owner joins in the same unit of work: an unknown owner leaves nothing behind.
+    assert!(matches!(
+        orgs.create(CreateOrganization::new("Ghost", "ghost").owner("no-such-user"))
+            .await,
+        Err(Error::NotFound { .. })
+    ));
+    if db.adapter.capabilities().transactions {
+        assert_eq!(orgs.get_by_slug("ghost").await.expect("by slug"), None);
+    }
     assert!(matches!(
         orgs.delete(DEFAULT_ORGANIZATION_ID).await,
         Err(Error::Validation(_))

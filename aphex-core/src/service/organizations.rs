@@ -4,10 +4,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::work::unit_of_work;
 use super::{limits, values};
 use crate::auth::random;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::model::{Organization, now};
+use crate::model::{Member, OWNER_ROLE, Organization, now};
 use crate::ports::DatabaseAdapter;
 use crate::scope::Scope;
 
@@ -28,6 +29,9 @@ pub struct CreateOrganization {
     pub metadata: Option<String>,
     /// The parent organization (which may then read this one's content).
     pub parent_id: Option<String>,
+    /// The user who becomes its first owner (as Better Auth makes the creator), in the same
+    /// unit of work.
+    pub owner: Option<String>,
 }
 
 impl CreateOrganization {
@@ -39,7 +43,14 @@ impl CreateOrganization {
             logo: None,
             metadata: None,
             parent_id: None,
+            owner: None,
         }
+    }
+
+    /// With `user_id` as its first owner.
+    pub fn owner(mut self, user_id: impl Into<String>) -> Self {
+        self.owner = Some(user_id.into());
+        self
     }
 
     /// Under `parent_id`.
@@ -77,7 +88,8 @@ impl OrganizationService {
     /// # Errors
     /// [`Error::Validation`] for an empty or oversize name or slug, a slug with other than
     /// lowercase letters, digits and `-`, or an unknown parent; [`Error::Conflict`]
-    /// (`organization.slug`) when the slug is taken.
+    /// (`organization.slug`) when the slug is taken; [`Error::NotFound`] for an unknown owner
+    /// (nothing is created then, where the backend has transactions).
     pub async fn create(&self, input: CreateOrganization) -> Result<Organization> {
         let mut errors = ValidationErrors::default();
         limits::check_required(&mut errors, "name", &input.name, ORGANIZATION_NAME);
@@ -100,17 +112,30 @@ impl OrganizationService {
                 format!("no organization {parent}"),
             ));
         }
-        self.db
-            .insert_organization(&Organization {
-                id: random::id(),
-                name: input.name,
-                slug: input.slug,
-                logo: input.logo,
-                created_at: now(),
-                metadata: input.metadata,
-                parent_id: input.parent_id,
-            })
-            .await
+        let at = now();
+        let organization = Organization {
+            id: random::id(),
+            name: input.name,
+            slug: input.slug,
+            logo: input.logo,
+            created_at: at,
+            metadata: input.metadata,
+            parent_id: input.parent_id,
+        };
+        let owner = input.owner.map(|user_id| Member {
+            id: random::id(),
+            organization_id: organization.id.clone(),
+            user_id,
+            role: OWNER_ROLE.to_owned(),
+            created_at: at,
+        });
+        unit_of_work!(&*self.db, |stores| {
+            let created = stores.insert_organization(&organization).await?;
+            if let Some(owner) = &owner {
+                stores.insert_member(owner).await?;
+            }
+            Ok(created)
+        })
     }
 
     /// The organization with this id.
