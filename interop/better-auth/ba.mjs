@@ -3,8 +3,9 @@
 //
 //   node ba.mjs <command> '<json args>'
 //
-// Runs the REAL better-auth 1.7.5 (+ @better-auth/api-key 1.7.5) with a snake_case field mapping
-// against a database whose Better Auth tables were created by aphex-rs' own migrations.
+// Runs the REAL better-auth 1.7.5 (+ @better-auth/api-key 1.7.5, + the organization plugin with
+// dynamic access control) with a snake_case field mapping against a database whose Better Auth
+// tables were created by aphex-rs' own migrations.
 //
 // Env:
 //   BA_DATABASE_URL  sqlite:///absolute/path.db | postgres://user@host:port/db (postgresql:// too)
@@ -23,6 +24,8 @@
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import { apiKey } from "@better-auth/api-key";
+import { organization } from "better-auth/plugins";
+import { adminAc, defaultAc, memberAc, ownerAc } from "better-auth/plugins/organization/access";
 
 // stdout is reserved for the single JSON result line.
 const writeStdout = process.stdout.write.bind(process.stdout);
@@ -77,6 +80,21 @@ const SNAKE_CASE = {
     createdAt: "created_at",
     updatedAt: "updated_at",
   },
+};
+
+/** The organization plugin's snake_case mapping (shared/reference/better-auth/organization/
+ * field-mapping.mjs): the custom-role model is the table `organization_role`. */
+const ORG_SNAKE = {
+  organization: { fields: { createdAt: "created_at" } },
+  member: { fields: { organizationId: "organization_id", userId: "user_id", createdAt: "created_at" } },
+  invitation: {
+    fields: { organizationId: "organization_id", expiresAt: "expires_at", createdAt: "created_at", inviterId: "inviter_id" },
+  },
+  organizationRole: {
+    modelName: "organization_role",
+    fields: { organizationId: "organization_id", createdAt: "created_at", updatedAt: "updated_at" },
+  },
+  session: { fields: { activeOrganizationId: "active_organization_id" } },
 };
 
 const logs = [];
@@ -162,6 +180,18 @@ function authOptions(db, { secret, baseURL }) {
     emailAndPassword: { enabled: true },
     ...schemaOptions(db.kind),
     plugins: [
+      organization({
+        ac: defaultAc,
+        roles: { owner: ownerAc, admin: adminAc, member: memberAc },
+        dynamicAccessControl: { enabled: true },
+        // Better Auth requires a verified email to answer an invitation when ids come from a
+        // custom generateId (it cannot tell they are unguessable). Ours (MongoDB) are its own
+        // 32-character random shape, as aphex-rs's invitation ids: keep its default behaviour.
+        requireEmailVerificationOnInvitation: false,
+        // MongoDB keeps Better Auth's camelCase fields; only the custom-role collection is named
+        // as aphex-mongo's (`organization_role`).
+        schema: sql ? ORG_SNAKE : { organizationRole: { modelName: "organization_role" } },
+      }),
       apiKey({
         apiKeyHeaders: ["x-api-key"],
         // aphex-rs defaults. NOTE: Better Auth's own default maxRequests is 10 (per day).
@@ -216,6 +246,8 @@ async function errorFromResponse(res) {
 }
 
 const SESSION_COOKIE = "better-auth.session_token";
+
+const cookieHeaders = (cookie) => new Headers({ cookie: `${SESSION_COOKIE}=${cookie}` });
 
 function sessionCookieFrom(res) {
   const all = typeof res.headers.getSetCookie === "function" ? res.headers.getSetCookie() : [res.headers.get("set-cookie") ?? ""];
@@ -289,7 +321,7 @@ const commands = {
     const s = r.session;
     return {
       ok: true,
-      session: { id: s.id, userId: s.userId, token: s.token, expiresAt: iso(s.expiresAt), createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt) },
+      session: { id: s.id, userId: s.userId, token: s.token, expiresAt: iso(s.expiresAt), createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt), activeOrganizationId: s.activeOrganizationId ?? null },
       user: { id: r.user.id, email: r.user.email, name: r.user.name, emailVerified: r.user.emailVerified },
     };
   },
@@ -327,6 +359,46 @@ const commands = {
       remaining: r.key ? r.key.remaining ?? null : null,
       requestCount: r.key ? r.key.requestCount ?? null : null,
     };
+  },
+
+  async "create-organization"({ cookie, name, slug }, { auth }) {
+    const org = await auth.api.createOrganization({ body: { name, slug }, headers: cookieHeaders(cookie) });
+    return { ok: true, id: org.id, slug: org.slug, name: org.name };
+  },
+
+  async "invite"({ cookie, organizationId, email, role }, { auth }) {
+    const inv = await auth.api.createInvitation({
+      body: { email, role: role ?? "member", organizationId },
+      headers: cookieHeaders(cookie),
+    });
+    return { ok: true, id: inv.id, email: inv.email, status: inv.status, role: inv.role };
+  },
+
+  async "accept-invitation"({ cookie, invitationId }, { auth }) {
+    const r = await auth.api.acceptInvitation({ body: { invitationId }, headers: cookieHeaders(cookie) });
+    return { ok: true, memberId: r.member?.id ?? null, role: r.member?.role ?? null, status: r.invitation?.status ?? null };
+  },
+
+  async "set-active-organization"({ cookie, organizationId }, { auth }) {
+    const org = await auth.api.setActiveOrganization({ body: { organizationId }, headers: cookieHeaders(cookie) });
+    const s = await auth.api.getSession({ headers: cookieHeaders(cookie), query: { disableCookieCache: true } });
+    return { ok: true, id: org?.id ?? null, activeOrganizationId: s?.session?.activeOrganizationId ?? null };
+  },
+
+  async "full-organization"({ cookie, organizationId }, { auth }) {
+    const org = await auth.api.getFullOrganization({ query: { organizationId }, headers: cookieHeaders(cookie) });
+    if (!org) return { ok: true, organization: null };
+    return {
+      ok: true,
+      organization: { id: org.id, name: org.name, slug: org.slug },
+      members: org.members.map((m) => ({ userId: m.userId, role: m.role })),
+      invitations: org.invitations.map((i) => ({ id: i.id, email: i.email, status: i.status, role: i.role })),
+    };
+  },
+
+  async "list-organizations"({ cookie }, { auth }) {
+    const orgs = await auth.api.listOrganizations({ headers: cookieHeaders(cookie) });
+    return { ok: true, organizations: orgs.map((o) => ({ id: o.id, slug: o.slug })) };
   },
 
   async "get-user"({ email }, { auth }) {

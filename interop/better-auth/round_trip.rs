@@ -217,6 +217,149 @@ pub async fn round_trip(cms: &Cms, ba: &BetterAuth) {
     let not_a_key = ba.ok("verify-api-key", json!({"key": "aphex_nope"}));
     assert_eq!(not_a_key["valid"], false);
 
+    organizations(cms, ba).await;
+
     // Everything both sides wrote still passes Better Auth's checks.
     ba.assert_schema_clean();
+}
+
+/// Better Auth's organization plugin and the Rust organization service on the same tables:
+/// what one side creates, invites, accepts and activates, the other sees and continues.
+async fn organizations(cms: &Cms, ba: &BetterAuth) {
+    let auth = cms.auth().expect("auth configured");
+    let orgs = cms.organizations();
+    let sign_up = |name: &str| SignUp::new(name, format!("{name}@orgs.example.com"), "org pass 1234");
+
+    // Better Auth: Ada creates an organization and invites Bob; Bob accepts and activates it.
+    let ada = ba.ok(
+        "sign-up",
+        json!({"email": "ada@orgs.example.com", "password": "org pass 1234", "name": "ada"}),
+    );
+    let bob = ba.ok(
+        "sign-up",
+        json!({"email": "bob@orgs.example.com", "password": "org pass 1234", "name": "bob"}),
+    );
+    let cookie = |v: &Value| v["cookie"].as_str().expect("cookie").to_owned();
+    let user = |v: &Value| v["userId"].as_str().expect("userId").to_owned();
+    let acme = ba.ok(
+        "create-organization",
+        json!({"cookie": cookie(&ada), "name": "Acme", "slug": "acme"}),
+    );
+    let acme_id = acme["id"].as_str().expect("id");
+    let invited = ba.ok(
+        "invite",
+        json!({"cookie": cookie(&ada), "organizationId": acme_id, "email": "bob@orgs.example.com", "role": "admin"}),
+    );
+    ba.ok(
+        "accept-invitation",
+        json!({"cookie": cookie(&bob), "invitationId": invited["id"]}),
+    );
+    ba.ok(
+        "set-active-organization",
+        json!({"cookie": cookie(&bob), "organizationId": acme_id}),
+    );
+    // … and Rust sees all of it.
+    let seen = orgs
+        .get_by_slug("acme")
+        .await
+        .expect("read")
+        .expect("Better Auth's organization");
+    assert_eq!((seen.id.as_str(), seen.name.as_str()), (acme_id, "Acme"));
+    let mut members: Vec<(String, String)> = orgs
+        .members(acme_id)
+        .await
+        .expect("members")
+        .into_iter()
+        .map(|m| (m.user_id, m.role))
+        .collect();
+    members.sort();
+    let mut expected = vec![(user(&ada), "owner".to_owned()), (user(&bob), "admin".to_owned())];
+    expected.sort();
+    assert_eq!(members, expected);
+    let invitation = orgs
+        .invitation(invited["id"].as_str().expect("id"))
+        .await
+        .expect("read")
+        .expect("Better Auth's invitation");
+    assert_eq!(invitation.status, aphex_core::model::InvitationStatus::Accepted);
+    let session = auth
+        .session_from_cookie(&cookie(&bob))
+        .await
+        .expect("lookup")
+        .expect("Bob's session");
+    assert_eq!(session.session.active_organization_id.as_deref(), Some(acme_id));
+    let scope = orgs.session_scope(&session.session).await.expect("scope");
+    assert_eq!(scope.organization(), acme_id);
+    // Rust continues Better Auth's organization: a custom role, and Bob may manage members.
+    orgs.require(acme_id, &user(&bob), aphex_core::model::Capability::ManageMembers)
+        .await
+        .expect("an admin manages members");
+
+    // Rust: Cleo creates an organization and invites Dan; Dan accepts and activates it.
+    let cleo = auth.sign_up_email(sign_up("cleo")).await.expect("cleo");
+    let dan = auth.sign_up_email(sign_up("dan")).await.expect("dan");
+    let globex = orgs
+        .create(
+            aphex_core::service::CreateOrganization::new("Globex", "globex").owner(&cleo.user.id),
+        )
+        .await
+        .expect("create");
+    orgs.create_role(
+        &globex.id,
+        "reviewer",
+        &[aphex_core::model::Capability::Read],
+    )
+    .await
+    .expect("custom role");
+    let invitation = orgs
+        .invite(
+            &globex.id,
+            &cleo.user.id,
+            aphex_core::service::Invite::new("dan@orgs.example.com").role("member,reviewer"),
+        )
+        .await
+        .expect("invite");
+    orgs.accept_invitation(&invitation.id, &dan.user.id)
+        .await
+        .expect("accept");
+    orgs.set_active(&dan.session.token, Some(&globex.id))
+        .await
+        .expect("activate");
+    // … and Better Auth sees all of it.
+    let full = ba.ok(
+        "full-organization",
+        json!({"cookie": cleo.cookie, "organizationId": globex.id}),
+    );
+    assert_eq!(full["organization"]["slug"], "globex", "{full}");
+    let mut members: Vec<(String, String)> = full["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            (
+                m["userId"].as_str().unwrap_or_default().to_owned(),
+                m["role"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    members.sort();
+    let mut expected = vec![
+        (cleo.user.id.clone(), "owner".to_owned()),
+        (dan.user.id.clone(), "member,reviewer".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(members, expected, "{full}");
+    assert_eq!(full["invitations"][0]["status"], "accepted", "{full}");
+    let dans = ba.ok("get-session", json!({"cookie": dan.cookie}));
+    assert_eq!(
+        dans["session"]["activeOrganizationId"],
+        globex.id.as_str(),
+        "{dans}"
+    );
+    let listed = ba.ok("list-organizations", json!({"cookie": dan.cookie}));
+    assert_eq!(
+        listed["organizations"],
+        json!([{"id": globex.id, "slug": "globex"}]),
+        "{listed}"
+    );
 }
