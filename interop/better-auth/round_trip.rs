@@ -228,7 +228,8 @@ pub async fn round_trip(cms: &Cms, ba: &BetterAuth) {
 async fn organizations(cms: &Cms, ba: &BetterAuth) {
     let auth = cms.auth().expect("auth configured");
     let orgs = cms.organizations();
-    let sign_up = |name: &str| SignUp::new(name, format!("{name}@orgs.example.com"), "org pass 1234");
+    let sign_up =
+        |name: &str| SignUp::new(name, format!("{name}@orgs.example.com"), "org pass 1234");
 
     // Better Auth: Ada creates an organization and invites Bob; Bob accepts and activates it.
     let ada = ba.ok(
@@ -273,7 +274,10 @@ async fn organizations(cms: &Cms, ba: &BetterAuth) {
         .map(|m| (m.user_id, m.role))
         .collect();
     members.sort();
-    let mut expected = vec![(user(&ada), "owner".to_owned()), (user(&bob), "admin".to_owned())];
+    let mut expected = vec![
+        (user(&ada), "owner".to_owned()),
+        (user(&bob), "admin".to_owned()),
+    ];
     expected.sort();
     assert_eq!(members, expected);
     let invitation = orgs
@@ -281,19 +285,29 @@ async fn organizations(cms: &Cms, ba: &BetterAuth) {
         .await
         .expect("read")
         .expect("Better Auth's invitation");
-    assert_eq!(invitation.status, aphex_core::model::InvitationStatus::Accepted);
+    assert_eq!(
+        invitation.status,
+        aphex_core::model::InvitationStatus::Accepted
+    );
     let session = auth
         .session_from_cookie(&cookie(&bob))
         .await
         .expect("lookup")
         .expect("Bob's session");
-    assert_eq!(session.session.active_organization_id.as_deref(), Some(acme_id));
+    assert_eq!(
+        session.session.active_organization_id.as_deref(),
+        Some(acme_id)
+    );
     let scope = orgs.session_scope(&session.session).await.expect("scope");
     assert_eq!(scope.organization(), acme_id);
     // Rust continues Better Auth's organization: a custom role, and Bob may manage members.
-    orgs.require(acme_id, &user(&bob), aphex_core::model::Capability::ManageMembers)
-        .await
-        .expect("an admin manages members");
+    orgs.require(
+        acme_id,
+        &user(&bob),
+        aphex_core::model::Capability::ManageMembers,
+    )
+    .await
+    .expect("an admin manages members");
 
     // Rust: Cleo creates an organization and invites Dan; Dan accepts and activates it.
     let cleo = auth.sign_up_email(sign_up("cleo")).await.expect("cleo");
