@@ -56,6 +56,10 @@ pub struct PostgresOptions {
     /// caller reads its own writes although a replica lags (Payload's
     /// `readReplicasAfterWriteInterval`).
     pub read_your_writes: Duration,
+    /// Row-level security (opt-in, see docs/organizations.md): every content call sets its
+    /// organization scope in its transaction, as the policies of
+    /// `PostgresAdapter::enable_row_level_security` require.
+    pub row_level_security: bool,
 }
 
 impl Default for PostgresOptions {
@@ -67,6 +71,7 @@ impl Default for PostgresOptions {
             statement_timeout: Some(Duration::from_secs(30)),
             read_replicas: Vec::new(),
             read_your_writes: Duration::from_secs(2),
+            row_level_security: false,
         }
     }
 }
@@ -113,6 +118,12 @@ impl PostgresOptions {
         self.read_your_writes = window;
         self
     }
+
+    /// Turns row-level security on (see [`PostgresOptions::row_level_security`]).
+    pub fn row_level_security(mut self, on: bool) -> Self {
+        self.row_level_security = on;
+        self
+    }
 }
 
 impl SeaBackend for Postgres {
@@ -122,6 +133,10 @@ impl SeaBackend for Postgres {
 
     fn read_replicas(options: &PostgresOptions) -> (Vec<String>, Duration) {
         (options.read_replicas.clone(), options.read_your_writes)
+    }
+
+    fn row_level_security(options: &PostgresOptions) -> bool {
+        options.row_level_security
     }
 
     async fn open(url: &str, options: &PostgresOptions) -> Result<DatabaseConnection> {

@@ -109,6 +109,33 @@ impl SeaConnection<DatabaseTransaction> {
     }
 }
 
+/// A connection a transaction can start on: the pool, or a transaction (a savepoint). Bounds the
+/// store impls so that row-level security can give a call a transaction of its own
+/// (`crate::store::rls`).
+#[doc(hidden)]
+pub trait Begin {
+    /// [`SeaConnection::begin`] of either kind.
+    fn begin_transaction(
+        &self,
+    ) -> impl Future<Output = Result<SeaConnection<DatabaseTransaction>, DbErr>> + Send;
+}
+
+impl Begin for SeaConnection<DatabaseConnection> {
+    fn begin_transaction(
+        &self,
+    ) -> impl Future<Output = Result<SeaConnection<DatabaseTransaction>, DbErr>> + Send {
+        self.begin()
+    }
+}
+
+impl Begin for SeaConnection<DatabaseTransaction> {
+    fn begin_transaction(
+        &self,
+    ) -> impl Future<Output = Result<SeaConnection<DatabaseTransaction>, DbErr>> + Send {
+        self.begin()
+    }
+}
+
 impl<C> SeaConnection<C> {
     /// The raw SeaORM connection or transaction. Values bound through it are not rewritten into
     /// the CMS's storage forms: use it for what needs the raw type (migrations), not for queries

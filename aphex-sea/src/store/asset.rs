@@ -12,6 +12,7 @@ use aphex_core::ports::AssetStore;
 use aphex_core::query::{Filter, ListQuery, Page};
 use aphex_core::{Error, Result, Scope};
 
+use super::rls::in_rls_scope;
 use super::{SeaStore, owned, visible};
 use crate::entity::asset::{ActiveModel, Column, Entity, Model};
 use crate::value::DbUuid;
@@ -45,8 +46,12 @@ fn to_core(m: Model) -> Asset {
 }
 
 #[async_trait]
-impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C, B> {
+impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C, B>
+where
+    crate::conn::SeaConnection<C>: crate::conn::Begin,
+{
     async fn insert_asset(&self, scope: &Scope, a: &Asset) -> Result<Asset> {
+        in_rls_scope!(self, scope, insert_asset(a));
         let model = ActiveModel {
             id: Set(DbUuid(a.id)),
             asset_type: Set(a.asset_type.clone()),
@@ -74,6 +79,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
     }
 
     async fn find_asset(&self, scope: &Scope, id: Uuid) -> Result<Option<Asset>> {
+        in_rls_scope!(self, scope, find_asset(id));
         let row = Entity::find_by_id(DbUuid(id))
             .filter(visible(Expr::col(Column::OrganizationId), scope))
             .one(&self.conn)
@@ -83,6 +89,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
     }
 
     async fn find_assets(&self, scope: &Scope, query: &ListQuery) -> Result<Page<Asset>> {
+        in_rls_scope!(self, scope, find_assets(query));
         Ok(self
             .page::<Assets>(scope, query, ENTITY)
             .await?
@@ -90,15 +97,18 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
     }
 
     async fn count_assets(&self, scope: &Scope, filter: &Filter) -> Result<u64> {
+        in_rls_scope!(self, scope, count_assets(filter));
         self.count_where::<Assets>(scope, filter, ENTITY).await
     }
 
     async fn count_assets_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>> {
+        in_rls_scope!(self, scope, count_assets_by_type());
         self.counts_by::<Entity>(scope, Column::OrganizationId, Column::AssetType, ENTITY)
             .await
     }
 
     async fn total_asset_size(&self, scope: &Scope) -> Result<u64> {
+        in_rls_scope!(self, scope, total_asset_size());
         // Summed into text, so that no total overflows a column type (see the dialect); beyond
         // u64 it saturates.
         let total: Option<String> = Entity::find()
@@ -122,6 +132,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
         patch: &AssetPatch,
         updated_at: Timestamp,
     ) -> Result<Asset> {
+        in_rls_scope!(self, scope, update_asset(id, patch, updated_at));
         let mut values = ActiveModel {
             updated_at: Set(updated_at),
             ..Default::default()
@@ -154,6 +165,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> AssetStore for SeaStore<C
     }
 
     async fn delete_asset(&self, scope: &Scope, id: Uuid) -> Result<bool> {
+        in_rls_scope!(self, scope, delete_asset(id));
         let res = Entity::delete_by_id(DbUuid(id))
             .filter(owned(Expr::col(Column::OrganizationId), scope))
             .exec(&self.conn)

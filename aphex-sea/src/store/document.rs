@@ -15,6 +15,7 @@ use aphex_core::ports::{
 use aphex_core::query::{Filter, ListQuery, Page, Perspective};
 use aphex_core::{Error, Result, Scope};
 
+use super::rls::{in_rls_scope, pg_text_array};
 use super::{SeaStore, owned, visible};
 use crate::dialect::Dialect;
 use crate::entity::document::{ActiveModel, Column, Entity, Model};
@@ -199,15 +200,6 @@ fn pg_uuid_array(ids: &[Uuid]) -> String {
     format!("{{{}}}", items.join(","))
 }
 
-/// A PostgreSQL `text[]` literal of `items` (each quoted and escaped).
-fn pg_text_array(items: &[String]) -> String {
-    let items: Vec<String> = items
-        .iter()
-        .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
-    format!("{{{}}}", items.join(","))
-}
-
 /// Retention as the PostgreSQL statements take it: keep the newest `keep`, or (no retention)
 /// a count no document reaches.
 fn keep_param(snapshot: Snapshot) -> i64 {
@@ -322,8 +314,12 @@ fn next_version_count() -> Expr {
 }
 
 #[async_trait]
-impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B> {
+impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStore<C, B>
+where
+    crate::conn::SeaConnection<C>: crate::conn::Begin,
+{
     async fn insert_document(&self, scope: &Scope, doc: &NewDocument) -> Result<Document> {
+        in_rls_scope!(self, scope, insert_document(doc));
         // Built with sea-query rather than an ActiveModel so the draft goes in as text
         // (`Dialect::json_param`) instead of as a JSON tree that SeaORM would copy twice.
         let mut insert = Query::insert();
@@ -343,6 +339,11 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         doc: &NewDocument,
         version: &NewVersion,
     ) -> Result<Document> {
+        in_rls_scope!(
+            self,
+            scope,
+            insert_document_with_first_version(doc, version)
+        );
         self.postgres_only("a document and its first snapshot in one statement")?;
         let values: [sea_orm::Value; 7] = [
             DbUuid(doc.id).into(),
@@ -362,6 +363,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn insert_documents(&self, scope: &Scope, docs: &[NewDocument]) -> Result<()> {
+        in_rls_scope!(self, scope, insert_documents(docs));
         let rows = docs
             .iter()
             .map(|doc| self.document_row(scope, doc))
@@ -370,6 +372,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn find_document(&self, scope: &Scope, id: Uuid) -> Result<Option<Document>> {
+        in_rls_scope!(self, scope, find_document(id));
         let row = Entity::find_by_id(DbUuid(id))
             .filter(visible(Expr::col(Column::OrganizationId), scope))
             .one(&self.conn)
@@ -379,6 +382,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn find_documents_by_ids(&self, scope: &Scope, ids: &[Uuid]) -> Result<Vec<Document>> {
+        in_rls_scope!(self, scope, find_documents_by_ids(ids));
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -396,6 +400,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         scope: &Scope,
         closure: &ReferenceClosure,
     ) -> Result<Vec<Document>> {
+        in_rls_scope!(self, scope, find_reference_closure(closure));
         self.postgres_only("reference resolution in one statement")?;
         if closure.ids.is_empty() {
             return Ok(Vec::new());
@@ -419,6 +424,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn find_documents(&self, scope: &Scope, query: &ListQuery) -> Result<Page<Document>> {
+        in_rls_scope!(self, scope, find_documents(query));
         Ok(self
             .page::<Documents>(scope, query, ENTITY)
             .await?
@@ -426,15 +432,18 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn count_documents(&self, scope: &Scope, filter: &Filter) -> Result<u64> {
+        in_rls_scope!(self, scope, count_documents(filter));
         self.count_where::<Documents>(scope, filter, ENTITY).await
     }
 
     async fn count_documents_by_type(&self, scope: &Scope) -> Result<BTreeMap<String, u64>> {
+        in_rls_scope!(self, scope, count_documents_by_type());
         self.counts_by::<Entity>(scope, Column::OrganizationId, Column::DocType, ENTITY)
             .await
     }
 
     async fn update_draft(&self, scope: &Scope, update: &DraftUpdate) -> Result<Document> {
+        in_rls_scope!(self, scope, update_draft(update));
         let values = ActiveModel {
             updated_by: Set(update.updated_by.clone()),
             updated_at: Set(update.updated_at),
@@ -451,6 +460,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn update_publish_state(&self, scope: &Scope, update: PublishUpdate) -> Result<Document> {
+        in_rls_scope!(self, scope, update_publish_state(update));
         let snapshotted = matches!(update.change, PublishChange::Publish { .. });
         let (values, published_data) = match update.change {
             PublishChange::Publish { data, hash } => (
@@ -498,6 +508,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         update: &DraftUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
+        in_rls_scope!(self, scope, update_draft_with_snapshot(update, snapshot));
         self.postgres_only("a draft save and its snapshot in one statement")?;
         let values: [sea_orm::Value; 8] = [
             crate::dialect::json_text(&update.data).into(),
@@ -523,6 +534,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
         update: &PublishUpdate,
         snapshot: Snapshot,
     ) -> Result<Document> {
+        in_rls_scope!(self, scope, publish_with_snapshot(update, snapshot));
         self.postgres_only("a publish and its snapshot in one statement")?;
         let PublishChange::Publish { data, hash } = &update.change else {
             return Err(Error::invalid("change", "an unpublish takes no snapshot"));
@@ -547,6 +559,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> DocumentStore for SeaStor
     }
 
     async fn delete_document(&self, scope: &Scope, id: Uuid) -> Result<bool> {
+        in_rls_scope!(self, scope, delete_document(id));
         let res = Entity::delete_by_id(DbUuid(id))
             .filter(owned(Expr::col(Column::OrganizationId), scope))
             .exec(&self.conn)

@@ -7,6 +7,7 @@ mod auth;
 mod document;
 mod organization;
 mod profile;
+pub(crate) mod rls;
 mod schema_type;
 mod version;
 
@@ -54,12 +55,39 @@ pub trait SeaBackend: Send + Sync + 'static {
         let _ = options;
         (Vec::new(), std::time::Duration::ZERO)
     }
+
+    /// Whether `options` turn row-level security on; never by default.
+    fn row_level_security(options: &Self::Options) -> bool {
+        let _ = options;
+        false
+    }
 }
 
 /// The stores over a SeaORM connection `C` (a pool or a transaction) of backend `B`.
 pub struct SeaStore<C, B> {
     pub(crate) conn: SeaConnection<C>,
+    pub(crate) rls: rls::Rls,
     backend: PhantomData<fn() -> B>,
+}
+
+impl<C, B> SeaStore<C, B> {
+    /// The stores over `conn`, with row-level security as given.
+    pub(crate) fn over(conn: SeaConnection<C>, rls: rls::Rls) -> Self {
+        SeaStore {
+            conn,
+            rls,
+            backend: PhantomData,
+        }
+    }
+
+    /// What a transaction begun from these stores applies: row-level security on (each call
+    /// sets its scope) when these stores have it at all.
+    fn rls_of_transaction(&self) -> rls::Rls {
+        match self.rls {
+            rls::Rls::Off => rls::Rls::Off,
+            _ => rls::Rls::On,
+        }
+    }
 }
 
 /// A pooled SQL backend: the [`DatabaseAdapter`] of `aphex-sqlite` and `aphex-pg`.
@@ -206,7 +234,12 @@ impl<B: SeaBackend> SeaAdapter<B> {
         for replica in &replica_urls {
             replicas.push(B::open(replica, &options).await?);
         }
-        Self::from_connection(primary.with_read_replicas(replicas, read_your_writes))
+        let store = Self::from_connection(primary.with_read_replicas(replicas, read_your_writes))?;
+        if B::row_level_security(&options) {
+            store.row_level_security(true)
+        } else {
+            Ok(store)
+        }
     }
 
     /// Uses a connection the application already has (the seed's
@@ -231,10 +264,52 @@ impl<B: SeaBackend> SeaAdapter<B> {
                 operation: "a connection of another database backend",
             });
         }
-        Ok(SeaStore {
-            conn,
-            backend: PhantomData,
-        })
+        Ok(SeaStore::over(conn, rls::Rls::Off))
+    }
+
+    /// Turns PostgreSQL row-level security on for these stores (opt-in; see `store/rls.rs` and
+    /// docs/organizations.md): every content call then sets its organization scope in its
+    /// transaction, which the policies of [`enable_row_level_security`](Self::enable_row_level_security)
+    /// require. Without the policies it only costs the extra statements.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on SQLite.
+    pub fn row_level_security(mut self, on: bool) -> Result<Self> {
+        rls::postgres_only(B::DIALECT)?;
+        self.rls = if on { rls::Rls::On } else { rls::Rls::Off };
+        Ok(self)
+    }
+
+    /// Creates (or recreates) the row-level security policies on every content table and
+    /// forces them on the tables' owner. Run it once, as the tables' owner, after the
+    /// migrations; adapters with [`row_level_security`](Self::row_level_security) on keep
+    /// working, any other query on those tables must set `aphex.organizations` (a `text[]`) in
+    /// its transaction to see rows.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on SQLite; the database error.
+    pub async fn enable_row_level_security(&self) -> Result<()> {
+        rls::postgres_only(B::DIALECT)?;
+        self.run_all(rls::enable_statements()).await
+    }
+
+    /// Drops the policies and turns row-level security off again.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on SQLite; the database error.
+    pub async fn disable_row_level_security(&self) -> Result<()> {
+        rls::postgres_only(B::DIALECT)?;
+        self.run_all(rls::disable_statements()).await
+    }
+
+    async fn run_all(&self, statements: Vec<String>) -> Result<()> {
+        let tx = self.conn.begin().await.map_err(self.err("transaction"))?;
+        for sql in statements {
+            tx.execute_unprepared(&sql)
+                .await
+                .map_err(self.err("row-level security"))?;
+        }
+        tx.commit().await.map_err(self.err("transaction"))
     }
 
     /// The connection: run your own SeaORM queries (on the CMS entities and on your own
@@ -264,10 +339,10 @@ impl<B: SeaBackend> SeaAdapter<B> {
         tx: &SeaConnection<DatabaseTransaction>,
     ) -> Result<Box<dyn Transaction>> {
         let savepoint = tx.begin().await.map_err(self.err("transaction"))?;
-        Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
-            conn: savepoint,
-            backend: PhantomData,
-        }))
+        Ok(Box::new(SeaStore::<DatabaseTransaction, B>::over(
+            savepoint,
+            self.rls_of_transaction(),
+        )))
     }
 }
 
@@ -293,10 +368,10 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         // SQLite: take the write lock at BEGIN (see `SeaConnection::begin`).
         let tx = self.conn.begin().await.map_err(self.err("transaction"))?;
-        Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
-            conn: tx,
-            backend: PhantomData,
-        }))
+        Ok(Box::new(SeaStore::<DatabaseTransaction, B>::over(
+            tx,
+            self.rls_of_transaction(),
+        )))
     }
 
     fn statement_count(&self) -> u64 {
@@ -312,10 +387,10 @@ impl<B: SeaBackend> Transaction for SeaTransaction<B> {
 
     async fn begin_nested(&self) -> Result<Box<dyn Transaction>> {
         let savepoint = self.conn.begin().await.map_err(self.err("transaction"))?;
-        Ok(Box::new(SeaStore::<DatabaseTransaction, B> {
-            conn: savepoint,
-            backend: PhantomData,
-        }))
+        Ok(Box::new(SeaStore::<DatabaseTransaction, B>::over(
+            savepoint,
+            self.rls_of_transaction(),
+        )))
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -13,6 +13,7 @@ use aphex_core::ports::VersionStore;
 use aphex_core::query::{Page, Paging};
 use aphex_core::{Error, Result, Scope};
 
+use super::rls::in_rls_scope;
 use super::{SeaStore, owned, visible};
 use crate::entity::document;
 use crate::entity::document_version::{Column, Entity, Model};
@@ -56,8 +57,12 @@ fn to_core(m: Model) -> Result<DocumentVersion> {
 }
 
 #[async_trait]
-impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore<C, B> {
+impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore<C, B>
+where
+    crate::conn::SeaConnection<C>: crate::conn::Begin,
+{
     async fn insert_version(&self, scope: &Scope, version: NewVersion) -> Result<DocumentVersion> {
+        in_rls_scope!(self, scope, insert_version(version));
         // One statement: `INSERT … SELECT <values>, COALESCE(MAX(version_number), 0) + 1 FROM
         // cms_document_versions WHERE document_id = ? RETURNING *`. The services call it after
         // writing the document row in the same transaction, which serialises snapshots of one
@@ -110,6 +115,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
     }
 
     async fn insert_first_versions(&self, scope: &Scope, versions: Vec<NewVersion>) -> Result<()> {
+        in_rls_scope!(self, scope, insert_first_versions(versions));
         // Every document must be the scope's (a snapshot never lands on another
         // organization's document).
         let mut ids: Vec<Uuid> = versions.iter().map(|v| v.document_id).collect();
@@ -169,6 +175,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
         document_id: Uuid,
         paging: Paging,
     ) -> Result<Page<DocumentVersion>> {
+        in_rls_scope!(self, scope, list_versions(document_id, paging));
         let select = Entity::find()
             .filter(visible(Expr::col(Column::OrganizationId), scope))
             .filter(Column::DocumentId.eq(DbUuid(document_id)));
@@ -196,6 +203,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
         document_id: Uuid,
         version_number: i64,
     ) -> Result<Option<DocumentVersion>> {
+        in_rls_scope!(self, scope, find_version(document_id, version_number));
         Entity::find()
             .filter(visible(Expr::col(Column::OrganizationId), scope))
             .filter(Column::DocumentId.eq(DbUuid(document_id)))
@@ -213,6 +221,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> VersionStore for SeaStore
         document_id: Uuid,
         keep: NonZeroU32,
     ) -> Result<u64> {
+        in_rls_scope!(self, scope, prune_versions(document_id, keep));
         let newest = Query::select()
             .column(Column::VersionNumber)
             .from(Entity)
