@@ -61,6 +61,8 @@ pub struct AphexSide {
     cms: Cms,
     db: Arc<dyn DatabaseAdapter>,
     settle: Option<Settle>,
+    /// What the report calls this side (`aphex`; `rls on` / `rls off` under `--rls`).
+    label: &'static str,
 }
 
 /// Backend-specific post-load maintenance (`ANALYZE`, checkpoint).
@@ -74,7 +76,18 @@ impl AphexSide {
             .schema_types(schema_types())
             .build()
             .await?;
-        Ok(AphexSide { cms, db, settle })
+        Ok(AphexSide {
+            cms,
+            db,
+            settle,
+            label: "aphex",
+        })
+    }
+
+    /// The same side under another name (`--rls` runs two adapter sides).
+    pub fn labelled(mut self, label: &'static str) -> Self {
+        self.label = label;
+        self
     }
 }
 
@@ -90,7 +103,7 @@ fn loaded(doc: Document) -> Loaded {
 #[async_trait]
 impl Target for AphexSide {
     fn side(&self) -> &'static str {
-        "aphex"
+        self.label
     }
 
     async fn create(&self, doc: SeedDoc) -> BenchResult<i64> {

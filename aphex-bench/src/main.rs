@@ -4,12 +4,14 @@
 //! cargo run --release -p aphex-bench -- --backend sqlite --docs 10000
 //! cargo run --release -p aphex-bench -- --backend postgres --url postgres://postgres@127.0.0.1/postgres
 //! cargo run --release -p aphex-bench -- --backend mongodb --url mongodb://127.0.0.1:27017
+//! cargo run --release -p aphex-bench -- --backend postgres --url postgres://postgres@127.0.0.1/postgres --rls
 //! ```
 //!
 //! Each side gets its own fresh database with the same schema (our migrations / `ensure_schema`)
 //! and loads the same seeded corpus. Then every phase runs on the raw side and on the adapter
-//! side, and the report gives ops/s, p50 and p95 and the ratio adapter time / raw time. See
-//! `docs/BENCHMARKS.md`.
+//! side, and the report gives ops/s, p50 and p95 and the ratio adapter time / raw time. With
+//! `--rls` (PostgreSQL) both sides are the adapter, one with row-level security on and one
+//! without, and the ratio is rls-on time / rls-off time. See `docs/BENCHMARKS.md`.
 
 mod aphex_side;
 mod corpus;
@@ -64,7 +66,8 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
     pub concurrency: Vec<usize>,
     /// Server URL for postgres / mongodb. The bench only touches the databases
-    /// `aphex_bench` and `aphex_bench_raw`, which it drops and recreates.
+    /// `aphex_bench` and `aphex_bench_raw`, which it drops and recreates (and, with `--rls`,
+    /// the role `aphex_bench_app`).
     #[arg(long, env = "APHEX_BENCH_URL")]
     pub url: Option<String>,
     /// Directory for the SQLite files (default: a fresh temporary directory).
@@ -80,9 +83,40 @@ pub struct Args {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Print the statements each side sent for one operation of every phase, and fail when
-    /// the raw side's differ from the adapter's.
+    /// the raw side's differ from the adapter's (with `--rls` only print: the sides differ by
+    /// design).
     #[arg(long)]
     pub show_sql: bool,
+    /// PostgreSQL only: measure what row-level security costs. Both sides run the adapter, as
+    /// the non-superuser role `aphex_bench_app` (created when missing) that owns each database
+    /// and its tables: `rls on` with the policies enabled and the adapter setting every call's
+    /// scope, `rls off` on a plain database. The ratio is then rls on ÷ rls off.
+    #[arg(long)]
+    pub rls: bool,
+}
+
+/// What the report calls the two sides: the baseline (the ratio's denominator), then the
+/// measured side.
+#[derive(Debug, Clone, Copy)]
+struct Sides {
+    base: &'static str,
+    measured: &'static str,
+}
+
+impl Sides {
+    fn of(args: &Args) -> Self {
+        if args.rls {
+            Sides {
+                base: "rls off",
+                measured: "rls on",
+            }
+        } else {
+            Sides {
+                base: "raw",
+                measured: "aphex",
+            }
+        }
+    }
 }
 
 /// Documents per `create_many` call of the bulk load.
@@ -283,6 +317,9 @@ struct Bench {
     aphex_book: Arc<Book>,
     sql_logs: setup::StatementLogs,
     show_sql: bool,
+    /// `--show-sql` fails when the sides' statements differ (not under `--rls`).
+    compare_sql: bool,
+    sides: Sides,
     rows: Vec<Row>,
 }
 
@@ -330,9 +367,11 @@ impl Bench {
             aphex,
         };
         eprintln!(
-            "  {:<22} x{tasks:<3} raw {:>9.1} ops/s  aphex {:>9.1} ops/s  ratio {:.2}",
+            "  {:<22} x{tasks:<3} {} {:>9.1} ops/s  {} {:>9.1} ops/s  ratio {:.2}",
             row.phase,
+            self.sides.base,
             row.raw.ops_per_sec(),
+            self.sides.measured,
             row.aphex.ops_per_sec(),
             row.ratio()
         );
@@ -341,21 +380,22 @@ impl Bench {
     }
 
     /// Runs the phase's first operation on each side with the statement logs open, prints
-    /// what each sent, fails when the raw side did not send what the adapter sent, and takes
-    /// that operation out of the timed lanes.
+    /// what each sent, fails when the raw side did not send what the adapter sent (unless
+    /// `--rls`: there the rls-on side sends its scope too, by design), and takes that
+    /// operation out of the timed lanes.
     async fn show_statements(&self, phase: &str, lanes: &mut [Vec<Op>]) -> BenchResult<()> {
         let Some(lane) = lanes.first_mut().filter(|l| !l.is_empty()) else {
             return Ok(());
         };
         let op = lane.remove(0);
         let mut sent = Vec::new();
-        for (side, target, book) in [
-            ("raw", &self.raw, &self.raw_book),
-            ("aphex", &self.aphex, &self.aphex_book),
+        for (side, label, target, book) in [
+            ("raw", self.sides.base, &self.raw, &self.raw_book),
+            ("aphex", self.sides.measured, &self.aphex, &self.aphex_book),
         ] {
             self.sql_logs.start(side);
             run_op(&**target, book, op.clone()).await?;
-            println!("-- {phase}, {side}:");
+            println!("-- {phase}, {label}:");
             let statements = self.sql_logs.take(side);
             for stmt in &statements {
                 println!("   {stmt}");
@@ -368,7 +408,7 @@ impl Bench {
             shapes.sort();
             sent.push(shapes);
         }
-        if sent[0] != sent[1] {
+        if self.compare_sql && sent[0] != sent[1] {
             return Err(mismatch(format!(
                 "{phase}: the raw baseline no longer sends the adapter's statements"
             )));
@@ -419,15 +459,34 @@ fn update_lanes(posts: &[SeedDoc], ops: usize, tasks: usize, round: u64) -> Vec<
 }
 
 async fn run(args: Args) -> BenchResult<Vec<Row>> {
+    if args.rls && args.backend != Backend::Postgres {
+        return Err(format!(
+            "--rls measures PostgreSQL row-level security: it needs --backend postgres \
+             (not {:?}, which has no row-level security)",
+            args.backend
+        )
+        .into());
+    }
+    let sides = Sides::of(&args);
     let posts = usize::try_from(args.docs)?;
     let ops = args.ops.min(posts).max(1);
     eprintln!(
-        "aphex-bench: {:?}, {posts} posts, {ops} ops per point phase, concurrency {:?}",
-        args.backend, args.concurrency
+        "aphex-bench: {:?}, {posts} posts, {ops} ops per point phase, concurrency {:?}{}",
+        args.backend,
+        args.concurrency,
+        if args.rls {
+            format!(
+                ", row-level security on vs off (both through the adapter, as {})",
+                setup::RLS_ROLE
+            )
+        } else {
+            String::new()
+        }
     );
     let prepared = setup::prepare(&args).await?;
     let loaders = prepared.loaders;
     let lister = prepared.lister.clone();
+    let rls_check = prepared.rls_check;
 
     // Load: the authors and all posts but the last `ops` in bulk into both databases
     // (`DocumentService::create_many`, untimed by the phases but reported), then those `ops`
@@ -472,7 +531,7 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
         let keep = ops.saturating_sub(edited_posts.len());
         edited_posts.extend(chunk.drain(..).filter(|d| d.doc_type == "post").take(keep));
     }
-    for ((_, took), side) in loading.iter().zip(["aphex", "raw"]) {
+    for ((_, took), side) in loading.iter().zip([sides.measured, sides.base]) {
         let secs = took.as_secs_f64();
         println!(
             "bulk load ({side} database): {loaded} documents in {secs:.1} s ({:.0} documents/s)",
@@ -502,12 +561,17 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
         aphex_book: book(),
         sql_logs: prepared.logs,
         show_sql: args.show_sql,
+        compare_sql: !args.rls,
+        sides,
         rows: Vec::new(),
     };
     let creates: Vec<Op> = one_by_one.into_iter().map(Op::Create).collect();
     bench.phase("create", vec![creates]).await?;
     bench.raw.settle().await?;
     bench.aphex.settle().await?;
+    if let Some(check) = &rls_check {
+        check().await?;
+    }
 
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x5eed);
     let post_ids: Vec<Uuid> = corpus.posts.iter().map(|(id, _)| *id).collect();
@@ -543,11 +607,19 @@ async fn run(args: Args) -> BenchResult<Vec<Row>> {
     let publishes = edited_posts.iter().map(|p| Op::Publish(p.id)).collect();
     bench.phase("publish", vec![publishes]).await?;
 
+    // The adapter's statements for depth 2 (under `--rls`: the rls-off side's; the rls-on side
+    // sends its scope with each call, by design).
     let depth2 = bench
         .rows
         .iter()
         .find(|r| r.phase == "find depth 2")
-        .map(|r| r.aphex.statements_per_op())
+        .map(|r| {
+            if args.rls {
+                r.raw.statements_per_op()
+            } else {
+                r.aphex.statements_per_op()
+            }
+        })
         .unwrap_or(0.0);
     if depth2 > 3.0 {
         return Err(mismatch(format!(
@@ -665,12 +737,20 @@ async fn list_phases(
 }
 
 fn report(args: &Args, rows: &[Row]) {
+    let Sides { base, measured } = Sides::of(args);
+    if args.rls {
+        println!(
+            "\n### {:?}, row-level security: {measured} vs {base} (ratio = {measured} ÷ {base}, both through the adapter), {} posts (+100 authors)\n",
+            args.backend, args.docs
+        );
+    } else {
+        println!(
+            "\n### {:?}, {} posts (+100 authors)\n",
+            args.backend, args.docs
+        );
+    }
     println!(
-        "\n### {:?}, {} posts (+100 authors)\n",
-        args.backend, args.docs
-    );
-    println!(
-        "| phase | tasks | ops | raw ops/s | raw p50 ms | raw p95 ms | aphex ops/s | aphex p50 ms | aphex p95 ms | ratio | stmts/op raw / aphex |"
+        "| phase | tasks | ops | {base} ops/s | {base} p50 ms | {base} p95 ms | {measured} ops/s | {measured} p50 ms | {measured} p95 ms | ratio | stmts/op {base} / {measured} |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {

@@ -1,5 +1,7 @@
 //! Fresh databases for both sides of a backend, schema from our own migrations (SQL) or
-//! `ensure_schema` (MongoDB), and the statement logs behind `--show-sql`.
+//! `ensure_schema` (MongoDB), and the statement logs behind `--show-sql`. Under `--rls`
+//! (PostgreSQL) both sides are the adapter, connected as the application's own role: see
+//! [`rls_sides`].
 
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +17,7 @@ use aphex_core::ports::DatabaseAdapter;
 use aphex_core::query::ListQuery;
 use aphex_migration::{Migrator, MigratorTrait};
 use aphex_mongo::MongoAdapter;
-use aphex_pg::{Postgres, PostgresOptions};
+use aphex_pg::{Postgres, PostgresAdapter, PostgresOptions};
 use aphex_sea::{SeaAdapter, SeaBackend};
 use aphex_sqlite::Sqlite;
 
@@ -28,6 +30,15 @@ use crate::{Args, Backend};
 
 /// The database names the bench owns on a server (dropped and recreated every run).
 pub const DATABASES: [&str; 2] = ["aphex_bench", "aphex_bench_raw"];
+
+/// `--rls`: the application's role both sides connect as. Not a superuser and without
+/// `BYPASSRLS` (either bypasses row-level security, so the measurement would measure nothing);
+/// it owns both databases and makes their tables (runs the migrations). The bench creates it when
+/// missing and (re)sets its password and those attributes every run: it is the bench's own role.
+pub const RLS_ROLE: &str = "aphex_bench_app";
+
+/// `--rls`: the password the bench gives [`RLS_ROLE`].
+const RLS_PASSWORD: &str = "aphex-bench";
 
 /// What each side sent while its log was open (`--show-sql`).
 #[derive(Clone, Default)]
@@ -85,6 +96,9 @@ pub struct Prepared {
     /// The statements (commands) the adapter sends for a documents query, for the raw side of
     /// the list phases to replay.
     pub lister: Lister,
+    /// `--rls`: checks, once the corpus is loaded, that the policies are in force for the
+    /// application's role (a query without a scope sees none of the `rls on` side's documents).
+    pub rls_check: Option<Settle>,
     /// Keeps the SQLite directory alive for the run.
     pub _dir: Option<TempDir>,
 }
@@ -107,6 +121,23 @@ fn with_database(url: &str, name: &str) -> BenchResult<String> {
         out.push_str(q);
     }
     Ok(out)
+}
+
+/// `url` with its user (and password) replaced by `user:password`.
+fn with_user(url: &str, user: &str, password: &str) -> BenchResult<String> {
+    let scheme_end = url.find("://").ok_or("the URL has no `://`")? + 3;
+    let authority_end = url[scheme_end..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| scheme_end + i);
+    let authority = &url[scheme_end..authority_end];
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    Ok(format!(
+        "{}{user}:{password}@{host}{}",
+        &url[..scheme_end],
+        &url[authority_end..]
+    ))
 }
 
 /// Opens a SeaORM pool of backend `B`, migrated, with a statement log when asked.
@@ -168,6 +199,7 @@ async fn sea_sides<B: SeaBackend>(
         logs,
         loaders: [adapter, Arc::new(SeaAdapter::<B>::new(raw)?)],
         lister,
+        rls_check: None,
         _dir: dir,
     })
 }
@@ -225,15 +257,24 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
                 .as_deref()
                 .ok_or("--url (or APHEX_BENCH_URL) names the PostgreSQL server")?;
             let admin = Postgres::open(url, &PostgresOptions::default()).await?;
+            let owner = if args.rls {
+                create_app_role(&admin).await?;
+                format!(" OWNER {RLS_ROLE}")
+            } else {
+                String::new()
+            };
             for name in DATABASES {
                 admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .await?;
                 admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .execute_unprepared(&format!("CREATE DATABASE {name}{owner}"))
                     .await?;
             }
             admin.close().await?;
+            if args.rls {
+                return rls_sides(url, logs, args.show_sql).await;
+            }
             sea_sides::<Postgres>(
                 [
                     &with_database(url, DATABASES[0])?,
@@ -276,15 +317,152 @@ pub async fn prepare(args: &Args) -> BenchResult<Prepared> {
                 logs,
                 loaders: [aphex, Arc::new(MongoAdapter::new(dbs[1].clone()).await?)],
                 lister,
+                rls_check: None,
                 _dir: None,
             })
         }
     }
 }
 
+/// `--rls`: creates [`RLS_ROLE`] when missing, and makes sure it can log in with the bench's
+/// password and bypasses no row-level security.
+async fn create_app_role(admin: &DatabaseConnection) -> BenchResult<()> {
+    admin
+        .execute_unprepared(&format!(
+            "DO $$ BEGIN CREATE ROLE {RLS_ROLE}; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ))
+        .await?;
+    admin
+        .execute_unprepared(&format!(
+            "ALTER ROLE {RLS_ROLE} WITH LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{RLS_PASSWORD}'"
+        ))
+        .await?;
+    Ok(())
+}
+
+/// `--rls` on PostgreSQL: both sides run the adapter, connected as [`RLS_ROLE`], which owns
+/// both databases and ran the migrations in each (so it owns the tables, as an application's
+/// role does). The measured side (`rls on`, database `aphex_bench`) has the policies enabled
+/// (`enable_row_level_security`, run as that owner) and its adapter sets the scope of every call
+/// (`row_level_security(true)`); the baseline (`rls off`, `aphex_bench_raw`) is a plain database
+/// and adapter. Same pool settings on both.
+async fn rls_sides(url: &str, logs: StatementLogs, show_sql: bool) -> BenchResult<Prepared> {
+    let options = PostgresOptions::default();
+    let mut pools = Vec::with_capacity(2);
+    for (name, side) in [(DATABASES[0], "aphex"), (DATABASES[1], "raw")] {
+        let db_url = with_database(url, name)?;
+        // The database's owner may create in `public` (PostgreSQL 15 on; older servers let
+        // everyone): granted all the same, as an operator would.
+        let admin = Postgres::open(&db_url, &options.clone().max_connections(1)).await?;
+        admin
+            .execute_unprepared(&format!(
+                "GRANT CREATE, USAGE ON SCHEMA public TO {RLS_ROLE}"
+            ))
+            .await?;
+        admin.close().await?;
+        let app_url = with_user(&db_url, RLS_ROLE, RLS_PASSWORD)?;
+        let log = show_sql.then(|| (logs.clone(), side));
+        pools.push(sea_pool::<Postgres>(&app_url, &options, log).await?);
+    }
+    let [on_pool, off_pool]: [DatabaseConnection; 2] = pools
+        .try_into()
+        .map_err(|_| "two PostgreSQL pools expected")?;
+    check_app_role(&on_pool).await?;
+    let on = Arc::new(PostgresAdapter::new(on_pool.clone())?.row_level_security(true)?);
+    on.enable_row_level_security().await?;
+    let off = Arc::new(PostgresAdapter::new(off_pool.clone())?);
+    // Only a raw side replays list statements; both sides here run their adapter.
+    let planner = off.clone();
+    let lister: Lister = Arc::new(move |q| {
+        Ok(RawList::Sql(
+            planner.find_documents_statements(&Scope::default(), q)?,
+        ))
+    });
+    let on_db: Arc<dyn DatabaseAdapter> = on;
+    let off_db: Arc<dyn DatabaseAdapter> = off;
+    let on_side = AphexSide::new(
+        on_db.clone(),
+        Some(sql_settle(on_pool.clone(), POSTGRES_SETTLE)),
+    )
+    .await?
+    .labelled("rls on");
+    let off_side = AphexSide::new(
+        off_db.clone(),
+        Some(sql_settle(off_pool.clone(), POSTGRES_SETTLE)),
+    )
+    .await?
+    .labelled("rls off");
+    Ok(Prepared {
+        raw: Arc::new(off_side),
+        aphex: Arc::new(on_side),
+        logs,
+        loaders: [on_db, off_db],
+        lister,
+        rls_check: Some(rls_check(on_pool, off_pool)),
+        _dir: None,
+    })
+}
+
+/// Fails unless `conn` is [`RLS_ROLE`], neither a superuser nor `BYPASSRLS`.
+async fn check_app_role(conn: &DatabaseConnection) -> BenchResult<()> {
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles \
+             WHERE rolname = current_user",
+        ))
+        .await?
+        .ok_or("the connection's role is not in pg_roles")?;
+    let user: String = row.try_get_by_index(0)?;
+    let bypasses: bool = row.try_get_by_index(1)?;
+    if user != RLS_ROLE || bypasses {
+        return Err(format!(
+            "--rls must connect as {RLS_ROLE}, bound by row-level security; got {user} \
+             (superuser or BYPASSRLS: {bypasses})"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// After the load: as the application's role, outside any transaction and so without a scope,
+/// the `rls on` database shows no documents (the policies are in force), the `rls off` one all.
+fn rls_check(on: DatabaseConnection, off: DatabaseConnection) -> Settle {
+    Box::new(move || {
+        let (on, off) = (on.clone(), off.clone());
+        async move {
+            let count = |conn: DatabaseConnection| async move {
+                let row = conn
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        conn.get_database_backend(),
+                        "SELECT count(*) FROM cms_documents",
+                    ))
+                    .await?
+                    .ok_or("no count")?;
+                Ok::<i64, crate::target::BoxError>(row.try_get_by_index(0)?)
+            };
+            let (hidden, visible) = (count(on).await?, count(off).await?);
+            if hidden != 0 || visible == 0 {
+                return Err(format!(
+                    "row-level security is not in force: without a scope, {RLS_ROLE} sees \
+                     {hidden} documents on the rls-on database ({visible} on the rls-off one)"
+                )
+                .into());
+            }
+            eprintln!(
+                "rls check: without a scope, {RLS_ROLE} sees 0 documents on the rls-on database \
+                 ({visible} on the rls-off one)"
+            );
+            Ok(())
+        }
+        .boxed()
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{with_database, with_user};
 
     #[test]
     fn database_in_url_is_replaced() {
@@ -298,6 +476,22 @@ mod tests {
         ];
         for (url, want) in cases {
             assert_eq!(with_database(url, "x").ok().as_deref(), Some(want));
+        }
+    }
+
+    #[test]
+    fn user_in_url_is_replaced() {
+        let cases = [
+            ("postgres://postgres@h:5/db", "postgres://u:p@h:5/db"),
+            ("postgres://a:b@c@h:5/db?x=1", "postgres://u:p@h:5/db?x=1"),
+            ("postgres://h:5", "postgres://u:p@h:5"),
+            (
+                "postgres://h?sslmode=disable",
+                "postgres://u:p@h?sslmode=disable",
+            ),
+        ];
+        for (url, want) in cases {
+            assert_eq!(with_user(url, "u", "p").ok().as_deref(), Some(want));
         }
     }
 }

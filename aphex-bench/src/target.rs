@@ -29,7 +29,7 @@ pub struct Loaded {
 /// One side of the comparison.
 #[async_trait]
 pub trait Target: Send + Sync {
-    /// `aphex` or `raw`.
+    /// `aphex` or `raw` (`rls on` / `rls off` under `--rls`).
     fn side(&self) -> &'static str;
     /// Creates a draft document (with its first version snapshot); returns its revision.
     async fn create(&self, doc: SeedDoc) -> BenchResult<i64>;
