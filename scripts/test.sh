@@ -20,7 +20,9 @@
 # - The reliability suite (aphex-reliability, part of `cargo test --workspace`; docs/reliability.md):
 #   it starts a PostgreSQL cluster of its own to crash (initdb/pg_ctl), mounts a small tmpfs and
 #   uses `chattr +i` for the full and read-only disk tests (root), and spawns its own binary.
-# - Benchmark smoke run: aphex-bench --docs 200 on each backend above (docs/BENCHMARKS.md).
+# - Benchmark smoke run: aphex-bench --docs 200 on each backend above, and on PostgreSQL once
+#   more with --rls (row-level security on vs off; it creates the role aphex_bench_app)
+#   (docs/BENCHMARKS.md).
 # - Better Auth interop: the pinned npm packages in interop/better-auth (`npm ci` through its
 #   setup.sh; compiles better-sqlite3 from source the first time), on all three backends.
 # - examples/custom-app (its own migrator, then the app) on each backend, and
@@ -309,6 +311,8 @@ cargo run -q -p aphex-bench -- --backend sqlite --docs 200 --query-ops 20 --show
 if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
     log "benchmark smoke run on PostgreSQL"
     cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200 --query-ops 20 --show-sql
+    log "benchmark smoke run on PostgreSQL, row-level security on vs off"
+    cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200 --query-ops 20 --rls
 fi
 if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     log "benchmark smoke run on MongoDB"
