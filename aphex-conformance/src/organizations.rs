@@ -9,6 +9,7 @@ use aphex_core::model::{Document, DocumentVersion};
 use aphex_core::ports::{AssetStore, DocumentStore, DraftUpdate, VersionStore};
 use aphex_core::query::{FindOptions, Perspective, Where};
 use aphex_core::service::{AssetFilter, CreateDocument, CreateOrganization, WriteOptions};
+use aphex_core::storage::StorageAdapter;
 use aphex_core::{Cms, DEFAULT_ORGANIZATION_ID, Error, Scope};
 use serde_json::json;
 use uuid::Uuid;
@@ -24,6 +25,7 @@ pub(crate) fn cases() -> Vec<crate::Case> {
         parents_read_their_descendants_and_children_nothing_above,
         unscoped_content_is_the_default_organizations,
         organizations_are_checked,
+        orphaned_files_span_every_organization,
     )
 }
 
@@ -604,4 +606,123 @@ pub async fn organizations_are_checked(db: &TestDb) {
     ));
     assert_eq!(found(&acme, Perspective::Draft).await, vec![kept.id]);
     is_not_found(orgs.delete(&first.id).await, "deleted twice");
+}
+
+/// A file storage in memory, listing what it holds (every file old enough to be an orphan).
+#[derive(Debug, Default)]
+struct MemoryStorage {
+    files: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
+}
+
+impl MemoryStorage {
+    fn paths(&self) -> Vec<String> {
+        self.files
+            .lock()
+            .map(|f| f.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+#[async_trait::async_trait]
+impl StorageAdapter for MemoryStorage {
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    async fn store(
+        &self,
+        path: &str,
+        bytes: Vec<u8>,
+        _content_type: &str,
+    ) -> aphex_core::Result<()> {
+        if let Ok(mut files) = self.files.lock() {
+            files.insert(path.to_owned(), bytes.len());
+        }
+        Ok(())
+    }
+
+    async fn read(&self, path: &str) -> aphex_core::Result<Vec<u8>> {
+        Err(Error::not_found("file", path))
+    }
+
+    async fn exists(&self, path: &str) -> aphex_core::Result<bool> {
+        Ok(self.paths().iter().any(|p| p == path))
+    }
+
+    async fn delete(&self, path: &str) -> aphex_core::Result<()> {
+        if let Ok(mut files) = self.files.lock() {
+            files.remove(path);
+        }
+        Ok(())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("/media/{path}")
+    }
+
+    async fn list(&self) -> aphex_core::Result<Vec<aphex_core::storage::StoredFile>> {
+        let old = aphex_core::model::now() - chrono::TimeDelta::hours(1);
+        Ok(self
+            .files
+            .lock()
+            .map(|f| {
+                f.iter()
+                    .map(|(path, size)| {
+                        aphex_core::storage::StoredFile::new(path, *size as u64, old)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// The file storage is shared by every organization: a file is an orphan only when no asset of
+/// any organization points to it — also an organization deleted since (its content stays, and so
+/// do its files), whatever scope the cleanup runs in.
+pub async fn orphaned_files_span_every_organization(db: &TestDb) {
+    let cms = db.cms().await;
+    let storage = MemoryStorage::default();
+    let acme = org(&cms, "acme", None).await;
+    let theirs = acme
+        .assets()
+        .upload(
+            &storage,
+            aphex_core::service::Upload::new("a.txt", "text/plain", b"acme".to_vec()),
+        )
+        .await
+        .expect("upload");
+    let ours = cms
+        .assets()
+        .upload(
+            &storage,
+            aphex_core::service::Upload::new("b.txt", "text/plain", b"ours".to_vec()),
+        )
+        .await
+        .expect("upload");
+    storage
+        .store("stray/left-behind.txt", b"x".to_vec(), "text/plain")
+        .await
+        .expect("an orphan");
+    cms.organizations()
+        .delete(acme.scope().organization())
+        .await
+        .expect("delete the organization (its content stays)");
+    for scope in [&cms, &acme] {
+        let orphans: Vec<String> = scope
+            .assets()
+            .orphaned_files(&storage, std::time::Duration::from_secs(60))
+            .await
+            .expect("orphans")
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        assert_eq!(orphans, ["stray/left-behind.txt"], "only the stray file");
+    }
+    cms.assets()
+        .remove_orphaned_files(&storage, std::time::Duration::from_secs(60))
+        .await
+        .expect("cleanup");
+    let mut kept = vec![theirs.path, ours.path];
+    kept.sort();
+    assert_eq!(storage.paths(), kept, "every asset keeps its file");
 }

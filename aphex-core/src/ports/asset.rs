@@ -49,6 +49,16 @@ pub trait AssetStore: Send + Sync {
         updated_at: Timestamp,
     ) -> Result<Asset>;
 
+    /// The asset with this id whatever its organization — only for the maintenance of the file
+    /// storage every organization shares ([`AssetService::orphaned_files`](crate::service::AssetService::orphaned_files):
+    /// a file is an orphan only when no asset anywhere points to it, also one of an organization
+    /// deleted since). Never a content read: those go through a scope.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`](crate::Error::Unsupported) where the store cannot see every
+    /// organization (PostgreSQL with row-level security on).
+    async fn find_asset_in_any_organization(&self, id: Uuid) -> Result<Option<Asset>>;
+
     /// Deletes the row. `false` when it did not exist.
     async fn delete_asset(&self, scope: &Scope, id: Uuid) -> Result<bool>;
 }
@@ -92,6 +102,10 @@ macro_rules! forward {
         updated_at: Timestamp,
     ) -> Result<Asset> {
         (**self).update_asset(scope, id, patch, updated_at).await
+    }
+
+    async fn find_asset_in_any_organization(&self, id: Uuid) -> Result<Option<Asset>> {
+        (**self).find_asset_in_any_organization(id).await
     }
 
     async fn delete_asset(&self,scope: &Scope, id: Uuid) -> Result<bool> {

@@ -250,9 +250,6 @@ impl AssetService {
             .ok()
             .and_then(|g| now().checked_sub_signed(g))
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
-        let everywhere = super::OrganizationService::new(self.db.clone())
-            .everywhere(&self.scope)
-            .await?;
         let mut orphans = Vec::new();
         for file in storage.list().await? {
             if file.modified > cutoff {
@@ -260,7 +257,7 @@ impl AssetService {
             }
             let owner = match file.path.split_once('/') {
                 Some((id, _)) if !file.partial => match Uuid::parse_str(id) {
-                    Ok(id) => self.db.find_asset(&everywhere, id).await?,
+                    Ok(id) => self.db.find_asset_in_any_organization(id).await?,
                     Err(_) => None,
                 },
                 _ => None,

@@ -212,16 +212,6 @@ impl OrganizationService {
         Ok(Scope::with_descendants(id, below.into_iter().map(|o| o.id)))
     }
 
-    /// A scope that reads every organization, for maintenance that spans them (the asset
-    /// storage, which all organizations share).
-    pub(crate) async fn everywhere(&self, home: &Scope) -> Result<Scope> {
-        let all = self.db.list_organizations().await?;
-        Ok(Scope::with_descendants(
-            home.organization(),
-            all.into_iter().map(|o| o.id),
-        ))
-    }
-
     async fn existing(&self, id: &str) -> Result<Organization> {
         self.get(id)
             .await?

@@ -172,6 +172,15 @@ impl<S: SessionMode> AssetStore for MongoStore<S> {
         }
     }
 
+    async fn find_asset_in_any_organization(&self, id: Uuid) -> Result<Option<Asset>> {
+        let coll = self.coll(ASSETS);
+        exec!(self, coll.find_one(doc! { "_id": id.to_string() }))
+            .map_err(map_err("asset"))?
+            .as_ref()
+            .map(to_core)
+            .transpose()
+    }
+
     async fn delete_asset(&self, scope: &Scope, id: Uuid) -> Result<bool> {
         let coll = self.coll(ASSETS);
         let res = exec!(
