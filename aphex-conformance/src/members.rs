@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aphex_core::model::{Capability, InvitationStatus, Session, now};
 use aphex_core::ports::AuthStore;
-use aphex_core::service::{CreateOrganization, Invite, OrganizationService};
+use aphex_core::service::{CreateOrganization, Invite, OrganizationService, capability_for_role};
 use aphex_core::{Cms, Error, Scope};
 
 use crate::TestDb;
@@ -19,6 +19,7 @@ pub(crate) fn cases() -> Vec<crate::Case> {
         roles_grant_capabilities,
         invitations_are_accepted_only_by_the_invitee_in_time,
         a_session_acts_in_its_active_organization,
+        unstorable_input_is_refused_before_the_database,
     )
 }
 
@@ -361,4 +362,78 @@ pub async fn a_session_acts_in_its_active_organization(db: &TestDb) {
     );
     let cleared = orgs.set_active(&session.token, None).await.expect("clear");
     assert_eq!(cleared.active_organization_id, None);
+}
+
+/// Text no backend can store (a NUL) is a typed error before it reaches the database — a
+/// PostgreSQL server would refuse it with an error of its own — and nothing is written.
+pub async fn unstorable_input_is_refused_before_the_database(db: &TestDb) {
+    let cms = db.cms().await;
+    let orgs = cms.organizations();
+    let ada = person(db, "ada").await;
+    let org = owned_by(&cms, "nul", &ada).await;
+    let nul = "a\0b";
+    is_validation(
+        orgs.create(CreateOrganization::new(nul, "nul-name").owner(ada.as_str()))
+            .await,
+        "a NUL in the name",
+    );
+    assert!(
+        orgs.get_by_slug("nul-name")
+            .await
+            .expect("lookup")
+            .is_none(),
+        "nothing created"
+    );
+    let not_found = |result: aphex_core::Result<()>, what: &str| {
+        assert!(
+            matches!(result, Err(Error::NotFound { .. })),
+            "{what}: {result:?}"
+        );
+    };
+    not_found(
+        orgs.add_member(nul, &ada, "member").await.map(drop),
+        "add: org",
+    );
+    not_found(
+        orgs.add_member(&org, nul, "member").await.map(drop),
+        "add: user",
+    );
+    not_found(
+        orgs.set_member_role(nul, &ada, "admin").await.map(drop),
+        "set role",
+    );
+    not_found(orgs.remove_member(nul, &ada).await, "remove");
+    not_found(
+        orgs.create_role(nul, "r", &[Capability::Read])
+            .await
+            .map(drop),
+        "create role",
+    );
+    not_found(orgs.delete_role(nul, "r").await, "delete role: org");
+    not_found(orgs.delete_role(&org, nul).await, "delete role: name");
+    is_validation(orgs.add_member(&org, &ada, nul).await, "a NUL in a role");
+    is_validation(
+        orgs.invite(&org, &ada, Invite::new(nul)).await,
+        "a NUL in an email",
+    );
+    for listed in [
+        orgs.members(nul).await.expect("members").len(),
+        orgs.roles(nul).await.expect("roles").len(),
+        orgs.invitations(nul).await.expect("invitations").len(),
+    ] {
+        assert_eq!(listed, 0);
+    }
+    assert!(orgs.invitation(nul).await.expect("invitation").is_none());
+    assert_eq!(
+        roles_of(orgs, &org).await,
+        [(ada.clone(), "owner".to_owned())],
+        "the organization is as it was"
+    );
+    // Making or unmaking an owner takes more than managing members.
+    assert_eq!(capability_for_role("owner"), Capability::ManageOrganization);
+    assert_eq!(
+        capability_for_role("member, owner"),
+        Capability::ManageOrganization
+    );
+    assert_eq!(capability_for_role("admin"), Capability::ManageMembers);
 }

@@ -16,7 +16,7 @@ pub use auth::{
 pub use document::{Document, DocumentStatus, NewDocument};
 pub use organization::{
     ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Member, OWNER_ROLE, Organization,
-    OrganizationRole,
+    OrganizationRole, role_names,
 };
 pub use profile::{Capability, NewUserProfile, Role, UserProfile, UserProfilePatch};
 pub use schema_type::{SchemaKind, SchemaType};

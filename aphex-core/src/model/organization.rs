@@ -43,13 +43,16 @@ pub struct Member {
     pub created_at: Timestamp,
 }
 
+/// The role names in a member's `role` text, trimmed (`"admin, member"` is `admin` and
+/// `member`; an empty name between two commas is kept, for validation to refuse).
+pub fn role_names(role: &str) -> impl Iterator<Item = &str> {
+    role.split(',').map(str::trim)
+}
+
 impl Member {
     /// The role names, trimmed (`"admin, member"` is `admin` and `member`).
     pub fn roles(&self) -> impl Iterator<Item = &str> {
-        self.role
-            .split(',')
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
+        role_names(&self.role).filter(|r| !r.is_empty())
     }
 
     /// Whether one of the roles is `owner`.

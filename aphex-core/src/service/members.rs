@@ -15,7 +15,7 @@ use crate::auth::random;
 use crate::error::{Error, Result};
 use crate::model::{
     ADMIN_ROLE, Capability, Invitation, InvitationStatus, MEMBER_ROLE, Member, OWNER_ROLE,
-    OrganizationRole, Session, SessionPatch, Timestamp, now,
+    OrganizationRole, Session, SessionPatch, Timestamp, now, role_names,
 };
 use crate::ports::Stores;
 use crate::scope::Scope;
@@ -62,6 +62,17 @@ pub fn permission_capabilities(permission: &str) -> BTreeSet<Capability> {
         .collect()
 }
 
+/// The capability an actor needs to give someone `role`, or to change or remove a member who
+/// has it: making or unmaking an owner needs [`Capability::ManageOrganization`] (an admin
+/// cannot), any other role [`Capability::ManageMembers`].
+pub fn capability_for_role(role: &str) -> Capability {
+    if role_names(role).any(|r| r == OWNER_ROLE) {
+        Capability::ManageOrganization
+    } else {
+        Capability::ManageMembers
+    }
+}
+
 /// An invitation to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -97,17 +108,30 @@ impl Invite {
     }
 }
 
-/// Whether `members` without the member `leaving` (removed, or no longer an owner) still have
-/// an owner.
-fn keeps_an_owner(members: &[Member], leaving: &str) -> bool {
-    members.iter().any(|m| m.id != leaving && m.is_owner())
+/// The membership of `user_id` among `members`, when it may stop being an owner (be removed,
+/// or get roles without `owner`): refused for the organization's last owner.
+fn leaving_ownership<'m>(members: &'m [Member], user_id: &str) -> Result<&'m Member> {
+    let member = members
+        .iter()
+        .find(|m| m.user_id == user_id)
+        .ok_or_else(|| Error::not_found("member", user_id))?;
+    if member.is_owner() && !members.iter().any(|m| m.id != member.id && m.is_owner()) {
+        return Err(Error::invalid(
+            "role",
+            "the organization's last owner cannot be removed or demoted: make another member owner first",
+        ));
+    }
+    Ok(member)
 }
 
-fn last_owner() -> Error {
-    Error::invalid(
-        "role",
-        "the organization's last owner cannot be removed or demoted: make another member owner first",
-    )
+/// [`Error::NotFound`] for an id no row can have (it holds a NUL), before it reaches a
+/// database that would refuse it.
+fn storable_id(entity: &'static str, id: &str) -> Result<()> {
+    if values::storable(id) {
+        Ok(())
+    } else {
+        Err(Error::not_found(entity, id))
+    }
 }
 
 impl OrganizationService {
@@ -118,7 +142,7 @@ impl OrganizationService {
         organization_id: &str,
         role: &str,
     ) -> Result<()> {
-        let names: Vec<&str> = role.split(',').map(str::trim).collect();
+        let names: Vec<&str> = role_names(role).collect();
         if names.iter().any(|n| n.is_empty()) || !values::storable(role) {
             return Err(Error::invalid(
                 "role",
@@ -139,6 +163,9 @@ impl OrganizationService {
 
     /// The members of an organization, oldest first.
     pub async fn members(&self, organization_id: &str) -> Result<Vec<Member>> {
+        if !values::storable(organization_id) {
+            return Ok(Vec::new());
+        }
         self.db.list_members(organization_id).await
     }
 
@@ -169,6 +196,8 @@ impl OrganizationService {
         user_id: &str,
         role: &str,
     ) -> Result<Member> {
+        storable_id("organization", organization_id)?;
+        storable_id("user", user_id)?;
         let id = random::id();
         unit_of_work!(&*self.db, |stores| {
             stores.lock_organization(organization_id).await?;
@@ -188,18 +217,19 @@ impl OrganizationService {
         user_id: &str,
         role: &str,
     ) -> Result<Member> {
+        storable_id("organization", organization_id)?;
         unit_of_work!(&*self.db, |stores| {
             stores.lock_organization(organization_id).await?;
             self.check_roles(stores, organization_id, role).await?;
             let members = stores.list_members(organization_id).await?;
-            let member = members
-                .iter()
-                .find(|m| m.user_id == user_id)
-                .ok_or_else(|| Error::not_found("member", user_id))?;
-            let stays_owner = role.split(',').any(|r| r.trim() == OWNER_ROLE);
-            if member.is_owner() && !stays_owner && !keeps_an_owner(&members, &member.id) {
-                return Err(last_owner());
-            }
+            let member = if role_names(role).any(|r| r == OWNER_ROLE) {
+                members
+                    .iter()
+                    .find(|m| m.user_id == user_id)
+                    .ok_or_else(|| Error::not_found("member", user_id))?
+            } else {
+                leaving_ownership(&members, user_id)?
+            };
             stores.update_member_role(&member.id, role).await
         })
     }
@@ -210,16 +240,11 @@ impl OrganizationService {
     /// [`Error::NotFound`] for a user who is not a member; [`Error::Validation`] for the last
     /// owner.
     pub async fn remove_member(&self, organization_id: &str, user_id: &str) -> Result<()> {
+        storable_id("organization", organization_id)?;
         unit_of_work!(&*self.db, |stores| {
             stores.lock_organization(organization_id).await?;
             let members = stores.list_members(organization_id).await?;
-            let member = members
-                .iter()
-                .find(|m| m.user_id == user_id)
-                .ok_or_else(|| Error::not_found("member", user_id))?;
-            if member.is_owner() && !keeps_an_owner(&members, &member.id) {
-                return Err(last_owner());
-            }
+            let member = leaving_ownership(&members, user_id)?;
             stores.delete_member(&member.id).await.map(drop)
         })
     }
@@ -232,9 +257,16 @@ impl OrganizationService {
         organization_id: &str,
         user_id: &str,
     ) -> Result<BTreeSet<Capability>> {
-        let Some(member) = self.member(organization_id, user_id).await? else {
-            return Ok(BTreeSet::new());
-        };
+        match self.member(organization_id, user_id).await? {
+            Some(member) => self.member_capabilities(&member).await,
+            None => Ok(BTreeSet::new()),
+        }
+    }
+
+    /// What a member may do: the union of their roles' capabilities (one more query when a
+    /// role is custom).
+    pub async fn member_capabilities(&self, member: &Member) -> Result<BTreeSet<Capability>> {
+        let organization_id = member.organization_id.as_str();
         let mut out = BTreeSet::new();
         let mut custom: Option<Vec<OrganizationRole>> = None;
         for name in member.roles() {
@@ -301,6 +333,7 @@ impl OrganizationService {
         }
         let names: BTreeSet<&str> = capabilities.iter().map(|c| c.as_str()).collect();
         let permission = serde_json::json!({ CMS_PERMISSION_RESOURCE: names }).to_string();
+        storable_id("organization", organization_id)?;
         let id = random::id();
         unit_of_work!(&*self.db, |stores| {
             stores.lock_organization(organization_id).await?;
@@ -327,6 +360,9 @@ impl OrganizationService {
 
     /// The organization's custom roles, by name.
     pub async fn roles(&self, organization_id: &str) -> Result<Vec<OrganizationRole>> {
+        if !values::storable(organization_id) {
+            return Ok(Vec::new());
+        }
         self.db.list_organization_roles(organization_id).await
     }
 
@@ -335,6 +371,8 @@ impl OrganizationService {
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Validation`] while members have it.
     pub async fn delete_role(&self, organization_id: &str, role: &str) -> Result<()> {
+        storable_id("organization role", role)?;
+        storable_id("organization", organization_id)?;
         unit_of_work!(&*self.db, |stores| {
             stores.lock_organization(organization_id).await?;
             let members = stores.list_members(organization_id).await?;
@@ -400,6 +438,9 @@ impl OrganizationService {
 
     /// The organization's invitations, newest first.
     pub async fn invitations(&self, organization_id: &str) -> Result<Vec<Invitation>> {
+        if !values::storable(organization_id) {
+            return Ok(Vec::new());
+        }
         self.db.list_invitations(organization_id).await
     }
 

@@ -35,7 +35,7 @@ pub use limits::{
 };
 pub use members::{
     CMS_PERMISSION_RESOURCE, DEFAULT_INVITATION_EXPIRY, Invite, builtin_role_capabilities,
-    permission_capabilities,
+    capability_for_role, permission_capabilities,
 };
 pub use organizations::{CreateOrganization, ORGANIZATION_NAME, OrganizationService};
 pub use profiles::UserProfileService;

@@ -101,6 +101,7 @@ impl OrganizationService {
         {
             errors.push("slug", "only lowercase letters, digits and `-`");
         }
+        values::check_text(&mut errors, "name", &input.name);
         values::check_opt_text(&mut errors, "logo", input.logo.as_deref());
         values::check_opt_text(&mut errors, "metadata", input.metadata.as_deref());
         errors.into_result()?;
