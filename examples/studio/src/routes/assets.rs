@@ -88,7 +88,11 @@ async fn upload(
     if !has_file {
         return Err(aphex::Error::invalid("file", "is required").into());
     }
-    let asset = state.cms.assets().upload(&*state.storage, upload).await?;
+    let asset = caller
+        .cms()
+        .assets()
+        .upload(&*state.storage, upload)
+        .await?;
     Ok((StatusCode::CREATED, Json(asset)))
 }
 
@@ -104,7 +108,6 @@ struct ListParams {
 }
 
 async fn list(
-    State(state): State<AppState>,
     caller: Caller,
     AppQuery(p): AppQuery<ListParams>,
 ) -> Result<Json<FindResult<Asset>>, AppError> {
@@ -126,17 +129,13 @@ async fn list(
     if options.limit.is_some_and(|l| l > 200) {
         return Err(aphex::Error::invalid_query("limit", "must be at most 200").into());
     }
-    Ok(Json(state.cms.assets().find(&filter, &options).await?))
+    Ok(Json(caller.cms().assets().find(&filter, &options).await?))
 }
 
-async fn read(
-    State(state): State<AppState>,
-    caller: Caller,
-    AppPath(id): AppPath<Uuid>,
-) -> Result<Json<Asset>, AppError> {
+async fn read(caller: Caller, AppPath(id): AppPath<Uuid>) -> Result<Json<Asset>, AppError> {
     caller.require(Capability::Read)?;
-    state
-        .cms
+    caller
+        .cms()
         .assets()
         .find_by_id(id)
         .await?
@@ -145,13 +144,12 @@ async fn read(
 }
 
 async fn patch(
-    State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
     AppJson(patch): AppJson<AssetPatch>,
 ) -> Result<Json<Asset>, AppError> {
     caller.require(Capability::ManageAssets)?;
-    Ok(Json(state.cms.assets().update(id, &patch).await?))
+    Ok(Json(caller.cms().assets().update(id, &patch).await?))
 }
 
 async fn remove(
@@ -160,8 +158,8 @@ async fn remove(
     AppPath(id): AppPath<Uuid>,
 ) -> Result<StatusCode, AppError> {
     caller.require(Capability::ManageAssets)?;
-    state
-        .cms
+    caller
+        .cms()
         .assets()
         .delete_with_file(&*state.storage, id)
         .await?;

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use aphex::DEFAULT_ORGANIZATION_ID;
 use aphex::auth::cookie::SESSION_COOKIE;
 use aphex::model::{ApiKey, Capability, Role, Session, User};
 use aphex::service::{ClientInfo, CreateApiKey, SignUp, SignedIn};
@@ -16,7 +17,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::caller::{Caller, Scope};
+use crate::caller::{Access, Caller, KEY_ORGANIZATION, key_organization};
 use crate::error::{AppError, AppJson, AppPath};
 use crate::state::AppState;
 
@@ -78,11 +79,14 @@ struct SessionInfo {
     id: String,
     expires_at: aphex::model::Timestamp,
     created_at: aphex::model::Timestamp,
+    /// The organization the session acts in (`null`: the default one).
+    active_organization_id: Option<String>,
 }
 
 impl From<&Session> for SessionInfo {
     fn from(s: &Session) -> Self {
         SessionInfo {
+            active_organization_id: s.active_organization_id.clone(),
             id: s.id.clone(),
             expires_at: s.expires_at,
             created_at: s.created_at,
@@ -203,7 +207,9 @@ struct ApiKeyView {
     prefix: Option<String>,
     enabled: Option<bool>,
     /// `full`, `read` or `delivery`.
-    scope: Scope,
+    scope: Access,
+    /// The organization the key acts in.
+    organization_id: String,
     /// `scope == "read"` (kept for clients of the first version).
     read_only: bool,
     remaining: Option<i32>,
@@ -218,10 +224,11 @@ struct ApiKeyView {
 
 impl From<ApiKey> for ApiKeyView {
     fn from(k: ApiKey) -> Self {
-        let scope = Scope::of_key(k.permissions.as_deref());
+        let scope = Access::of_key(k.permissions.as_deref());
         ApiKeyView {
+            organization_id: key_organization(&k),
             scope,
-            read_only: scope == Scope::Read,
+            read_only: scope == Access::Read,
             id: k.id,
             name: k.name,
             start: k.start,
@@ -247,10 +254,12 @@ struct CreateKeyBody {
     /// Seconds (1 to 365 days).
     expires_in: Option<i64>,
     /// `full` (default), `read` or `delivery`.
-    scope: Option<Scope>,
+    scope: Option<Access>,
     /// The same as `scope: "read"`.
     #[serde(default)]
     read_only: bool,
+    /// The organization the key acts in (default: the caller's current one).
+    organization_id: Option<String>,
 }
 
 async fn create_key(
@@ -258,23 +267,30 @@ async fn create_key(
     caller: Caller,
     AppJson(body): AppJson<CreateKeyBody>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let user = caller.user()?;
-    if caller.scope != Scope::Full {
-        return Err(aphex::Error::Forbidden {
-            message: "only a session or a full API key can create keys".into(),
+    let user = caller.writer()?;
+    let organization = match body.organization_id {
+        Some(id) if id != caller.organization() => {
+            // Only as a member of that organization, and never from a key of another one.
+            if !caller.may_address(&id)
+                || (id != DEFAULT_ORGANIZATION_ID
+                    && state.cms.organizations().member(&id, user).await?.is_none())
+            {
+                return Err(aphex::Error::not_found("organization", id).into());
+            }
+            id
         }
-        .into());
-    }
+        _ => caller.organization().to_owned(),
+    };
     let scope = match (body.scope, body.read_only) {
         (None, read_only) => {
             if read_only {
-                Scope::Read
+                Access::Read
             } else {
-                Scope::Full
+                Access::Full
             }
         }
         (Some(scope), false) => scope,
-        (Some(Scope::Read), true) => Scope::Read,
+        (Some(Access::Read), true) => Access::Read,
         (Some(_), true) => {
             return Err(AppError::BadRequest(
                 "`readOnly: true` contradicts the `scope` given".into(),
@@ -293,6 +309,9 @@ async fn create_key(
     input.prefix = body.prefix;
     input.expires_in = expires_in;
     input.permissions = scope.permissions();
+    if organization != DEFAULT_ORGANIZATION_ID {
+        input.metadata = Some(json!({ KEY_ORGANIZATION: organization }));
+    }
     let created = state.auth.create_api_key(user, input).await?;
     let view = ApiKeyView::from(created.api_key);
     Ok((
@@ -314,13 +333,7 @@ async fn delete_key(
     caller: Caller,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, AppError> {
-    let user = caller.user()?;
-    if caller.scope != Scope::Full {
-        return Err(aphex::Error::Forbidden {
-            message: "only a session or a full API key can delete keys".into(),
-        }
-        .into());
-    }
+    let user = caller.writer()?;
     state.auth.delete_api_key(user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -337,7 +350,10 @@ async fn set_role(
     AppPath(id): AppPath<String>,
     AppJson(body): AppJson<RoleBody>,
 ) -> Result<Json<Value>, AppError> {
-    caller.require(Capability::ManageUsers)?;
+    // CMS roles are not an organization's: a membership's capabilities do not count here.
+    caller
+        .require_cms_role(&state, Capability::ManageUsers)
+        .await?;
     let profile = match state.cms.profiles().get(&id).await? {
         Some(_) => state.cms.profiles().set_role(&id, body.role).await?,
         None => state.cms.profiles().create(&id, body.role, None).await?,

@@ -4,7 +4,7 @@
 use aphex::model::{Capability, Document, DocumentVersion};
 use aphex::query::{FindOptions, FindResult, Paging, Perspective, Where};
 use aphex::service::{CreateDocument, WriteOptions};
-use axum::extract::State;
+
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -67,7 +67,6 @@ struct ListParams {
 }
 
 async fn list(
-    State(state): State<AppState>,
     caller: Caller,
     AppQuery(p): AppQuery<ListParams>,
 ) -> Result<Json<FindResult<Document>>, AppError> {
@@ -91,12 +90,11 @@ async fn list(
         options = options.filter(Where::path("_meta.status").equals(status));
     }
     check_limits(&options)?;
-    Ok(Json(state.cms.documents().find(&options).await?))
+    Ok(Json(caller.cms().documents().find(&options).await?))
 }
 
 /// `POST /api/documents/query`: a `FindOptions` body (with an optional `type`).
 async fn query(
-    State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<Value>,
 ) -> Result<Json<FindResult<Document>>, AppError> {
@@ -107,7 +105,7 @@ async fn query(
         .then_some(options.perspective);
     options.perspective = caller.perspective(asked)?;
     check_limits(&options)?;
-    Ok(Json(state.cms.documents().find(&options).await?))
+    Ok(Json(caller.cms().documents().find(&options).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,7 +116,6 @@ struct ReadParams {
 }
 
 async fn read(
-    State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
     AppQuery(p): AppQuery<ReadParams>,
@@ -130,8 +127,8 @@ async fn read(
             aphex::Error::invalid_query("depth", format!("must be at most {MAX_DEPTH}")).into(),
         );
     }
-    state
-        .cms
+    caller
+        .cms()
         .documents()
         .find_by_id(id, perspective, depth)
         .await?
@@ -149,7 +146,6 @@ struct CreateBody {
 }
 
 async fn create(
-    State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<CreateBody>,
 ) -> Result<(StatusCode, Json<Document>), AppError> {
@@ -159,7 +155,7 @@ async fn create(
     input.created_by = caller.author();
     Ok((
         StatusCode::CREATED,
-        Json(state.cms.documents().create(input).await?),
+        Json(caller.cms().documents().create(input).await?),
     ))
 }
 
@@ -184,7 +180,6 @@ fn write_options(caller: &Caller, expected_revision: Option<i64>) -> WriteOption
 }
 
 async fn edit(
-    State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<EditBody>,
@@ -192,21 +187,17 @@ async fn edit(
     caller.require(Capability::WriteDocuments)?;
     let options = write_options(&caller, body.expected_revision);
     Ok(Json(
-        state
-            .cms
+        caller
+            .cms()
             .documents()
             .update_draft(id, body.data, options)
             .await?,
     ))
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    caller: Caller,
-    AppPath(id): AppPath<Uuid>,
-) -> Result<StatusCode, AppError> {
+async fn remove(caller: Caller, AppPath(id): AppPath<Uuid>) -> Result<StatusCode, AppError> {
     caller.require(Capability::WriteDocuments)?;
-    state.cms.documents().delete(id).await?;
+    caller.cms().documents().delete(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -220,25 +211,23 @@ fn guard(AppBytes(body): &AppBytes) -> Result<Guard, AppError> {
 }
 
 async fn publish(
-    State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
     body: AppBytes,
 ) -> Result<Json<Document>, AppError> {
     caller.require(Capability::PublishDocuments)?;
     let options = write_options(&caller, guard(&body)?.expected_revision);
-    Ok(Json(state.cms.documents().publish(id, options).await?))
+    Ok(Json(caller.cms().documents().publish(id, options).await?))
 }
 
 async fn unpublish(
-    State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
     body: AppBytes,
 ) -> Result<Json<Document>, AppError> {
     caller.require(Capability::PublishDocuments)?;
     let options = write_options(&caller, guard(&body)?.expected_revision);
-    Ok(Json(state.cms.documents().unpublish(id, options).await?))
+    Ok(Json(caller.cms().documents().unpublish(id, options).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,7 +238,6 @@ struct PageParams {
 }
 
 async fn versions(
-    State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
     AppQuery(p): AppQuery<PageParams>,
@@ -262,16 +250,17 @@ async fn versions(
         );
     }
     let paging = Paging::page(limit, p.page.unwrap_or(1))?;
-    Ok(Json(state.cms.documents().versions(id, paging).await?))
+    Ok(Json(caller.cms().documents().versions(id, paging).await?))
 }
 
 async fn restore(
-    State(state): State<AppState>,
     caller: Caller,
     AppPath((id, n)): AppPath<(Uuid, i64)>,
     body: AppBytes,
 ) -> Result<Json<Document>, AppError> {
     caller.require(Capability::WriteDocuments)?;
     let options = write_options(&caller, guard(&body)?.expected_revision);
-    Ok(Json(state.cms.documents().restore(id, n, options).await?))
+    Ok(Json(
+        caller.cms().documents().restore(id, n, options).await?,
+    ))
 }

@@ -27,10 +27,12 @@ async fn file(
     State(state): State<AppState>,
     AppPath((id, filename)): AppPath<(Uuid, String)>,
 ) -> Result<impl IntoResponse, AppError> {
+    // Media URLs are public capability URLs (an unguessable asset id and the file name), the
+    // same for every organization's assets.
     let asset = state
         .cms
-        .assets()
-        .find_by_id(id)
+        .adapter()
+        .find_asset_in_any_organization(id)
         .await?
         .filter(|a| a.path == format!("{id}/{filename}"))
         .ok_or_else(|| aphex::Error::not_found("media", format!("{id}/{filename}")))?;

@@ -4,7 +4,9 @@ mod assets;
 mod auth;
 mod documents;
 mod health;
+mod invitations;
 mod media;
+mod organizations;
 mod schemas;
 
 use axum::Router;
@@ -26,6 +28,8 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(documents::router())
+        .merge(organizations::router())
+        .merge(invitations::router())
         .merge(assets::router(state.max_upload_bytes))
         .merge(schemas::router())
         .merge(media::router())

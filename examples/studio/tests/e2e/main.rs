@@ -13,6 +13,7 @@
 mod crash;
 mod hostile;
 mod http;
+mod organizations;
 mod png;
 mod scenarios;
 mod studio;
@@ -26,6 +27,9 @@ fn hostile_env() -> [(&'static str, String); 2] {
         ("APHEX_MAX_BODY_BYTES", hostile::BODY_LIMIT.to_string()),
     ]
 }
+
+/// The environment of the organizations scenario: anyone may sign up.
+const OPEN_SIGNUP_ENV: [(&str, &str); 1] = [("APHEX_SIGNUP", "open")];
 
 /// The environment of the key-scope scenario: public read mode on.
 const PUBLIC_READ_ENV: [(&str, &str); 2] =
@@ -75,6 +79,11 @@ mod sqlite {
     pub(crate) async fn key_scopes_and_public_reads() {
         let studio = started(Studio::start_with(None, &PUBLIC_READ_ENV), "sqlite");
         hostile::key_scopes_and_public_reads(&studio).await;
+    }
+
+    pub(crate) async fn organizations() {
+        let studio = started(Studio::start_with(None, &OPEN_SIGNUP_ENV), "sqlite");
+        organizations::organizations(&studio.base).await;
     }
 
     /// By default only the first user may sign up (and becomes admin).
@@ -181,6 +190,17 @@ mod postgres {
         );
         hostile::key_scopes_and_public_reads(&studio).await;
     }
+
+    pub(crate) async fn organizations() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let studio = started(
+            Studio::start_with(Some(&db.url), &OPEN_SIGNUP_ENV),
+            "postgres",
+        );
+        organizations::organizations(&studio.base).await;
+    }
 }
 
 #[cfg(feature = "mongodb")]
@@ -229,6 +249,17 @@ mod mongodb {
             "mongodb",
         );
         hostile::key_scopes_and_public_reads(&studio).await;
+    }
+
+    pub(crate) async fn organizations() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        let studio = started(
+            Studio::start_with(Some(&db.url), &OPEN_SIGNUP_ENV),
+            "mongodb",
+        );
+        organizations::organizations(&studio.base).await;
     }
 }
 
@@ -285,6 +316,7 @@ fn main() -> std::process::ExitCode {
         sqlite::uploads,
         sqlite::hostile_requests,
         sqlite::key_scopes_and_public_reads,
+        sqlite::organizations,
         sqlite::signup_is_closed_after_the_first_user_by_default,
         sqlite::restart_keeps_data_and_sessions,
     ]
@@ -301,7 +333,8 @@ fn main() -> std::process::ExitCode {
         .test(
             "postgres::key_scopes_and_public_reads",
             postgres::key_scopes_and_public_reads,
-        );
+        )
+        .test("postgres::organizations", postgres::organizations);
     #[cfg(feature = "mongodb")]
     let suite = suite
         .test("mongodb::editorial_flow", mongodb::editorial_flow)
@@ -311,7 +344,8 @@ fn main() -> std::process::ExitCode {
         .test(
             "mongodb::key_scopes_and_public_reads",
             mongodb::key_scopes_and_public_reads,
-        );
+        )
+        .test("mongodb::organizations", mongodb::organizations);
     #[cfg(feature = "s3")]
     let suite = suite.test(
         "s3::editorial_flow_with_s3_storage",

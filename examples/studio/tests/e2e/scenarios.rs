@@ -11,7 +11,7 @@ use crate::studio::{MAX_UPLOAD_BYTES, Studio};
 const ADMIN_EMAIL: &str = "admin@example.com";
 const ADMIN_PASSWORD: &str = "change-me-please";
 
-fn id_of(v: &Value) -> String {
+pub(crate) fn id_of(v: &Value) -> String {
     v["id"]
         .as_str()
         .unwrap_or_else(|| panic!("no id in {v}"))
@@ -23,7 +23,7 @@ fn slug(current: &str) -> Value {
 }
 
 /// A file part as a browser or curl sends it.
-fn file_part(bytes: Vec<u8>, filename: &str, mime: &str) -> Part {
+pub(crate) fn file_part(bytes: Vec<u8>, filename: &str, mime: &str) -> Part {
     Part::bytes(bytes)
         .file_name(filename.to_string())
         .mime_str(mime)
