@@ -189,30 +189,13 @@ pub async fn organizations(base: &str) {
     // key sees neither, and they do not see its content.
     let (acme_id, globex_id) = (id_of(&acme_doc), id_of(&globex_doc));
     let default_id = id_of(&default_doc);
-    isolated(
-        &api,
-        Auth::Key(&acme_key),
-        Auth::Key(&globex_key),
-        &globex_id,
-        &globex_asset,
-    )
-    .await;
-    isolated(
-        &api,
-        Auth::Key(&globex_key),
-        Auth::Key(&acme_key),
-        &acme_id,
-        &acme_asset,
-    )
-    .await;
-    isolated(
-        &api,
-        Auth::Key(&admin_key),
-        Auth::Key(&acme_key),
-        &acme_id,
-        &acme_asset,
-    )
-    .await;
+    for (outsider, owner, doc, asset) in [
+        (&acme_key, &globex_key, &globex_id, &globex_asset),
+        (&globex_key, &acme_key, &acme_id, &acme_asset),
+        (&admin_key, &acme_key, &acme_id, &acme_asset),
+    ] {
+        isolated(&api, Auth::Key(outsider), Auth::Key(owner), doc, asset).await;
+    }
     api.get(
         &format!("/api/documents/{default_id}"),
         Auth::Key(&acme_key),
