@@ -52,6 +52,14 @@ missing() {
 
 cleanup() {
     local status=$?
+    if [ "$status" != 0 ]; then
+        # The servers' own view of a failure, before their directories go.
+        for server_log in "$WORK"/pg/server.log "$WORK"/pg-replica/server.log "$WORK"/pg-tls/server.log; do
+            [ -f "$server_log" ] || continue
+            echo "---- last lines of $server_log ----" >&2
+            tail -n 30 "$server_log" >&2 || true
+        done
+    fi
     if [ -n "$MONGO_PID" ]; then
         log "stopping the MongoDB test server"
         kill "$MONGO_PID" 2>/dev/null || true
@@ -137,8 +145,11 @@ start_postgres_replica() {
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
     log "PostgreSQL replica: pg_basebackup -R from :$primary_port, pg_ctl start on 127.0.0.1:$port"
+    # A replication slot (-C -S) keeps the primary's WAL until the replica has it: without one,
+    # a replica that falls behind under load (hundreds of test databases created and dropped)
+    # finds the segments it needs recycled and stops replaying for good.
     as_postgres pg_basebackup -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir/data" -R -X stream \
-        >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+        -C -S aphex_test_replica >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
     PG_REPLICA_DATA="$dir/data"
     as_postgres pg_ctl -D "$PG_REPLICA_DATA" -l "$dir/server.log" -w -t 60 start \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c hot_standby=on" \
