@@ -51,6 +51,7 @@ pub mod organizations;
 pub mod profiles;
 pub mod published;
 pub mod query;
+pub mod reference_index;
 pub mod references;
 pub mod robustness;
 pub mod schema_types;
@@ -94,6 +95,7 @@ pub fn cases() -> Vec<Case> {
         keyset::cases(),
         published::cases(),
         references::cases(),
+        reference_index::cases(),
         versions::cases(),
         assets::cases(),
         schema_types::cases(),

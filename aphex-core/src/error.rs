@@ -38,6 +38,19 @@ pub enum Error {
         constraint: String,
     },
 
+    /// A document or asset that published content refers to cannot be deleted (without
+    /// forcing it); nothing was deleted. Its kind is [`ErrorKind::Conflict`].
+    #[error("{entity} {id} is referred to by published content ({} documents, e.g. {})", .referrers.len(), .referrers.first().map(ToString::to_string).unwrap_or_default())]
+    Referenced {
+        /// `"document"` or `"asset"`.
+        entity: &'static str,
+        /// Its id.
+        id: String,
+        /// Documents whose published data refers to it (at most
+        /// [`MAX_LISTED_REFERRERS`](crate::service::MAX_LISTED_REFERRERS)), oldest id first.
+        referrers: Vec<uuid::Uuid>,
+    },
+
     /// A compare-and-swap write expected another revision; nothing was written.
     #[error("revision conflict: the document is at revision {current}")]
     RevisionConflict {
@@ -141,7 +154,8 @@ pub enum Error {
 pub enum ErrorKind {
     /// [`Error::NotFound`].
     NotFound,
-    /// [`Error::Conflict`]: a unique key is taken.
+    /// [`Error::Conflict`]: a unique key is taken; [`Error::Referenced`]: published content
+    /// refers to what would be deleted.
     Conflict,
     /// [`Error::RevisionConflict`]: a compare-and-swap write saw another revision.
     RevisionConflict,
@@ -223,7 +237,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::NotFound { .. } => ErrorKind::NotFound,
-            Error::Conflict { .. } => ErrorKind::Conflict,
+            Error::Conflict { .. } | Error::Referenced { .. } => ErrorKind::Conflict,
             Error::RevisionConflict { .. } => ErrorKind::RevisionConflict,
             Error::Validation(_) => ErrorKind::Validation,
             Error::InvalidQuery { .. } => ErrorKind::InvalidQuery,

@@ -36,6 +36,7 @@ mod m20261124_000011_create_cms_assets;
 mod m20261206_000012_add_document_version_count;
 mod m20261206_000013_compress_json_with_lz4;
 mod m20261207_000014_create_organizations;
+mod m20261208_000015_create_document_references;
 
 pub use m20261207_000014_create_organizations::DEFAULT_ORGANIZATION_ID;
 
@@ -47,7 +48,7 @@ pub const HISTORY_TABLE: &str = "aphex_migrations";
 const DEFAULT_HISTORY_TABLE: &str = "seaql_migrations";
 
 /// The CMS's own tables, in creation order.
-pub const CMS_TABLES: [&str; 14] = [
+pub const CMS_TABLES: [&str; 15] = [
     "user",
     "session",
     "account",
@@ -62,6 +63,8 @@ pub const CMS_TABLES: [&str; 14] = [
     "organization_role",
     "member",
     "invitation",
+    // SQLite only: the mirror of the reference columns that indexes them.
+    "cms_document_references",
 ];
 
 /// The CMS migrations, in order, to put at the start of an application's own migrator.
@@ -81,6 +84,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261206_000012_add_document_version_count::Migration),
         Box::new(m20261206_000013_compress_json_with_lz4::Migration),
         Box::new(m20261207_000014_create_organizations::Migration),
+        Box::new(m20261208_000015_create_document_references::Migration),
     ]
 }
 

@@ -54,10 +54,11 @@ async fn tables(db: &DatabaseConnection) -> BTreeSet<String> {
     .collect()
 }
 
-const ALL_TABLES: [&str; 15] = [
+const ALL_TABLES: [&str; 16] = [
     "account",
     "apikey",
     "cms_assets",
+    "cms_document_references",
     "cms_document_versions",
     "cms_documents",
     "cms_schema_types",

@@ -295,6 +295,113 @@ async fn upgrade_from_0_1_keeps_every_row(db: DatabaseConnection) {
     assert_eq!(snapshot(&db, TABLES_01).await, after);
 }
 
+/// Documents written at the schema before the reference index (migration 14), referring to
+/// documents and an asset in every spelling an id may have, nested in arrays and images.
+const ROWS_14: &str = r#"
+INSERT INTO cms_documents (id, type, status, draft_data, published_data, published_hash, revision, created_by, updated_by, published_at, created_at, updated_at) VALUES
+  ('0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0101', 'post', 'published',
+   '{"author":{"_type":"reference","_ref":"0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0a01"},"related":[{"_type":"reference","_ref":"0B9A4A4E-6A8E-4D43-9D55-3C6A2B7E0A02","_key":"k"}],"cover":{"_type":"image","asset":{"_type":"reference","_ref":"0b9a4a4e6a8e4d439d553c6a2b7e0a03"}}}',
+   '{"author":{"_type":"reference","_ref":"0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0a01"}}', 'h', 2, NULL, NULL, '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z'),
+  ('0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0102', 'post', 'draft',
+   '{"title":"no references","n":{"_type":"reference","_ref":"not-an-id"}}', NULL, NULL, 1, NULL, NULL, NULL, '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z');
+"#;
+
+/// A list of ids as a reference column holds it (`{a,b}` on PostgreSQL, `["a","b"]` on
+/// SQLite), as plain strings.
+fn id_list(text: &str) -> Vec<String> {
+    text.trim_matches(|c| matches!(c, '{' | '}' | '[' | ']'))
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The reference columns of every document: `(id, draft ids, published ids)`.
+async fn reference_columns(db: &DatabaseConnection) -> Vec<(String, Vec<String>, Vec<String>)> {
+    query(
+        db,
+        "SELECT CAST(id AS TEXT), CAST(draft_references AS TEXT), CAST(published_references AS TEXT) FROM cms_documents ORDER BY 1",
+    )
+    .await
+    .iter()
+    .map(|r| {
+        let text = |i| r.try_get_by_index::<String>(i).expect("column");
+        (text(0), id_list(&text(1)), id_list(&text(2)))
+    })
+    .collect()
+}
+
+/// m20261208_000015: documents written before the reference index are indexed by the migration
+/// (every id spelling normalised, references in arrays and images found, a `_ref` that is no id
+/// ignored); on SQLite the triggers' mirror table holds the same, and keeps following writes.
+async fn upgrade_indexes_existing_references(db: DatabaseConnection) {
+    Migrator::up(&db, Some(14)).await.expect("migrate to 14");
+    db.execute_unprepared(ROWS_14)
+        .await
+        .expect("fill documents");
+    Migrator::up(&db, None).await.expect("migrate to head");
+    let (a1, a2, asset) = (
+        "0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0a01".to_owned(),
+        "0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0a02".to_owned(),
+        "0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0a03".to_owned(),
+    );
+    let expected = vec![
+        (
+            "0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0101".to_owned(),
+            vec![a1.clone(), a2.clone(), asset.clone()],
+            vec![a1.clone()],
+        ),
+        (
+            "0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0102".to_owned(),
+            vec![],
+            vec![],
+        ),
+    ];
+    assert_eq!(reference_columns(&db).await, expected);
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let mirror = || async {
+            query(
+                &db,
+                "SELECT source_id, perspective, target_id FROM cms_document_references ORDER BY 1, 2, 3",
+            )
+            .await
+            .iter()
+            .map(|r| {
+                let text = |i| r.try_get_by_index::<String>(i).expect("column");
+                (text(0), text(1), text(2))
+            })
+            .collect::<Vec<_>>()
+        };
+        let source = "0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0101".to_owned();
+        let row = |p: &str, t: &str| (source.clone(), p.to_owned(), t.to_owned());
+        assert_eq!(
+            mirror().await,
+            vec![
+                row("draft", &a1),
+                row("draft", &a2),
+                row("draft", &asset),
+                row("published", &a1),
+            ],
+            "the mirror table holds the columns"
+        );
+        db.execute_unprepared(&format!(
+            "UPDATE cms_documents SET draft_references = '[\"{a2}\"]' WHERE id = '{source}'"
+        ))
+        .await
+        .expect("a later write");
+        db.execute_unprepared(
+            "DELETE FROM cms_documents WHERE id = '0b9a4a4e-6a8e-4d43-9d55-3c6a2b7e0102'",
+        )
+        .await
+        .expect("a delete");
+        assert_eq!(
+            mirror().await,
+            vec![row("draft", &a2), row("published", &a1)],
+            "the triggers follow writes"
+        );
+    }
+}
+
 async fn own_history_beside_the_apps_migrations(db: DatabaseConnection) {
     let before = aphex_migration::state(&db).await.expect("state");
     let SchemaState::Behind {
@@ -420,6 +527,10 @@ fn main() -> std::process::ExitCode {
             .test(
                 format!("{backend}::upgrade_from_0_1_keeps_every_row"),
                 move || on(backend, upgrade_from_0_1_keeps_every_row),
+            )
+            .test(
+                format!("{backend}::upgrade_indexes_existing_references"),
+                move || on(backend, upgrade_indexes_existing_references),
             )
             .test(
                 format!("{backend}::own_history_beside_the_apps_migrations"),

@@ -41,6 +41,8 @@ impl MongoTable for Documents {
             Column::PublishedAt => "publishedAt",
             Column::CreatedBy => "createdBy",
             Column::UpdatedBy => "updatedBy",
+            Column::DraftReferences => "draftReferences",
+            Column::PublishedReferences => "publishedReferences",
             _ => return None,
         })
     }
@@ -201,8 +203,31 @@ impl<T: MongoTable> BsonCompiler<T> {
             Filter::And(items) => doc! { "$and": Self::list(items)? },
             Filter::Or(items) => doc! { "$or": Self::list(items)? },
             Filter::Not(inner) => doc! { "$nor": [Self::filter(inner)?] },
+            Filter::Cond(field @ Field::Column(c), op) if c.is_references() => {
+                Self::references_cond(&path::<T>(field)?, op)?
+            }
             Filter::Cond(field, op) => Self::cond(&path::<T>(field)?, op)?,
         })
+    }
+
+    /// A condition on the reference index (an array of id strings, multikey-indexed): the
+    /// array holds the id, or one of the ids.
+    fn references_cond(p: &Path, op: &Op) -> Result<Document> {
+        let id = |o: &Operand| match o {
+            Operand::Uuid(id) => Some(Bson::String(id.to_string())),
+            _ => None,
+        };
+        let ids: Vec<Bson> = match op {
+            Op::Eq(o) => id(o).into_iter().collect(),
+            Op::In(list) => list.iter().filter_map(id).collect(),
+            _ => {
+                return Err(Error::Unsupported {
+                    backend: "mongodb",
+                    operation: "this `where` operator on `_references`",
+                });
+            }
+        };
+        Ok(doc! { p.full.clone(): { "$in": ids } })
     }
 
     fn list(items: &[Filter]) -> Result<Vec<Document>> {

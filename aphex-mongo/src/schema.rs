@@ -120,6 +120,19 @@ fn indexes() -> Vec<Index> {
             doc! {"organizationId": 1, "type": 1, "updatedAt": -1},
             false,
         ),
+        // The reference index: "used by" and `_references` conditions (multikey).
+        ix(
+            DOCUMENTS,
+            "organizationId_draftReferences",
+            doc! {"organizationId": 1, "draftReferences": 1},
+            false,
+        ),
+        ix(
+            DOCUMENTS,
+            "organizationId_publishedReferences",
+            doc! {"organizationId": 1, "publishedReferences": 1},
+            false,
+        ),
         ix(
             VERSIONS,
             "organizationId_documentId",
@@ -155,9 +168,11 @@ pub const COLLECTIONS: [&str; 14] = [
 
 /// The schema version `ensure_schema` brings a database to: 1 is the collections and indexes of
 /// aphex-rs 0.1; 2 adds organizations (their collections, and `organizationId` on every content
-/// document, the default organization's for what was written before). Every later change of
-/// the MongoDB layout raises it, with its upgrade step in `ensure_schema` and an upgrade test.
-pub const SCHEMA_VERSION: i64 = 2;
+/// document, the default organization's for what was written before); 3 adds the reference
+/// index (`draftReferences` and `publishedReferences` on every document, computed from the
+/// stored data for what was written before). Every later change of the MongoDB layout raises
+/// it, with its upgrade step in `ensure_schema` and an upgrade test.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Where the schema version is recorded: one document `{_id: "schema", version}`.
 pub const SCHEMA_COLLECTION: &str = "aphex_schema";
@@ -231,8 +246,44 @@ impl<S: SessionMode> MongoStore<S> {
         Ok(())
     }
 
+    /// Version 3: every document has its reference index, computed from its stored data (the
+    /// extraction the writes use). Documents written since carry it; this sets it on those
+    /// without. Idempotent.
+    async fn index_references(&self) -> Result<()> {
+        let coll = self.coll(DOCUMENTS);
+        self.count_command();
+        let mut cursor = coll
+            .find(doc! { "draftReferences": { "$exists": false } })
+            .projection(doc! { "draftData": 1, "publishedData": 1 })
+            .await
+            .map_err(map_err("document"))?;
+        while cursor.advance().await.map_err(map_err("document"))? {
+            let record = cursor.deserialize_current().map_err(map_err("document"))?;
+            let fields = crate::value::Fields::new(&record, DOCUMENTS);
+            let ids = |key: &str| -> Result<Vec<String>> {
+                Ok(fields
+                    .opt_json(key)?
+                    .map(|data| aphex_core::service::reference_ids(&data))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect())
+            };
+            let set = doc! {
+                "draftReferences": ids("draftData")?,
+                "publishedReferences": ids("publishedData")?,
+            };
+            self.count_command();
+            coll.update_one(doc! { "_id": fields.str("_id")? }, doc! { "$set": set })
+                .await
+                .map_err(map_err("document"))?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn ensure_collections_and_indexes(&self) -> Result<()> {
-        if let Some(v) = self.recorded_schema_version().await?
+        let recorded = self.recorded_schema_version().await?;
+        if let Some(v) = recorded
             && v > SCHEMA_VERSION
         {
             return self.verify_schema_version().await;
@@ -253,6 +304,9 @@ impl<S: SessionMode> MongoStore<S> {
             }
         }
         self.add_organizations().await?;
+        if recorded.is_none_or(|v| v < 3) {
+            self.index_references().await?;
+        }
         for index in indexes() {
             let model = IndexModel::builder()
                 .keys(index.keys)

@@ -312,6 +312,106 @@ async fn a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused() {
     }
 }
 
+/// A database at schema version 2 (before the reference index): `ensure_schema` gives every
+/// document its `draftReferences` and `publishedReferences` from its stored data, leaves every
+/// other field as it was, and "used by" finds the referrers.
+async fn a_version_2_database_gets_its_reference_index() {
+    let Some(test) = MongoTestDb::create() else {
+        return;
+    };
+    let adapter = test.adapter().await;
+    let raw = adapter.database().clone();
+    let cms = Cms::builder()
+        .database(
+            aphex_mongo::MongoAdapter::new(raw.clone())
+                .await
+                .expect("adapter"),
+        )
+        .schema_type(SchemaTypeDef::document("note", "Note").field(FieldDef::string("text")))
+        .build()
+        .await
+        .expect("cms");
+    let create = |data: serde_json::Value| {
+        let cms = cms.clone();
+        async move {
+            cms.documents()
+                .create(CreateDocument::new("note", data))
+                .await
+                .expect("create")
+                .id
+        }
+    };
+    let target = create(json!({"text": "target"})).await;
+    let asset = uuid::Uuid::new_v4();
+    let referrer = create(json!({
+        "text": "refers",
+        "see": [{"_type": "reference", "_ref": target.to_string().to_uppercase(), "_key": "a"}],
+        "cover": {"_type": "image", "asset": {"_type": "reference", "_ref": asset.to_string()}},
+    }))
+    .await;
+    cms.documents()
+        .publish(referrer, Default::default())
+        .await
+        .expect("publish");
+    // As version 2 left it: no reference index.
+    let documents = raw.collection::<Document>("cms_documents");
+    documents
+        .update_many(
+            doc! {},
+            doc! {"$unset": {"draftReferences": "", "publishedReferences": ""}},
+        )
+        .await
+        .expect("no index");
+    raw.collection::<Document>(aphex_mongo::SCHEMA_COLLECTION)
+        .update_one(doc! {"_id": "schema"}, doc! {"$set": {"version": 2}})
+        .await
+        .expect("version 2");
+    let before = contents(&raw).await;
+    adapter
+        .verify_schema()
+        .await
+        .expect_err("version 2 is behind");
+
+    adapter.ensure_schema().await.expect("upgrade");
+    adapter.verify_schema().await.expect("current");
+    let mut after = contents(&raw).await;
+    let ids = |d: &mut Document, field: &str| -> Vec<String> {
+        d.remove(field)
+            .and_then(|b| b.as_array().cloned())
+            .unwrap_or_else(|| panic!("{field} set on {d}"))
+            .iter()
+            .map(|b| b.as_str().expect("an id string").to_owned())
+            .collect()
+    };
+    let mut indexed = BTreeMap::new();
+    for d in after.get_mut("cms_documents").expect("documents") {
+        let id = d.get_str("_id").expect("id").to_owned();
+        indexed.insert(
+            id,
+            (ids(d, "draftReferences"), ids(d, "publishedReferences")),
+        );
+    }
+    let mut both = vec![target.to_string(), asset.to_string()];
+    both.sort();
+    assert_eq!(
+        indexed,
+        BTreeMap::from([
+            (target.to_string(), (vec![], vec![])),
+            (referrer.to_string(), (both.clone(), both)),
+        ])
+    );
+    assert_eq!(after, before, "every other field as it was");
+    let used_by = cms
+        .documents()
+        .used_by(target, &aphex_core::query::FindOptions::new())
+        .await
+        .expect("used by");
+    assert_eq!(
+        used_by.docs.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [referrer]
+    );
+}
+
 async fn non_mongodb_urls_are_refused() {
     let err = aphex_mongo::MongoAdapter::connect("postgres://x/y", "db")
         .await
@@ -340,6 +440,7 @@ async fn srv_urls_need_the_dns_srv_feature() {
 
 fn main() -> std::process::ExitCode {
     aphex_conformance::tests![
+        a_version_2_database_gets_its_reference_index,
         ensure_schema_is_idempotent_and_creates_the_unique_indexes,
         documents_are_stored_with_string_ids_camel_case_fields_and_dates,
         a_standalone_server_declares_no_transactions,

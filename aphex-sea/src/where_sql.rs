@@ -10,11 +10,13 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, NullOrdering, Order};
 use sea_orm::{EntityTrait, IdenStatic, Value};
 
 use aphex_core::query::{
-    Column, ColumnKind, Field, Filter, JsonColumn, KeyValue, ListQuery, Op, Operand, SortKey,
+    Column, ColumnKind, Field, Filter, JsonColumn, KeyValue, ListQuery, Op, Operand, Perspective,
+    SortKey,
 };
 use aphex_core::{Error, Result};
+use uuid::Uuid;
 
-use crate::dialect::{Cmp, Dialect, Join, JsonPath, escape_like, literal};
+use crate::dialect::{Cmp, Dialect, Join, JsonPath, escape_like, literal, references_column};
 use crate::entity::{asset, document};
 
 /// A table the `where` language can query: maps core columns to entity columns.
@@ -27,6 +29,15 @@ pub(crate) trait QueryTable {
     fn json_column(column: JsonColumn) -> Option<Expr>;
     /// The organization column (every query is scoped by it).
     fn organization() -> Expr;
+    /// The table's row refers in `perspective` to one of `targets` (the reference index:
+    /// documents only).
+    fn refers_to_any(
+        _dialect: Dialect,
+        _perspective: Perspective,
+        _targets: &[Uuid],
+    ) -> Option<Expr> {
+        None
+    }
 }
 
 fn col<E: EntityTrait, C: IdenStatic>(entity: E, c: C) -> Expr {
@@ -68,6 +79,16 @@ impl QueryTable for Documents {
 
     fn organization() -> Expr {
         col(document::Entity, document::Column::OrganizationId)
+    }
+
+    fn refers_to_any(dialect: Dialect, perspective: Perspective, targets: &[Uuid]) -> Option<Expr> {
+        let e = document::Entity;
+        Some(dialect.refers_to_any(
+            Expr::col((e, references_column(perspective))),
+            col(e, document::Column::Id),
+            perspective,
+            targets,
+        ))
     }
 }
 
@@ -171,6 +192,9 @@ impl<T: QueryTable> SqlCompiler<T> {
     }
 
     fn column_cond(&self, column: Column, op: &Op) -> Result<Expr> {
+        if let Some(perspective) = column.references_perspective() {
+            return self.references_cond(perspective, op);
+        }
         let (c, enum_type) = self.column(column)?;
         let value = |o: &Operand| -> Expr {
             let v = self.dialect.operand(o);
@@ -212,6 +236,26 @@ impl<T: QueryTable> SqlCompiler<T> {
             Op::Contains(_) | Op::All(_) | Op::TypeIn(_) => self.dialect.bool_literal(false),
             _ => return Err(self.unknown_operator()),
         })
+    }
+
+    /// A condition on the reference index: `equals` / `in` ids (resolution allows no other
+    /// operator on it).
+    fn references_cond(&self, perspective: Perspective, op: &Op) -> Result<Expr> {
+        let ids = |operands: &[Operand]| -> Vec<Uuid> {
+            operands
+                .iter()
+                .filter_map(|o| match o {
+                    Operand::Uuid(id) => Some(*id),
+                    _ => None,
+                })
+                .collect()
+        };
+        let targets = match op {
+            Op::Eq(o) => ids(std::slice::from_ref(o)),
+            Op::In(list) => ids(list),
+            _ => return Err(self.unknown_operator()),
+        };
+        T::refers_to_any(self.dialect, perspective, &targets).ok_or_else(|| self.unknown_operator())
     }
 
     /// An operator added to the language after this compiler was written.

@@ -115,7 +115,15 @@ impl ReferenceClosure {
     }
 }
 
-/// Storage of `cms_documents`.
+/// Storage of `cms_documents` and of the reference index.
+///
+/// **The reference index**: for each document and perspective, the ids its data refers to
+/// ([`reference_ids`](crate::service::reference_ids) of the draft, of the published data). Every
+/// write of a draft (inserts, draft updates) or of published data (publish, unpublish) keeps
+/// that perspective's entries in step **atomically with the write** — in the same statement or
+/// transaction, or (MongoDB) in the same document. `where` conditions on
+/// [`Column::DraftReferences`](crate::query::Column::DraftReferences) /
+/// [`PublishedReferences`](crate::query::Column::PublishedReferences) are served by it.
 ///
 /// Every method acts in a [`Scope`]: reads (finds, counts, reference closures) see only
 /// documents of the scope's visible organizations, writes (inserts, updates, deletes) act only
@@ -261,8 +269,22 @@ pub trait DocumentStore: Send + Sync {
         })
     }
 
-    /// Deletes the document and (by cascade) its versions. `false` when it did not exist.
+    /// Deletes the document and (by cascade) its versions and its own entries in the
+    /// reference index. `false` when it did not exist.
     async fn delete_document(&self, scope: &Scope, id: Uuid) -> Result<bool>;
+
+    /// Sets the reference index of document `id` in `perspective` to `targets` (the ids its
+    /// data there refers to, [`reference_ids`](crate::service::reference_ids)). Every write
+    /// above keeps the index in step by itself, atomically with the data; this is for a rebuild
+    /// (documents written before the index existed, or a repair). `false` when the document is
+    /// not in the scope's organization.
+    async fn set_references(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        perspective: Perspective,
+        targets: &[Uuid],
+    ) -> Result<bool>;
 }
 
 /// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store (as
@@ -339,6 +361,16 @@ macro_rules! forward {
 
     async fn delete_document(&self,scope: &Scope, id: Uuid) -> Result<bool> {
         (**self).delete_document(scope, id).await
+    }
+
+    async fn set_references(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        perspective: Perspective,
+        targets: &[Uuid],
+    ) -> Result<bool> {
+        (**self).set_references(scope, id, perspective, targets).await
     }
         }
     )*};

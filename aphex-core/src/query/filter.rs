@@ -62,6 +62,12 @@ pub enum Column {
     Alt,
     /// `cms_assets.credit_line`.
     CreditLine,
+    /// The ids a document's draft refers to (the reference index, `_references` in the draft
+    /// perspective): a condition holds when one of them matches.
+    DraftReferences,
+    /// The ids a document's published data refers to (`_references` in the published
+    /// perspective).
+    PublishedReferences,
 }
 
 /// The value type of a [`Column`], which decides how operands are coerced.
@@ -116,10 +122,26 @@ impl Column {
     /// The column's value type.
     pub fn kind(self) -> ColumnKind {
         match self {
-            Column::Id => ColumnKind::Uuid,
+            Column::Id | Column::DraftReferences | Column::PublishedReferences => ColumnKind::Uuid,
             Column::Revision | Column::Size | Column::Width | Column::Height => ColumnKind::Integer,
             Column::CreatedAt | Column::UpdatedAt | Column::PublishedAt => ColumnKind::Timestamp,
             _ => ColumnKind::Text,
+        }
+    }
+
+    /// Whether the column is a set of ids, each a reference of the document (see
+    /// [`Column::DraftReferences`]): only `equals`, `in` and their negations apply, and it
+    /// cannot be sorted on.
+    pub fn is_references(self) -> bool {
+        self.references_perspective().is_some()
+    }
+
+    /// The perspective whose references a reference-index column holds.
+    pub fn references_perspective(self) -> Option<super::Perspective> {
+        match self {
+            Column::DraftReferences => Some(super::Perspective::Draft),
+            Column::PublishedReferences => Some(super::Perspective::Published),
+            _ => None,
         }
     }
 

@@ -23,6 +23,14 @@ pub enum Perspective {
 }
 
 impl Perspective {
+    /// `draft` or `published`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Perspective::Draft => "draft",
+            Perspective::Published => "published",
+        }
+    }
+
     /// Parses `draft` or `published`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {

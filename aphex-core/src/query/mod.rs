@@ -23,7 +23,7 @@ pub use filter::{
 pub(crate) use find::check_depth;
 pub use find::{FindOptions, Perspective};
 pub use paging::{FindResult, MAX_OFFSET, Page, Paging};
-pub use resolve::{ListQuery, Target};
+pub use resolve::{ListQuery, REFERENCES_PATH, Target};
 pub use where_clause::{Operator, Scalar, Where};
 
 /// Most `in`/`not_in`/`all` values accepted in one condition.

@@ -13,6 +13,10 @@ use super::{MAX_IN_VALUES, MAX_NESTING, MAX_PATH_LEN, MAX_SORT_KEYS, Paging, Per
 use crate::error::{Error, Result};
 use crate::model::{DocumentStatus, truncate_to_millis};
 
+/// The `where` path of the reference index: `{"_references": "<id>"}` matches the documents
+/// whose data (in the query's perspective) refers to that document or asset.
+pub const REFERENCES_PATH: &str = "_references";
+
 /// What a query runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -70,6 +74,12 @@ impl Target {
         let segments = split_path(path)?;
         match self {
             Target::Documents(perspective) => {
+                if segments == [REFERENCES_PATH] {
+                    return Ok(Field::Column(match perspective {
+                        Perspective::Draft => Column::DraftReferences,
+                        Perspective::Published => Column::PublishedReferences,
+                    }));
+                }
                 let (columns_only, segments) = match segments.split_first() {
                     Some((&"_meta", rest)) if !rest.is_empty() => (true, rest),
                     _ => (false, segments.as_slice()),
@@ -149,10 +159,14 @@ impl Target {
                 Some(rest) => (true, rest),
                 None => (false, key.strip_prefix('+').unwrap_or(key)),
             };
-            out.push(SortKey {
-                field: self.field(path)?,
-                descending,
-            });
+            let field = self.field(path)?;
+            if matches!(field, Field::Column(c) if c.is_references()) {
+                return Err(Error::invalid_query(
+                    path,
+                    "the reference index cannot be sorted on",
+                ));
+            }
+            out.push(SortKey { field, descending });
         }
         if out.is_empty() {
             out.push(SortKey {
@@ -221,6 +235,17 @@ fn split_path(path: &str) -> Result<Vec<&str>> {
 
 fn resolve_condition(path: &str, field: Field, op: &Operator) -> Result<Filter> {
     check_operands(path, op)?;
+    if matches!(field, Field::Column(c) if c.is_references())
+        && !matches!(
+            op,
+            Operator::Equals(_) | Operator::NotEquals(_) | Operator::In(_) | Operator::NotIn(_)
+        )
+    {
+        return Err(Error::invalid_query(
+            path,
+            "the reference index takes `equals`, `not_equals`, `in` and `not_in` (ids)",
+        ));
+    }
     let cond = |op: Op| Filter::Cond(field.clone(), op);
     let coerce_one = |s: &Scalar| coerce(path, &field, s);
     Ok(match op {

@@ -117,8 +117,8 @@ impl Upload {
 /// Assets. Get it from [`Cms::assets`](crate::Cms::assets).
 #[derive(Debug, Clone)]
 pub struct AssetService {
-    db: Arc<dyn DatabaseAdapter>,
-    scope: Scope,
+    pub(super) db: Arc<dyn DatabaseAdapter>,
+    pub(super) scope: Scope,
 }
 
 impl AssetService {
@@ -213,20 +213,6 @@ impl AssetService {
                 Err(e)
             }
         }
-    }
-
-    /// Deletes the row and then the stored file.
-    ///
-    /// # Errors
-    /// [`Error::NotFound`]; storage errors.
-    pub async fn delete_with_file(&self, storage: &dyn StorageAdapter, id: Uuid) -> Result<()> {
-        let asset = self
-            .db
-            .find_asset(&self.scope, id)
-            .await?
-            .ok_or_else(|| Error::not_found("asset", id))?;
-        self.delete(id).await?;
-        storage.delete(&asset.path).await
     }
 
     /// Files in `storage` that no asset row points to, last modified more than `grace` ago: what
@@ -375,18 +361,6 @@ impl AssetService {
         }
         errors.into_result()?;
         self.db.update_asset(&self.scope, id, patch, now()).await
-    }
-
-    /// Deletes the row (the caller deletes the stored file).
-    ///
-    /// # Errors
-    /// [`Error::NotFound`].
-    pub async fn delete(&self, id: Uuid) -> Result<()> {
-        if self.db.delete_asset(&self.scope, id).await? {
-            Ok(())
-        } else {
-            Err(Error::not_found("asset", id))
-        }
     }
 }
 

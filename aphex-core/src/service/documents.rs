@@ -129,8 +129,8 @@ impl WriteOptions {
 /// `draft_data` is `None`.
 #[derive(Debug, Clone)]
 pub struct DocumentService {
-    db: Arc<dyn DatabaseAdapter>,
-    scope: Scope,
+    pub(super) db: Arc<dyn DatabaseAdapter>,
+    pub(super) scope: Scope,
     schemas: Arc<RwLock<SchemaRegistry>>,
     retention: VersionRetention,
     max_resolved: u32,
@@ -500,18 +500,6 @@ impl DocumentService {
             at: now(),
         };
         self.db.update_publish_state(&self.scope, update).await
-    }
-
-    /// Deletes a document and its versions.
-    ///
-    /// # Errors
-    /// [`Error::NotFound`].
-    pub async fn delete(&self, id: Uuid) -> Result<()> {
-        if self.db.delete_document(&self.scope, id).await? {
-            Ok(())
-        } else {
-            Err(Error::not_found("document", id))
-        }
     }
 
     /// A page of a document's version snapshots, newest first.

@@ -12,6 +12,7 @@ mod members;
 mod organizations;
 mod profiles;
 mod publish_hash;
+mod reference_index;
 mod references;
 mod schema_types;
 mod transaction;
@@ -40,7 +41,8 @@ pub use members::{
 pub use organizations::{CreateOrganization, ORGANIZATION_NAME, OrganizationService};
 pub use profiles::UserProfileService;
 pub use publish_hash::{canonical_json, publish_hash};
-pub use references::{DEFAULT_MAX_RESOLVED, REFERENCE_CHUNK, reference_target};
+pub use reference_index::MAX_LISTED_REFERRERS;
+pub use references::{DEFAULT_MAX_RESOLVED, REFERENCE_CHUNK, reference_ids, reference_target};
 pub use schema_types::{SchemaSync, SchemaTypeService, SyncReport};
 pub use transaction::CmsTransaction;
 pub use values::{MAX_DATA_BYTES, MAX_DATA_DEPTH};

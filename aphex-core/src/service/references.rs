@@ -48,6 +48,17 @@ pub fn reference_target(value: &Value) -> Option<Uuid> {
     Uuid::parse_str(obj.get("_ref")?.as_str()?).ok()
 }
 
+/// Every id `value` refers to — documents and assets (an image's `asset`), at any depth — once
+/// each, in order: what the reference index holds for a document's draft or published data.
+/// A reference object is not walked into, as resolution does not.
+pub fn reference_ids(value: &Value) -> Vec<Uuid> {
+    let mut out = Vec::new();
+    collect_refs(value, &mut out);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 fn collect_refs(value: &Value, out: &mut Vec<Uuid>) {
     match value {
         Value::Object(map) => {

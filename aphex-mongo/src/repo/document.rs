@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use aphex_core::model::{Document as CmsDocument, DocumentStatus, NewDocument};
 use aphex_core::ports::{DocumentStore, DraftUpdate, PublishChange, PublishUpdate};
-use aphex_core::query::{Filter, JsonType, KeyValue, ListQuery, Page};
+use aphex_core::query::{Filter, JsonType, KeyValue, ListQuery, Page, Perspective};
+use aphex_core::service::reference_ids;
 use aphex_core::{Error, Result, Scope};
 
 use super::collections::{DOCUMENTS, VERSIONS};
@@ -15,6 +16,20 @@ use super::{MongoStore, ORGANIZATION, SessionMode, exec, owned, visible};
 use crate::error::{malformed, map_err};
 use crate::filter::{BsonCompiler, Documents};
 use crate::value::{Fields, date, opt, opt_date, to_bson};
+
+/// The field of a document that holds the ids its `perspective` data refers to (the reference
+/// index: an array of id strings, multikey-indexed, written with the data it derives from).
+pub(crate) fn references_field(perspective: Perspective) -> &'static str {
+    match perspective {
+        Perspective::Published => "publishedReferences",
+        _ => "draftReferences",
+    }
+}
+
+/// The ids `data` refers to, as [`references_field`] stores them.
+fn references(data: &serde_json::Value) -> Vec<String> {
+    reference_ids(data).iter().map(Uuid::to_string).collect()
+}
 
 fn to_core(d: &Document) -> Result<CmsDocument> {
     let f = Fields::new(d, DOCUMENTS);
@@ -170,6 +185,7 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         let change = doc! {
             "$set": {
                 "draftData": to_bson(&update.data),
+                "draftReferences": references(&update.data),
                 "updatedBy": opt(update.updated_by.clone()),
                 "updatedAt": date(update.updated_at),
             },
@@ -188,12 +204,14 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
             PublishChange::Publish { data, hash } => doc! {
                 "status": DocumentStatus::Published.as_str(),
                 "publishedData": to_bson(data),
+                "publishedReferences": references(data),
                 "publishedHash": hash,
                 "publishedAt": date(update.at),
             },
             PublishChange::Unpublish => doc! {
                 "status": DocumentStatus::Unpublished.as_str(),
                 "publishedData": Bson::Null,
+                "publishedReferences": Vec::<String>::new(),
                 "publishedHash": Bson::Null,
                 "publishedAt": opt_date(None),
             },
@@ -219,7 +237,8 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         if deleted.deleted_count == 0 {
             return Ok(false);
         }
-        // The SQL schema cascades; here the versions go right after their document.
+        // The SQL schema cascades; here the versions go right after their document (its
+        // reference index went with it: it is in the document).
         let versions = self.coll(VERSIONS);
         exec!(
             self,
@@ -227,6 +246,26 @@ impl<S: SessionMode> DocumentStore for MongoStore<S> {
         )
         .map_err(map_err("version"))?;
         Ok(true)
+    }
+
+    async fn set_references(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        perspective: Perspective,
+        targets: &[Uuid],
+    ) -> Result<bool> {
+        let ids: Vec<String> = targets.iter().map(Uuid::to_string).collect();
+        let coll = self.coll(DOCUMENTS);
+        let updated = exec!(
+            self,
+            coll.update_one(
+                owned(doc! { "_id": id.to_string() }, scope),
+                doc! { "$set": { references_field(perspective): ids } },
+            )
+        )
+        .map_err(map_err("document"))?;
+        Ok(updated.matched_count > 0)
     }
 }
 
@@ -287,7 +326,9 @@ fn new_record(scope: &Scope, doc: &NewDocument) -> Document {
         "type": &doc.doc_type,
         "status": DocumentStatus::Draft.as_str(),
         "draftData": to_bson(&doc.draft_data),
+        "draftReferences": references(&doc.draft_data),
         "publishedData": Bson::Null,
+        "publishedReferences": Vec::<String>::new(),
         "publishedHash": Bson::Null,
         "revision": 1i64,
         "createdBy": opt(doc.created_by.clone()),

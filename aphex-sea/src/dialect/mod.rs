@@ -7,6 +7,7 @@
 
 mod index;
 mod json;
+mod references;
 
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, LikeExpr};
 use sea_orm::{DbBackend, Statement, Value};
@@ -16,6 +17,7 @@ use aphex_core::model::to_iso_millis;
 use aphex_core::query::{IndexKind, Operand};
 
 pub(crate) use json::{Cmp, JsonPath, literal};
+pub(crate) use references::{pg_uuid_array, references_column};
 
 use crate::where_sql::operand_value;
 

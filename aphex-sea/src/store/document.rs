@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter,
     QuerySelect, Set, Statement,
@@ -13,11 +13,12 @@ use aphex_core::ports::{
     DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure, Snapshot,
 };
 use aphex_core::query::{Filter, ListQuery, Page, Perspective};
+use aphex_core::service::reference_ids;
 use aphex_core::{Error, Result, Scope};
 
 use super::rls::{in_rls_scope, pg_text_array};
 use super::{SeaStore, owned, visible};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, pg_uuid_array, references_column};
 use crate::entity::document::{ActiveModel, Column, Entity, Model};
 use crate::entity::enums::DocumentStatus;
 use crate::value::DbUuid;
@@ -45,19 +46,22 @@ pub(crate) fn to_core(m: Model) -> Document {
 
 /// The columns a new document is inserted with (the others take their defaults). A new
 /// document's `version_count` is 1: the services always write its first snapshot with it.
-const INSERT_COLUMNS: [Column; 11] = [
-    Column::Id,
-    Column::DocType,
-    Column::Status,
-    Column::DraftData,
-    Column::Revision,
-    Column::CreatedBy,
-    Column::UpdatedBy,
-    Column::CreatedAt,
-    Column::UpdatedAt,
-    Column::VersionCount,
-    Column::OrganizationId,
-];
+fn insert_columns() -> [DynIden; 12] {
+    [
+        Column::Id.into_iden(),
+        Column::DocType.into_iden(),
+        Column::Status.into_iden(),
+        Column::DraftData.into_iden(),
+        Column::Revision.into_iden(),
+        Column::CreatedBy.into_iden(),
+        Column::UpdatedBy.into_iden(),
+        Column::CreatedAt.into_iden(),
+        Column::UpdatedAt.into_iden(),
+        Column::VersionCount.into_iden(),
+        Column::OrganizationId.into_iden(),
+        references_column(Perspective::Draft).into_iden(),
+    ]
+}
 
 /// Every document column (the enum as text), as the PostgreSQL statements below return them.
 macro_rules! pg_document_columns {
@@ -108,8 +112,8 @@ macro_rules! pg_snapshot_and_prune {
 /// same statement inserts (its draft, creator and time; number 1, event `draft`), and the
 /// foreign key is checked at the end of the statement. A taken id fails the whole statement.
 const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
-    r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") "#,
-    r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1, $7) "#,
+    r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id", "draft_references") "#,
+    r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1, $7, CAST($8 AS uuid[])) "#,
     pg_returning_document!(),
     r#"), "#,
     r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
@@ -121,7 +125,7 @@ const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
 /// compare-and-swap is the `UPDATE`'s guard (`$5`, NULL for an unguarded save); when it matches
 /// nothing, neither CTE below it writes anything.
 const PG_SAVE_DRAFT_WITH_SNAPSHOT: &str = concat!(
-    r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
+    r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "draft_references" = CAST($9 AS uuid[]), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
     pg_next_version!("$4"),
     r#" WHERE "id" = $4 AND "organization_id" = $8 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
     pg_returning_document!(),
@@ -132,7 +136,7 @@ const PG_SAVE_DRAFT_WITH_SNAPSHOT: &str = concat!(
 /// PostgreSQL: a publish (guarded by the revision the service read and validated), its snapshot
 /// (event `publish`) and retention in ONE statement.
 const PG_PUBLISH_WITH_SNAPSHOT: &str = concat!(
-    r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
+    r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_references" = CAST($10 AS uuid[]), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
     pg_next_version!("$5"),
     r#" WHERE "id" = $5 AND "organization_id" = $9 AND "revision" = $6 "#,
     pg_returning_document!(),
@@ -194,12 +198,6 @@ fn pg_reference_closure(perspective: Perspective, depth: u32) -> String {
     )
 }
 
-/// A PostgreSQL `uuid[]` literal of `ids`.
-fn pg_uuid_array(ids: &[Uuid]) -> String {
-    let items: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    format!("{{{}}}", items.join(","))
-}
-
 /// Retention as the PostgreSQL statements take it: keep the newest `keep`, or (no retention)
 /// a count no document reaches.
 fn keep_param(snapshot: Snapshot) -> i64 {
@@ -209,7 +207,7 @@ fn keep_param(snapshot: Snapshot) -> i64 {
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
     /// The values of [`INSERT_COLUMNS`] for `doc`: a draft at revision 1 with its first
     /// snapshot counted.
-    fn document_row(&self, scope: &Scope, doc: &NewDocument) -> [Expr; 11] {
+    fn document_row(&self, scope: &Scope, doc: &NewDocument) -> [Expr; 12] {
         [
             Expr::val(DbUuid(doc.id)),
             Expr::val(doc.doc_type.as_str()),
@@ -222,6 +220,8 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             Expr::val(doc.created_at),
             Expr::val(1_i64),
             Expr::val(scope.organization()),
+            self.dialect()
+                .references_param(&reference_ids(&doc.draft_data)),
         ]
     }
 
@@ -325,7 +325,7 @@ where
         let mut insert = Query::insert();
         insert
             .into_table(Entity)
-            .columns(INSERT_COLUMNS)
+            .columns(insert_columns())
             .values(self.document_row(scope, doc))
             .map_err(|e| Error::backend("sql", e))?
             .returning(Query::returning().exprs(Column::iter().map(|c| c.select_as(Expr::col(c)))));
@@ -345,7 +345,7 @@ where
             insert_document_with_first_version(doc, version)
         );
         self.postgres_only("a document and its first snapshot in one statement")?;
-        let values: [sea_orm::Value; 7] = [
+        let values: [sea_orm::Value; 8] = [
             DbUuid(doc.id).into(),
             doc.doc_type.as_str().into(),
             crate::dialect::json_text(&doc.draft_data).into(),
@@ -353,6 +353,7 @@ where
             doc.created_at.into(),
             DbUuid(version.id).into(),
             scope.organization().into(),
+            pg_uuid_array(&reference_ids(&doc.draft_data)).into(),
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
@@ -368,7 +369,8 @@ where
             .iter()
             .map(|doc| self.document_row(scope, doc))
             .collect();
-        self.insert_rows(Entity, INSERT_COLUMNS, rows, ENTITY).await
+        self.insert_rows(Entity, insert_columns(), rows, ENTITY)
+            .await
     }
 
     async fn find_document(&self, scope: &Scope, id: Uuid) -> Result<Option<Document>> {
@@ -452,6 +454,11 @@ where
         // The JSON goes in as text (`Dialect::json_param`), not as a tree to be copied.
         let write = Entity::update_many()
             .col_expr(Column::DraftData, self.dialect().json_param(&update.data))
+            .col_expr(
+                references_column(Perspective::Draft),
+                self.dialect()
+                    .references_param(&reference_ids(&update.data)),
+            )
             .set(values)
             .col_expr(Column::Revision, Expr::col(Column::Revision).add(1))
             .col_expr(Column::VersionCount, next_version_count());
@@ -488,13 +495,21 @@ where
             ..values
         };
         // As in `update_draft`: the JSON goes in as text.
+        let references = published_data
+            .as_ref()
+            .map(reference_ids)
+            .unwrap_or_default();
         let published_data = match published_data {
             Some(data) => self.dialect().json_param(&data),
             None => Expr::val(Option::<serde_json::Value>::None),
         };
         let mut write = Entity::update_many()
             .set(values)
-            .col_expr(Column::PublishedData, published_data);
+            .col_expr(Column::PublishedData, published_data)
+            .col_expr(
+                references_column(Perspective::Published),
+                self.dialect().references_param(&references),
+            );
         if snapshotted {
             write = write.col_expr(Column::VersionCount, next_version_count());
         }
@@ -510,7 +525,7 @@ where
     ) -> Result<Document> {
         in_rls_scope!(self, scope, update_draft_with_snapshot(update, snapshot));
         self.postgres_only("a draft save and its snapshot in one statement")?;
-        let values: [sea_orm::Value; 8] = [
+        let values: [sea_orm::Value; 9] = [
             crate::dialect::json_text(&update.data).into(),
             update.updated_by.clone().into(),
             update.updated_at.into(),
@@ -519,6 +534,7 @@ where
             DbUuid(snapshot.version_id).into(),
             keep_param(snapshot).into(),
             scope.organization().into(),
+            pg_uuid_array(&reference_ids(&update.data)).into(),
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
@@ -539,7 +555,7 @@ where
         let PublishChange::Publish { data, hash } = &update.change else {
             return Err(Error::invalid("change", "an unpublish takes no snapshot"));
         };
-        let values: [sea_orm::Value; 9] = [
+        let values: [sea_orm::Value; 10] = [
             crate::dialect::json_text(data).into(),
             hash.clone().into(),
             update.at.into(),
@@ -549,6 +565,7 @@ where
             DbUuid(snapshot.version_id).into(),
             keep_param(snapshot).into(),
             scope.organization().into(),
+            pg_uuid_array(&reference_ids(data)).into(),
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
@@ -561,6 +578,27 @@ where
     async fn delete_document(&self, scope: &Scope, id: Uuid) -> Result<bool> {
         in_rls_scope!(self, scope, delete_document(id));
         let res = Entity::delete_by_id(DbUuid(id))
+            .filter(owned(Expr::col(Column::OrganizationId), scope))
+            .exec(&self.conn)
+            .await
+            .map_err(self.err(ENTITY))?;
+        Ok(res.rows_affected > 0)
+    }
+
+    async fn set_references(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        perspective: Perspective,
+        targets: &[Uuid],
+    ) -> Result<bool> {
+        in_rls_scope!(self, scope, set_references(id, perspective, targets));
+        let res = Entity::update_many()
+            .col_expr(
+                references_column(perspective),
+                self.dialect().references_param(targets),
+            )
+            .filter(Column::Id.eq(DbUuid(id)))
             .filter(owned(Expr::col(Column::OrganizationId), scope))
             .exec(&self.conn)
             .await

@@ -118,7 +118,9 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Core(e) => match e {
                 E::NotFound { .. } => StatusCode::NOT_FOUND,
-                E::Conflict { .. } | E::RevisionConflict { .. } => StatusCode::CONFLICT,
+                E::Conflict { .. } | E::Referenced { .. } | E::RevisionConflict { .. } => {
+                    StatusCode::CONFLICT
+                }
                 E::Validation(_) | E::InvalidQuery { .. } => StatusCode::BAD_REQUEST,
                 E::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
                 E::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -161,6 +163,15 @@ impl AppError {
                 E::Conflict { entity, .. } => {
                     ("conflict", e.to_string(), json!({ "entity": entity }))
                 }
+                E::Referenced {
+                    entity,
+                    id,
+                    referrers,
+                } => (
+                    "conflict",
+                    e.to_string(),
+                    json!({ "entity": entity, "id": id, "referrers": referrers }),
+                ),
                 E::RevisionConflict { current } => (
                     "revision_conflict",
                     e.to_string(),

@@ -27,6 +27,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
             )),
         )
         .route("/api/assets/{id}", get(read).patch(patch).delete(remove))
+        .route("/api/assets/{id}/used-by", get(super::documents::used_by))
 }
 
 /// `file` (required) plus optional `title`, `alt`, `description`, `creditLine` text fields.
@@ -156,12 +157,14 @@ async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
+    AppQuery(p): AppQuery<super::documents::DeleteParams>,
 ) -> Result<StatusCode, AppError> {
     caller.require(Capability::ManageAssets)?;
-    caller
-        .cms()
-        .assets()
-        .delete_with_file(&*state.storage, id)
-        .await?;
+    let assets = caller.cms().assets();
+    if p.force {
+        assets.force_delete_with_file(&*state.storage, id).await?;
+    } else {
+        assets.delete_with_file(&*state.storage, id).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }

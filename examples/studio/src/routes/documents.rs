@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
             post(publish).delete(unpublish),
         )
         .route("/api/documents/{id}/versions", get(versions))
+        .route("/api/documents/{id}/used-by", get(used_by))
         .route("/api/documents/{id}/versions/{n}/restore", post(restore))
 }
 
@@ -195,10 +196,52 @@ async fn edit(
     ))
 }
 
-async fn remove(caller: Caller, AppPath(id): AppPath<Uuid>) -> Result<StatusCode, AppError> {
+/// `?force=true` deletes even what published content refers to (their references dangle).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeleteParams {
+    #[serde(default)]
+    pub(crate) force: bool,
+}
+
+async fn remove(
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(p): AppQuery<DeleteParams>,
+) -> Result<StatusCode, AppError> {
     caller.require(Capability::WriteDocuments)?;
-    caller.cms().documents().delete(id).await?;
+    let documents = caller.cms().documents();
+    if p.force {
+        documents.force_delete(id).await?;
+    } else {
+        documents.delete(id).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsedByParams {
+    perspective: Option<Perspective>,
+    #[serde(rename = "type")]
+    doc_type: Option<String>,
+    limit: Option<u64>,
+    page: Option<u64>,
+}
+
+/// `GET /api/documents/{id}/used-by` (and `/api/assets/{id}/used-by`): the documents whose
+/// data refers to the id, in a perspective (a delivery caller: published only).
+pub(crate) async fn used_by(
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(p): AppQuery<UsedByParams>,
+) -> Result<Json<FindResult<Document>>, AppError> {
+    let mut options = FindOptions::new().perspective(caller.perspective(p.perspective)?);
+    options.doc_type = p.doc_type;
+    options.limit = p.limit;
+    options.page = p.page;
+    check_limits(&options)?;
+    Ok(Json(caller.cms().documents().used_by(id, &options).await?))
 }
 
 /// An optional JSON body: empty means the default.

@@ -15,6 +15,7 @@ mod hostile;
 mod http;
 mod organizations;
 mod png;
+mod references;
 mod scenarios;
 mod studio;
 
@@ -84,6 +85,11 @@ mod sqlite {
     pub(crate) async fn organizations() {
         let studio = started(Studio::start_with(None, &OPEN_SIGNUP_ENV), "sqlite");
         organizations::organizations(&studio.base).await;
+    }
+
+    pub(crate) async fn references() {
+        let studio = started(Studio::start(None), "sqlite");
+        references::used_by_and_deletes(&studio.base).await;
     }
 
     /// By default only the first user may sign up (and becomes admin).
@@ -201,6 +207,14 @@ mod postgres {
         );
         organizations::organizations(&studio.base).await;
     }
+
+    pub(crate) async fn references() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let studio = started(Studio::start(Some(&db.url)), "postgres");
+        references::used_by_and_deletes(&studio.base).await;
+    }
 }
 
 #[cfg(feature = "mongodb")]
@@ -261,6 +275,14 @@ mod mongodb {
         );
         organizations::organizations(&studio.base).await;
     }
+
+    pub(crate) async fn references() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        let studio = started(Studio::start(Some(&db.url)), "mongodb");
+        references::used_by_and_deletes(&studio.base).await;
+    }
 }
 
 /// The editorial flow with assets on S3-compatible storage (moto in CI): upload, serve, delete
@@ -317,6 +339,7 @@ fn main() -> std::process::ExitCode {
         sqlite::hostile_requests,
         sqlite::key_scopes_and_public_reads,
         sqlite::organizations,
+        sqlite::references,
         sqlite::signup_is_closed_after_the_first_user_by_default,
         sqlite::restart_keeps_data_and_sessions,
     ]
@@ -334,7 +357,8 @@ fn main() -> std::process::ExitCode {
             "postgres::key_scopes_and_public_reads",
             postgres::key_scopes_and_public_reads,
         )
-        .test("postgres::organizations", postgres::organizations);
+        .test("postgres::organizations", postgres::organizations)
+        .test("postgres::references", postgres::references);
     #[cfg(feature = "mongodb")]
     let suite = suite
         .test("mongodb::editorial_flow", mongodb::editorial_flow)
@@ -345,7 +369,8 @@ fn main() -> std::process::ExitCode {
             "mongodb::key_scopes_and_public_reads",
             mongodb::key_scopes_and_public_reads,
         )
-        .test("mongodb::organizations", mongodb::organizations);
+        .test("mongodb::organizations", mongodb::organizations)
+        .test("mongodb::references", mongodb::references);
     #[cfg(feature = "s3")]
     let suite = suite.test(
         "s3::editorial_flow_with_s3_storage",
