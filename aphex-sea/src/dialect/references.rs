@@ -39,7 +39,7 @@ impl Dialect {
 
     /// The document whose id is `id` and whose `perspective` reference column is `column`
     /// refers there to one of `targets` — through the index: `&&` on the column on PostgreSQL
-    /// (GIN), a lookup in the mirror table on SQLite (its primary key).
+    /// (GIN), the mirror table's target index on SQLite.
     pub(crate) fn refers_to_any(
         self,
         column: Expr,
@@ -52,15 +52,17 @@ impl Dialect {
                 column.binary(BinOper::Custom("&&"), self.references_param(targets))
             }
             Dialect::Sqlite => {
+                // `id IN (SELECT source_id …)`, not a correlated `EXISTS`: SQLite runs the
+                // subquery once through the mirror's target index, then looks the documents up
+                // by key, instead of probing the mirror for every document.
                 let mirror = Alias::new(SQLITE_TABLE);
-                let perspective = perspective.as_str();
-                Expr::exists(
+                id.in_subquery(
                     Query::select()
-                        .expr(Expr::val(1))
+                        .column((mirror.clone(), Alias::new("source_id")))
                         .from(mirror.clone())
-                        .and_where(Expr::col((mirror.clone(), Alias::new("source_id"))).eq(id))
                         .and_where(
-                            Expr::col((mirror.clone(), Alias::new("perspective"))).eq(perspective),
+                            Expr::col((mirror.clone(), Alias::new("perspective")))
+                                .eq(perspective.as_str()),
                         )
                         .and_where(
                             Expr::col((mirror, Alias::new("target_id")))
