@@ -16,7 +16,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use aphex_core::DEFAULT_ORGANIZATION_ID;
-use aphex_core::service::publish_hash;
+use aphex_core::service::{publish_hash, reference_ids};
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
 use crate::lists::{ListAnswer, ListSpec, RawList};
@@ -49,6 +49,16 @@ struct DocRecord {
     created_at: DateTime,
     updated_at: DateTime,
     organization_id: String,
+    /// The reference index (see `docs/references.md`).
+    #[serde(default)]
+    draft_references: Vec<String>,
+    #[serde(default)]
+    published_references: Vec<String>,
+}
+
+/// The ids `data` refers to, as the reference index stores them.
+fn references(data: &Value) -> Vec<String> {
+    reference_ids(data).iter().map(Uuid::to_string).collect()
 }
 
 /// A `cms_document_versions` record.
@@ -251,6 +261,7 @@ impl Target for RawMongo {
             id: id.clone(),
             doc_type: doc.doc_type.to_owned(),
             status: "draft".to_owned(),
+            draft_references: references(&doc.data),
             draft_data: Some(doc.data),
             published_data: None,
             published_hash: None,
@@ -261,6 +272,7 @@ impl Target for RawMongo {
             created_at: now,
             updated_at: now,
             organization_id: ORGANIZATION.to_owned(),
+            published_references: Vec::new(),
         };
         self.sent();
         self.documents.insert_one(&record).await?;
@@ -332,7 +344,12 @@ impl Target for RawMongo {
             .find_one_and_update(
                 doc! { "_id": &key, "organizationId": ORGANIZATION, "revision": expected },
                 doc! {
-                    "$set": { "draftData": to_bson(&data)?, "updatedBy": Bson::Null, "updatedAt": now },
+                    "$set": {
+                        "draftData": to_bson(&data)?,
+                        "draftReferences": references(&data),
+                        "updatedBy": Bson::Null,
+                        "updatedAt": now,
+                    },
                     "$inc": { "revision": 1_i64 },
                 },
             )
@@ -369,6 +386,7 @@ impl Target for RawMongo {
                 doc! { "$set": {
                     "status": "published",
                     "publishedData": to_bson(&data)?,
+                    "publishedReferences": references(&data),
                     "publishedHash": publish_hash(&data),
                     "publishedAt": now,
                     "updatedBy": Bson::Null,

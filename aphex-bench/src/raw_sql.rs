@@ -16,7 +16,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use aphex_core::DEFAULT_ORGANIZATION_ID;
-use aphex_core::service::{DEFAULT_MAX_RESOLVED, publish_hash};
+use aphex_core::service::{DEFAULT_MAX_RESOLVED, publish_hash, reference_ids};
 
 use crate::corpus::{QUERY_TAG, QUERY_VIEWS_ABOVE, SeedDoc};
 use crate::lists::{ListAnswer, ListSpec, RawList};
@@ -144,7 +144,7 @@ const SQLITE: Statements = Statements {
     save_draft_with_snapshot: None,
     publish_with_snapshot: None,
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id", "draft_references") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
         doc_returning!(r#""status""#)
     ),
     find_depth2: None,
@@ -168,11 +168,11 @@ const SQLITE: Statements = Statements {
         r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" DESC NULLS LAST LIMIT ? OFFSET ?"#
     ),
     update_draft: concat!(
-        r#"UPDATE "cms_documents" SET "draft_data" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "organization_id" = ? AND "cms_documents"."revision" = ?"#,
+        r#"UPDATE "cms_documents" SET "draft_data" = ?, "draft_references" = ?, "updated_by" = ?, "updated_at" = ?, "revision" = "revision" + ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "organization_id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ?, "published_data" = ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "organization_id" = ? AND "cms_documents"."revision" = ?"#,
+        r#"UPDATE "cms_documents" SET "status" = ?, "published_hash" = ?, "updated_by" = ?, "published_at" = ?, "updated_at" = ?, "published_data" = ?, "published_references" = ?, "version_count" = "version_count" + ? WHERE "cms_documents"."id" = ? AND "organization_id" = ? AND "cms_documents"."revision" = ?"#,
         doc_returning!(r#""status""#)
     ),
     insert_version: SQLITE_INSERT_VERSION,
@@ -182,8 +182,8 @@ const SQLITE: Statements = Statements {
 const POSTGRES: Statements = Statements {
     begin: "BEGIN",
     create_with_first_version: Some(concat!(
-        r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") "#,
-        r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1, $7) "#,
+        r#"WITH "doc" AS (INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id", "draft_references") "#,
+        r#"VALUES ($1, $2, CAST('draft' AS "document_status"), CAST($3 AS jsonb), 1, $4, $4, $5, $5, 1, $7, CAST($8 AS uuid[])) "#,
         pg_returning!(),
         r#"), "#,
         r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
@@ -191,7 +191,7 @@ const POSTGRES: Statements = Statements {
         r#"SELECT * FROM "doc""#,
     )),
     save_draft_with_snapshot: Some(concat!(
-        r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
+        r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "draft_references" = CAST($9 AS uuid[]), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
         r#""version_count" = GREATEST("version_count", (SELECT COALESCE(MAX("version_number"), 0) FROM "cms_document_versions" WHERE "document_id" = $4)) + 1"#,
         r#" WHERE "id" = $4 AND "organization_id" = $8 AND (CAST($5 AS bigint) IS NULL OR "revision" = $5) "#,
         pg_returning!(),
@@ -202,7 +202,7 @@ const POSTGRES: Statements = Statements {
         r#" SELECT * FROM "doc""#,
     )),
     publish_with_snapshot: Some(concat!(
-        r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
+        r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_references" = CAST($10 AS uuid[]), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
         r#""version_count" = GREATEST("version_count", (SELECT COALESCE(MAX("version_number"), 0) FROM "cms_document_versions" WHERE "document_id" = $5)) + 1"#,
         r#" WHERE "id" = $5 AND "organization_id" = $9 AND "revision" = $6 "#,
         pg_returning!(),
@@ -213,7 +213,7 @@ const POSTGRES: Statements = Statements {
         r#" SELECT * FROM "doc""#,
     )),
     insert_document: concat!(
-        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9, $10, $11)"#,
+        r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id", "draft_references") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9, $10, $11, CAST($12 AS uuid[]))"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     find_depth2: Some(PG_FIND_DEPTH2),
@@ -237,11 +237,11 @@ const POSTGRES: Statements = Statements {
         r#" ORDER BY "cms_documents"."updated_at" DESC NULLS LAST, "cms_documents"."id" DESC NULLS LAST LIMIT $4 OFFSET $5"#
     ),
     update_draft: concat!(
-        r#"UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + $4, "version_count" = "version_count" + $5 WHERE "cms_documents"."id" = $6 AND "organization_id" = $7 AND "cms_documents"."revision" = $8"#,
+        r#"UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "draft_references" = CAST($2 AS uuid[]), "updated_by" = $3, "updated_at" = $4, "revision" = "revision" + $5, "version_count" = "version_count" + $6 WHERE "cms_documents"."id" = $7 AND "organization_id" = $8 AND "cms_documents"."revision" = $9"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     publish: concat!(
-        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_hash" = $2, "updated_by" = $3, "published_at" = $4, "updated_at" = $5, "published_data" = CAST($6 AS jsonb), "version_count" = "version_count" + $7 WHERE "cms_documents"."id" = $8 AND "organization_id" = $9 AND "cms_documents"."revision" = $10"#,
+        r#"UPDATE "cms_documents" SET "status" = CAST($1 AS "document_status"), "published_hash" = $2, "updated_by" = $3, "published_at" = $4, "updated_at" = $5, "published_data" = CAST($6 AS jsonb), "published_references" = CAST($7 AS uuid[]), "version_count" = "version_count" + $8 WHERE "cms_documents"."id" = $9 AND "organization_id" = $10 AND "cms_documents"."revision" = $11"#,
         doc_returning!(r#"CAST("status" AS "text")"#)
     ),
     insert_version: PG_INSERT_VERSION,
@@ -321,6 +321,8 @@ trait Flavor: sqlx::Database {
     type Ts: for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self> + Send;
     fn id(id: Uuid) -> Self::Id;
     fn ts(t: DateTime<Utc>) -> Self::Ts;
+    /// The reference index of `data`, as the backend's reference column takes it.
+    fn references(data: &Value) -> String;
     fn read_id(row: &Self::Row, column: usize) -> BenchResult<Uuid>;
     /// `n` placeholders, the first being the statement's parameter number `first` (the
     /// organization's may come before): `(?, ?, ?)` / `($2, $3, $4)`.
@@ -375,6 +377,10 @@ impl Flavor for sqlx::Sqlite {
     fn ts(t: DateTime<Utc>) -> String {
         aphex_core::model::to_iso_millis(&t)
     }
+    fn references(data: &Value) -> String {
+        let ids: Vec<String> = reference_ids(data).iter().map(Uuid::to_string).collect();
+        Value::from(ids).to_string()
+    }
     fn read_id(row: &sqlx::sqlite::SqliteRow, column: usize) -> BenchResult<Uuid> {
         Ok(Uuid::parse_str(&row.try_get::<String, _>(column)?)?)
     }
@@ -405,6 +411,9 @@ impl Flavor for sqlx::Postgres {
     }
     fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
         t
+    }
+    fn references(data: &Value) -> String {
+        uuid_array(&reference_ids(data))
     }
     fn read_id(row: &sqlx::postgres::PgRow, column: usize) -> BenchResult<Uuid> {
         Ok(row.try_get::<Uuid, _>(column)?)
@@ -581,6 +590,7 @@ impl Target for RawSql {
                     .bind(Db::ts(now))
                     .bind(Db::id(Uuid::new_v4()))
                     .bind(ORGANIZATION)
+                    .bind(Db::references(&doc.data))
                     .fetch_one(pool)
                     .await?;
                 return Ok(document::<Db>(&row)?.revision);
@@ -598,6 +608,7 @@ impl Target for RawSql {
                 .bind(Db::ts(now))
                 .bind(1_i64)
                 .bind(ORGANIZATION)
+                .bind(Db::references(&doc.data))
                 .fetch_one(&mut *tx)
                 .await?;
             let created = document::<Db>(&row)?;
@@ -678,6 +689,7 @@ impl Target for RawSql {
                     .bind(Db::id(Uuid::new_v4()))
                     .bind(RETENTION)
                     .bind(ORGANIZATION)
+                    .bind(Db::references(&data))
                     .fetch_optional(pool)
                     .await?
                     .ok_or("revision conflict")?;
@@ -686,6 +698,7 @@ impl Target for RawSql {
             let mut tx = pool.begin_with(Db::SQL.begin).await?;
             let row = sqlx::query(self.sent(Db::SQL.update_draft))
                 .bind(data.to_string())
+                .bind(Db::references(&data))
                 .bind(None::<String>)
                 .bind(Db::ts(now))
                 .bind(1_i32)
@@ -719,6 +732,7 @@ impl Target for RawSql {
                     .bind(Db::id(Uuid::new_v4()))
                     .bind(RETENTION)
                     .bind(ORGANIZATION)
+                    .bind(Db::references(&current.data))
                     .fetch_optional(pool)
                     .await?
                     .ok_or("revision conflict")?;
@@ -733,6 +747,7 @@ impl Target for RawSql {
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
                 .bind(current.data.to_string())
+                .bind(Db::references(&current.data))
                 .bind(1_i32)
                 .bind(Db::id(id))
                 .bind(ORGANIZATION)

@@ -71,6 +71,20 @@ async fn publish(cms: &Cms, id: Uuid) {
         .expect("publish");
 }
 
+/// An author, an image asset, and a published post referring to both: `(author, asset, post)`.
+async fn published_referrer(cms: &Cms) -> (Uuid, Uuid, Uuid) {
+    let ada = create(cms, "author", author("Ada")).await.id;
+    let image = cms
+        .assets()
+        .create(text_file(&format!("{}.png", Uuid::new_v4())))
+        .await
+        .expect("asset")
+        .id;
+    let live = create(cms, "post", post("Live", ada, Some(image))).await.id;
+    publish(cms, live).await;
+    (ada, image, live)
+}
+
 fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
     ids.sort_unstable();
     ids
@@ -272,17 +286,7 @@ pub async fn only_equality_on_ids_and_no_sorting(db: &TestDb) {
 pub async fn deleting_what_published_content_refers_to_is_refused(db: &TestDb) {
     let cms = db.cms().await;
     let docs = cms.documents();
-    let ada = create(&cms, "author", author("Ada")).await.id;
-    let image = cms
-        .assets()
-        .create(text_file("photo.png"))
-        .await
-        .expect("asset")
-        .id;
-    let live = create(&cms, "post", post("Live", ada, Some(image)))
-        .await
-        .id;
-    publish(&cms, live).await;
+    let (ada, image, live) = published_referrer(&cms).await;
     let _draft_only = create(&cms, "post", post("Draft", ada, Some(image)))
         .await
         .id;
@@ -356,17 +360,7 @@ pub async fn deleting_what_published_content_refers_to_is_refused(db: &TestDb) {
 pub async fn a_forced_delete_leaves_dangling_references(db: &TestDb) {
     let cms = db.cms().await;
     let docs = cms.documents();
-    let ada = create(&cms, "author", author("Ada")).await.id;
-    let image = cms
-        .assets()
-        .create(text_file("gone.png"))
-        .await
-        .expect("asset")
-        .id;
-    let live = create(&cms, "post", post("Live", ada, Some(image)))
-        .await
-        .id;
-    publish(&cms, live).await;
+    let (ada, image, live) = published_referrer(&cms).await;
 
     docs.force_delete(ada).await.expect("forced");
     cms.assets().force_delete(image).await.expect("forced");

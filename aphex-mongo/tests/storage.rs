@@ -169,6 +169,20 @@ async fn a_standalone_server_declares_no_transactions() {
     }
 }
 
+/// A CMS on `raw` with one document type, `note`.
+async fn note_cms(raw: &mongodb::Database) -> Cms {
+    Cms::builder()
+        .database(
+            aphex_mongo::MongoAdapter::new(raw.clone())
+                .await
+                .expect("adapter"),
+        )
+        .schema_type(SchemaTypeDef::document("note", "Note").field(FieldDef::string("text")))
+        .build()
+        .await
+        .expect("cms")
+}
+
 /// Every document of every collection, by collection, in a stable order.
 async fn contents(db: &mongodb::Database) -> BTreeMap<String, Vec<Document>> {
     let mut out = BTreeMap::new();
@@ -197,16 +211,7 @@ async fn a_0_1_database_upgrades_in_place_and_a_newer_one_is_refused() {
     };
     let adapter = test.adapter().await;
     let raw = adapter.database().clone();
-    let cms = Cms::builder()
-        .database(
-            aphex_mongo::MongoAdapter::new(raw.clone())
-                .await
-                .expect("adapter"),
-        )
-        .schema_type(SchemaTypeDef::document("note", "Note").field(FieldDef::string("text")))
-        .build()
-        .await
-        .expect("cms");
+    let cms = note_cms(&raw).await;
     let note = cms
         .documents()
         .create(CreateDocument::new("note", json!({"text": "kept"})))
@@ -321,16 +326,7 @@ async fn a_version_2_database_gets_its_reference_index() {
     };
     let adapter = test.adapter().await;
     let raw = adapter.database().clone();
-    let cms = Cms::builder()
-        .database(
-            aphex_mongo::MongoAdapter::new(raw.clone())
-                .await
-                .expect("adapter"),
-        )
-        .schema_type(SchemaTypeDef::document("note", "Note").field(FieldDef::string("text")))
-        .build()
-        .await
-        .expect("cms");
+    let cms = note_cms(&raw).await;
     let create = |data: serde_json::Value| {
         let cms = cms.clone();
         async move {
