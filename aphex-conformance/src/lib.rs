@@ -43,6 +43,7 @@ pub mod bad_input;
 pub mod bulk;
 pub mod documents;
 pub mod errors;
+pub mod events;
 pub mod fixtures;
 pub mod indexes;
 pub mod keyset;
@@ -96,6 +97,7 @@ pub fn cases() -> Vec<Case> {
         published::cases(),
         references::cases(),
         reference_index::cases(),
+        events::cases(),
         versions::cases(),
         assets::cases(),
         schema_types::cases(),

@@ -37,6 +37,7 @@ mod m20261206_000012_add_document_version_count;
 mod m20261206_000013_compress_json_with_lz4;
 mod m20261207_000014_create_organizations;
 mod m20261208_000015_create_document_references;
+mod m20261209_000016_create_events;
 
 pub use m20261207_000014_create_organizations::DEFAULT_ORGANIZATION_ID;
 
@@ -48,7 +49,7 @@ pub const HISTORY_TABLE: &str = "aphex_migrations";
 const DEFAULT_HISTORY_TABLE: &str = "seaql_migrations";
 
 /// The CMS's own tables, in creation order.
-pub const CMS_TABLES: [&str; 15] = [
+pub const CMS_TABLES: [&str; 18] = [
     "user",
     "session",
     "account",
@@ -65,6 +66,9 @@ pub const CMS_TABLES: [&str; 15] = [
     "invitation",
     // SQLite only: the mirror of the reference columns that indexes them.
     "cms_document_references",
+    "cms_event_streams",
+    "cms_events",
+    "cms_outbox",
 ];
 
 /// The CMS migrations, in order, to put at the start of an application's own migrator.
@@ -85,6 +89,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261206_000013_compress_json_with_lz4::Migration),
         Box::new(m20261207_000014_create_organizations::Migration),
         Box::new(m20261208_000015_create_document_references::Migration),
+        Box::new(m20261209_000016_create_events::Migration),
     ]
 }
 

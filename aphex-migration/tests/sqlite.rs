@@ -54,13 +54,16 @@ async fn tables(db: &DatabaseConnection) -> BTreeSet<String> {
     .collect()
 }
 
-const ALL_TABLES: [&str; 16] = [
+const ALL_TABLES: [&str; 19] = [
     "account",
     "apikey",
     "cms_assets",
     "cms_document_references",
     "cms_document_versions",
     "cms_documents",
+    "cms_event_streams",
+    "cms_events",
+    "cms_outbox",
     "cms_schema_types",
     "aphex_migrations",
     "cms_user_profiles",

@@ -24,7 +24,7 @@ struct Index {
 
 /// The unique keys, by collection and index name, with their portable names
 /// (`<table>.<column>[,<column>]`, as the SQL backends report them in `Error::Conflict`).
-const UNIQUE_KEYS: [(&str, &str, &str); 6] = [
+const UNIQUE_KEYS: [(&str, &str, &str); 8] = [
     (
         VERSIONS,
         "documentId_versionNumber",
@@ -35,6 +35,8 @@ const UNIQUE_KEYS: [(&str, &str, &str); 6] = [
     (SESSIONS, "token_unique", "session.token"),
     (API_KEYS, "key_unique", "apikey.key"),
     (ORGANIZATIONS, "slug_unique", "organization.slug"),
+    (EVENTS, "stream_streamSeq", "cms_events.stream,stream_seq"),
+    (OUTBOX, "stream_streamSeq", "cms_outbox.stream,stream_seq"),
 ];
 
 /// The portable name of a unique key: `_id_` is the table's primary key.
@@ -145,11 +147,32 @@ fn indexes() -> Vec<Index> {
             doc! {"organizationId": 1, "createdAt": -1},
             false,
         ),
+        // The change feed (version 4): a stream's events in order, an organization's by time,
+        // the outbox's heads and its oldest entries.
+        ix(
+            EVENTS,
+            "stream_streamSeq",
+            doc! {"stream": 1, "streamSeq": 1},
+            true,
+        ),
+        ix(
+            EVENTS,
+            "organizationId_createdAt",
+            doc! {"organizationId": 1, "createdAt": 1, "_id": 1},
+            false,
+        ),
+        ix(
+            OUTBOX,
+            "stream_streamSeq",
+            doc! {"stream": 1, "streamSeq": 1},
+            true,
+        ),
+        ix(OUTBOX, "createdAt", doc! {"createdAt": 1, "_id": 1}, false),
     ]
 }
 
 /// Every collection of the CMS schema.
-pub const COLLECTIONS: [&str; 14] = [
+pub const COLLECTIONS: [&str; 17] = [
     USERS,
     SESSIONS,
     ACCOUNTS,
@@ -164,15 +187,19 @@ pub const COLLECTIONS: [&str; 14] = [
     ORGANIZATION_ROLES,
     MEMBERS,
     INVITATIONS,
+    EVENT_STREAMS,
+    EVENTS,
+    OUTBOX,
 ];
 
 /// The schema version `ensure_schema` brings a database to: 1 is the collections and indexes of
 /// aphex-rs 0.1; 2 adds organizations (their collections, and `organizationId` on every content
 /// document, the default organization's for what was written before); 3 adds the reference
 /// index (`draftReferences` and `publishedReferences` on every document, computed from the
-/// stored data for what was written before). Every later change of the MongoDB layout raises
+/// stored data for what was written before); 4 adds the change feed (`cms_events`,
+/// `cms_event_streams`, `cms_outbox` and their indexes; nothing to convert). Every later change of the MongoDB layout raises
 /// it, with its upgrade step in `ensure_schema` and an upgrade test.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Where the schema version is recorded: one document `{_id: "schema", version}`.
 pub const SCHEMA_COLLECTION: &str = "aphex_schema";

@@ -1,7 +1,10 @@
-//! The application's SeaORM side on SQLite: `aphex-sea/tests/shared/app_connection.rs`.
+//! The application's SeaORM side on SQLite: `aphex-sea/tests/shared/app_connection.rs`; and
+//! a write and its event land together (`aphex-sea/tests/shared/event_atomicity.rs`).
 
 #[path = "../../aphex-sea/tests/shared/app_connection.rs"]
 mod app_connection;
+#[path = "../../aphex-sea/tests/shared/event_atomicity.rs"]
+mod event_atomicity;
 
 use aphex_migration::{Migrator, MigratorTrait};
 use aphex_sqlite::SqliteAdapter;
@@ -25,10 +28,24 @@ async fn cms_writes_join_the_applications_transaction() {
     app_connection::cms_writes_join_the_applications_transaction(migrated(&dir).await).await;
 }
 
+async fn a_write_whose_event_fails_is_not_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    event_atomicity::a_write_whose_event_fails_is_not_written(
+        migrated(&dir).await,
+        &[
+            "CREATE TRIGGER aphex_test_refuse_events BEFORE INSERT ON cms_events \
+           BEGIN SELECT RAISE(ABORT, 'events refused by the test'); END",
+        ],
+        &["DROP TRIGGER aphex_test_refuse_events"],
+    )
+    .await;
+}
+
 fn main() -> std::process::ExitCode {
     aphex_conformance::tests![
         entities_agree_with_the_cms_both_ways,
-        cms_writes_join_the_applications_transaction
+        cms_writes_join_the_applications_transaction,
+        a_write_whose_event_fails_is_not_written
     ]
     .run()
 }

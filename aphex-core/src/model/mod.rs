@@ -3,6 +3,7 @@
 mod asset;
 mod auth;
 mod document;
+mod event;
 mod organization;
 mod profile;
 mod schema_type;
@@ -14,6 +15,10 @@ pub use auth::{
     UserPatch, Verification,
 };
 pub use document::{Document, DocumentStatus, NewDocument};
+pub use event::{
+    Event, EventKind, NewEvent, OutboxEntry, SCHEMA_STREAM, asset_stream, document_stream,
+    organization_stream,
+};
 pub use organization::{
     ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Member, OWNER_ROLE, Organization,
     OrganizationRole, role_names,

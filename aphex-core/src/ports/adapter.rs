@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 
 use super::{
-    AssetStore, AuthStore, DocumentStore, OrganizationStore, SchemaTypeStore, UserProfileStore,
-    VersionStore,
+    AssetStore, AuthStore, DocumentStore, EventStore, OrganizationStore, SchemaTypeStore,
+    UserProfileStore, VersionStore,
 };
 use crate::error::Result;
 
@@ -15,6 +15,7 @@ pub trait Stores:
     + AuthStore
     + UserProfileStore
     + OrganizationStore
+    + EventStore
 {
 }
 
@@ -26,6 +27,7 @@ impl<T> Stores for T where
         + AuthStore
         + UserProfileStore
         + OrganizationStore
+        + EventStore
 {
 }
 

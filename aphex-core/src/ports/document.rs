@@ -7,7 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::model::{Document, NewDocument, NewVersion, Timestamp};
+use crate::model::{Document, EventKind, NewDocument, NewVersion, Timestamp};
 use crate::query::{Filter, ListQuery, Page, Perspective};
 use crate::scope::Scope;
 
@@ -66,12 +66,49 @@ pub struct Snapshot {
     pub version_id: Uuid,
     /// Retention: keep only the newest `keep` snapshots of the document (`None`: keep all).
     pub keep: Option<NonZeroU32>,
+    /// The event the write appends with it, in the same statement (`None`: none).
+    pub event: Option<DocumentEvent>,
 }
 
 impl Snapshot {
-    /// A snapshot with id `version_id`, pruning to the newest `keep`.
+    /// A snapshot with id `version_id`, pruning to the newest `keep`, without an event.
     pub fn new(version_id: Uuid, keep: Option<NonZeroU32>) -> Self {
-        Snapshot { version_id, keep }
+        Snapshot {
+            version_id,
+            keep,
+            event: None,
+        }
+    }
+
+    /// The same snapshot, its write appending `event`.
+    pub fn with_event(mut self, event: DocumentEvent) -> Self {
+        self.event = Some(event);
+        self
+    }
+}
+
+/// The event a one-statement write appends with the data it writes
+/// ([`EventStore::append_event`](super::EventStore::append_event) in the same statement): its
+/// id and kind here, everything else taken from the written row — stream
+/// [`document_stream`](crate::model::document_stream) of its id, its organization, its
+/// `updated_by` as the actor, its `updated_at` as the time and
+/// [`document_event_data`](crate::service::document_event_data) as the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocumentEvent {
+    /// Id of the new event.
+    pub id: Uuid,
+    /// Its kind.
+    pub kind: EventKind,
+}
+
+impl DocumentEvent {
+    /// An event of `kind` with a fresh time-ordered id.
+    pub fn new(kind: EventKind) -> Self {
+        DocumentEvent {
+            id: Uuid::now_v7(),
+            kind,
+        }
     }
 }
 
@@ -155,6 +192,7 @@ pub trait DocumentStore: Send + Sync {
     /// statement, for a backend that declares
     /// [`Capabilities::one_statement_create`](super::Capabilities::one_statement_create); the
     /// services then call it instead of `insert_document` + `insert_version` in a transaction.
+    /// With `event`, the same statement appends it ([`DocumentEvent`]).
     ///
     /// # Errors
     /// [`Error::Conflict`](crate::Error::Conflict) when the id is taken (nothing is written);
@@ -164,8 +202,9 @@ pub trait DocumentStore: Send + Sync {
         scope: &Scope,
         doc: &NewDocument,
         version: &NewVersion,
+        event: Option<DocumentEvent>,
     ) -> Result<Document> {
-        let _ = (scope, doc, version);
+        let _ = (scope, doc, version, event);
         Err(crate::Error::Unsupported {
             backend: "this adapter",
             operation: "a document and its first snapshot in one statement",
@@ -305,8 +344,9 @@ macro_rules! forward {
         scope: &Scope,
         doc: &NewDocument,
         version: &NewVersion,
+        event: Option<DocumentEvent>,
     ) -> Result<Document> {
-        (**self).insert_document_with_first_version(scope, doc, version).await
+        (**self).insert_document_with_first_version(scope, doc, version, event).await
     }
 
     async fn find_document(&self,scope: &Scope, id: Uuid) -> Result<Option<Document>> {

@@ -8,6 +8,7 @@ mod adapter;
 mod asset;
 mod auth;
 mod document;
+mod event;
 mod organization;
 mod profile;
 mod schema_type;
@@ -17,8 +18,10 @@ pub use adapter::{Capabilities, DatabaseAdapter, Stores, Transaction};
 pub use asset::AssetStore;
 pub use auth::AuthStore;
 pub use document::{
-    DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure, Snapshot,
+    DocumentEvent, DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure,
+    Snapshot,
 };
+pub use event::{EventRange, EventStore, OutboxClaim};
 pub use organization::OrganizationStore;
 pub use profile::UserProfileStore;
 pub use schema_type::SchemaTypeStore;

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::events;
+use super::work::unit_of_work;
 use super::{limits, values};
 use crate::error::{Error, Result, ValidationErrors};
-use crate::model::{Asset, AssetPatch, NewAsset, now};
+use crate::model::{Asset, AssetPatch, EventKind, NewAsset, now};
 use crate::ports::DatabaseAdapter;
 use crate::query::{Column, Field, Filter, FindOptions, FindResult, Op, Operand, Target};
 use crate::scope::Scope;
@@ -296,7 +298,12 @@ impl AssetService {
             updated_at: at,
             organization_id: self.scope.organization().to_owned(),
         };
-        self.db.insert_asset(&self.scope, &asset).await
+        unit_of_work!(&*self.db, |stores| {
+            let asset = stores.insert_asset(&self.scope, &asset).await?;
+            let event = events::asset_event(EventKind::AssetCreated, &asset, at);
+            stores.append_event(&self.scope, &event).await?;
+            Ok(asset)
+        })
     }
 
     /// The asset with this id.
@@ -360,7 +367,13 @@ impl AssetService {
             values::check_json(&mut errors, "metadata", metadata);
         }
         errors.into_result()?;
-        self.db.update_asset(&self.scope, id, patch, now()).await
+        let at = now();
+        unit_of_work!(&*self.db, |stores| {
+            let asset = stores.update_asset(&self.scope, id, patch, at).await?;
+            let event = events::asset_event(EventKind::AssetUpdated, &asset, at);
+            stores.append_event(&self.scope, &event).await?;
+            Ok(asset)
+        })
     }
 }
 

@@ -11,16 +11,19 @@ use std::sync::{Arc, RwLock};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::events;
 use super::publish_hash::publish_hash;
 use super::references;
 use super::work::{self, unit_of_work};
 use super::{limits, read_registry, values};
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{
-    Document, DocumentStatus, DocumentVersion, NewDocument, NewVersion, Timestamp, VersionEvent,
-    now,
+    Document, DocumentStatus, DocumentVersion, EventKind, NewDocument, NewVersion, Timestamp,
+    VersionEvent, now,
 };
-use crate::ports::{DatabaseAdapter, DraftUpdate, PublishChange, PublishUpdate, Snapshot, Stores};
+use crate::ports::{
+    DatabaseAdapter, DocumentEvent, DraftUpdate, PublishChange, PublishUpdate, Snapshot, Stores,
+};
 use crate::query::cursor;
 use crate::query::{
     Column, Field, Filter, FindOptions, FindResult, ListQuery, Op, Operand, Paging, Perspective,
@@ -182,7 +185,12 @@ impl DocumentService {
             // One atomic statement: no transaction, one round trip.
             return self
                 .db
-                .insert_document_with_first_version(&self.scope, &new, &first_version(&new))
+                .insert_document_with_first_version(
+                    &self.scope,
+                    &new,
+                    &first_version(&new),
+                    Some(DocumentEvent::new(EventKind::DocumentCreated)),
+                )
                 .await
                 .map_err(|e| self.field_conflict(e));
         }
@@ -192,6 +200,7 @@ impl DocumentService {
             stores
                 .insert_version(&self.scope, first_version(&new))
                 .await?;
+            events::record_document(stores, &self.scope, EventKind::DocumentCreated, &doc).await?;
             Ok(doc)
         })
         .map_err(|e| self.field_conflict(e))
@@ -239,7 +248,13 @@ impl DocumentService {
         unit_of_work!(&*self.db, |stores| {
             stores.insert_documents(&self.scope, &docs).await?;
             let firsts = docs.iter().map(first_version).collect();
-            stores.insert_first_versions(&self.scope, firsts).await
+            stores.insert_first_versions(&self.scope, firsts).await?;
+            for doc in &docs {
+                stores
+                    .append_event(&self.scope, &events::created_event(doc))
+                    .await?;
+            }
+            Ok(())
         })
         .map_err(|e| self.field_conflict(e))?;
         Ok(docs.into_iter().map(|d| d.id).collect())
@@ -375,6 +390,18 @@ impl DocumentService {
         data: Value,
         options: WriteOptions,
     ) -> Result<Document> {
+        self.save_draft(id, data, options, EventKind::DocumentDraftSaved)
+            .await
+    }
+
+    /// A draft save reported as `kind` (a save, or a restore).
+    async fn save_draft(
+        &self,
+        id: Uuid,
+        data: Value,
+        options: WriteOptions,
+        kind: EventKind,
+    ) -> Result<Document> {
         check_data(&data)?;
         check_user(&options)?;
         let update = DraftUpdate {
@@ -386,7 +413,7 @@ impl DocumentService {
         };
         if self.db.capabilities().one_statement_save {
             // The write, its snapshot and retention in one atomic statement: no transaction.
-            let snapshot = self.snapshot_spec();
+            let snapshot = self.snapshot_spec().with_event(DocumentEvent::new(kind));
             return work::statement(|| {
                 self.db
                     .update_draft_with_snapshot(&self.scope, &update, snapshot)
@@ -398,6 +425,7 @@ impl DocumentService {
         unit_of_work!(&*self.db, |stores| {
             let doc = stores.update_draft(&self.scope, &update).await?;
             self.snapshot(stores, &doc, VersionEvent::Draft, at).await?;
+            events::record_document(stores, &self.scope, kind, &doc).await?;
             Ok(doc)
         })
         .map_err(|e| self.field_conflict(e))
@@ -424,7 +452,9 @@ impl DocumentService {
             // in one atomic statement: the revision guard makes the published data exactly the
             // draft that was read and validated, without a transaction.
             let update = self.prepare_publish(&*self.db, id, options).await?;
-            let snapshot = self.snapshot_spec();
+            let snapshot = self
+                .snapshot_spec()
+                .with_event(DocumentEvent::new(EventKind::DocumentPublished));
             return work::statement(|| {
                 self.db
                     .publish_with_snapshot(&self.scope, &update, snapshot)
@@ -437,6 +467,8 @@ impl DocumentService {
             let at = update.at;
             let doc = stores.update_publish_state(&self.scope, update).await?;
             self.snapshot(stores, &doc, VersionEvent::Publish, at)
+                .await?;
+            events::record_document(stores, &self.scope, EventKind::DocumentPublished, &doc)
                 .await?;
             Ok(doc)
         })
@@ -492,14 +524,20 @@ impl DocumentService {
         if doc.status != DocumentStatus::Published {
             return Err(Error::invalid("status", "the document is not published"));
         }
-        let update = PublishUpdate {
-            id,
-            expected_revision: doc.revision,
-            change: PublishChange::Unpublish,
-            updated_by: options.user.clone(),
-            at: now(),
-        };
-        self.db.update_publish_state(&self.scope, update).await
+        let at = now();
+        unit_of_work!(&*self.db, |stores| {
+            let update = PublishUpdate {
+                id,
+                expected_revision: doc.revision,
+                change: PublishChange::Unpublish,
+                updated_by: options.user.clone(),
+                at,
+            };
+            let doc = stores.update_publish_state(&self.scope, update).await?;
+            events::record_document(stores, &self.scope, EventKind::DocumentUnpublished, &doc)
+                .await?;
+            Ok(doc)
+        })
     }
 
     /// A page of a document's version snapshots, newest first.
@@ -536,7 +574,8 @@ impl DocumentService {
             .find_version(&self.scope, id, version_number)
             .await?
             .ok_or_else(|| Error::not_found("version", format!("{id}@{version_number}")))?;
-        self.update_draft(id, version.data, options).await
+        self.save_draft(id, version.data, options, EventKind::DocumentRestored)
+            .await
     }
 
     /// The snapshot a one-statement write takes: a new id, this service's retention.

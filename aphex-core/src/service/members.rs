@@ -14,8 +14,9 @@ use super::work::unit_of_work;
 use crate::auth::random;
 use crate::error::{Error, Result};
 use crate::model::{
-    ADMIN_ROLE, Capability, Invitation, InvitationStatus, MEMBER_ROLE, Member, OWNER_ROLE,
-    OrganizationRole, Session, SessionPatch, Timestamp, now, role_names,
+    ADMIN_ROLE, Capability, EventKind, Invitation, InvitationStatus, MEMBER_ROLE, Member, NewEvent,
+    OWNER_ROLE, OrganizationRole, Session, SessionPatch, Timestamp, now, organization_stream,
+    role_names,
 };
 use crate::ports::Stores;
 use crate::scope::Scope;
@@ -230,7 +231,9 @@ impl OrganizationService {
             } else {
                 leaving_ownership(&members, user_id)?
             };
-            stores.update_member_role(&member.id, role).await
+            let member = stores.update_member_role(&member.id, role).await?;
+            record_member(stores, EventKind::MemberRoleChanged, &member).await?;
+            Ok(member)
         })
     }
 
@@ -245,7 +248,8 @@ impl OrganizationService {
             stores.lock_organization(organization_id).await?;
             let members = stores.list_members(organization_id).await?;
             let member = leaving_ownership(&members, user_id)?;
-            stores.delete_member(&member.id).await.map(drop)
+            stores.delete_member(&member.id).await?;
+            record_member(stores, EventKind::MemberRemoved, member).await
         })
     }
 
@@ -615,7 +619,7 @@ async fn join(
             constraint: "member.organization_id,user_id".into(),
         });
     }
-    stores
+    let member = stores
         .insert_member(&Member {
             id: id.to_owned(),
             organization_id: organization_id.to_owned(),
@@ -623,5 +627,32 @@ async fn join(
             role: role.to_owned(),
             created_at: at,
         })
+        .await?;
+    record_member(stores, EventKind::MemberAdded, &member).await?;
+    Ok(member)
+}
+
+/// Appends the membership event of `kind` about `member`, in its organization's stream.
+pub(super) async fn record_member(
+    stores: &dyn Stores,
+    kind: EventKind,
+    member: &Member,
+) -> Result<()> {
+    let event = NewEvent::new(
+        organization_stream(&member.organization_id),
+        kind,
+        member.organization_id.clone(),
+        None,
+        serde_json::json!({
+            "organizationId": member.organization_id,
+            "memberId": member.id,
+            "userId": member.user_id,
+            "role": member.role,
+        }),
+        now(),
+    );
+    stores
+        .append_event(&Scope::new(member.organization_id.as_str()), &event)
         .await
+        .map(drop)
 }

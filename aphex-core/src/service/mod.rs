@@ -7,6 +7,7 @@
 mod assets;
 mod auth;
 mod documents;
+mod events;
 mod limits;
 mod members;
 mod organizations;
@@ -31,6 +32,7 @@ pub use auth::{
 pub use documents::{
     CreateDocument, DocumentService, MAX_BULK_DOCUMENTS, VersionRetention, WriteOptions,
 };
+pub use events::{Claimed, EventService, MAX_EVENT_PAGE, Outbox, document_event_data};
 pub use limits::{
     ASSET_TITLE, ASSET_TYPE, FILENAME, MIME_TYPE, SCHEMA_TITLE, STORAGE_ADAPTER, TYPE_NAME,
 };
@@ -138,6 +140,17 @@ impl Cms {
     /// Authentication, when configured with [`CmsBuilder::auth`].
     pub fn auth(&self) -> Option<&AuthService> {
         self.auth.as_ref()
+    }
+
+    /// The change feed of this CMS's organization scope: events per document, asset or stream,
+    /// and per time range.
+    pub fn events(&self) -> EventService {
+        EventService::new(self.db.clone(), self.scope().clone())
+    }
+
+    /// The outbox, for consumers of the change feed (one queue for every organization).
+    pub fn outbox(&self) -> Outbox {
+        Outbox::new(self.db.clone())
     }
 
     /// The database adapter, for direct port access.

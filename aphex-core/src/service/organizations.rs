@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::work::unit_of_work;
-use super::{limits, values};
+use super::{limits, members, values};
 use crate::auth::random;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::model::{Member, OWNER_ROLE, Organization, now};
+use crate::model::{EventKind, Member, OWNER_ROLE, Organization, now};
 use crate::ports::DatabaseAdapter;
 use crate::scope::Scope;
 
@@ -133,7 +133,8 @@ impl OrganizationService {
         unit_of_work!(&*self.db, |stores| {
             let created = stores.insert_organization(&organization).await?;
             if let Some(owner) = &owner {
-                stores.insert_member(owner).await?;
+                let owner = stores.insert_member(owner).await?;
+                members::record_member(stores, EventKind::MemberAdded, &owner).await?;
             }
             Ok(created)
         })

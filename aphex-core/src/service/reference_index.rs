@@ -15,10 +15,12 @@
 
 use uuid::Uuid;
 
+use super::events::{self, document_event_data};
 use super::references::reference_ids;
+use super::work::unit_of_work;
 use super::{AssetService, DocumentService};
 use crate::error::{Error, Result};
-use crate::model::Document;
+use crate::model::{Document, EventKind, NewEvent, document_stream, now};
 use crate::ports::DocumentStore;
 use crate::query::{
     Column, Field, Filter, FindOptions, FindResult, ListQuery, Op, Operand, Paging, Perspective,
@@ -118,11 +120,25 @@ impl DocumentService {
     /// # Errors
     /// [`Error::NotFound`].
     pub async fn force_delete(&self, id: Uuid) -> Result<()> {
-        if self.db.delete_document(&self.scope, id).await? {
-            Ok(())
-        } else {
-            Err(Error::not_found("document", id))
-        }
+        unit_of_work!(&*self.db, |stores| {
+            let gone = || Error::not_found("document", id);
+            let doc = stores
+                .find_document(&self.scope, id)
+                .await?
+                .ok_or_else(gone)?;
+            if !stores.delete_document(&self.scope, id).await? {
+                return Err(gone());
+            }
+            let event = NewEvent::new(
+                document_stream(id),
+                EventKind::DocumentDeleted,
+                id.to_string(),
+                None,
+                document_event_data(&doc),
+                now(),
+            );
+            stores.append_event(&self.scope, &event).await.map(drop)
+        })
     }
 
     /// Rewrites the reference index of every document of the scope's organization from its
@@ -202,11 +218,15 @@ impl AssetService {
     /// # Errors
     /// [`Error::NotFound`].
     pub async fn force_delete(&self, id: Uuid) -> Result<()> {
-        if self.db.delete_asset(&self.scope, id).await? {
-            Ok(())
-        } else {
-            Err(Error::not_found("asset", id))
-        }
+        unit_of_work!(&*self.db, |stores| {
+            let gone = || Error::not_found("asset", id);
+            let asset = stores.find_asset(&self.scope, id).await?.ok_or_else(gone)?;
+            if !stores.delete_asset(&self.scope, id).await? {
+                return Err(gone());
+            }
+            let event = events::asset_event(EventKind::AssetDeleted, &asset, now());
+            stores.append_event(&self.scope, &event).await.map(drop)
+        })
     }
 
     /// Deletes the asset row, then its file — unless published content refers to it.

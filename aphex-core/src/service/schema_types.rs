@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 use super::{limits, read_registry, values};
 use crate::error::{Error, Result, ValidationErrors};
-use crate::model::{SchemaKind, SchemaType, now};
+use crate::model::{EventKind, NewEvent, SCHEMA_STREAM, SchemaKind, SchemaType, now};
 use crate::ports::DatabaseAdapter;
 use crate::schema::{FieldIndex, SchemaRegistry, SchemaTypeDef};
+use crate::scope::Scope;
 
 /// How a sync treats stored types that the code does not define.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -81,12 +82,18 @@ impl SchemaTypeService {
             check_limits(def)?;
         }
         let mut report = SyncReport::default();
+        let before = self.db.list_schema_types(None).await?;
+        let mut changed = Vec::new();
         for def in registry.types() {
-            self.db.upsert_schema_type(&row(def)).await?;
+            let new = row(def);
+            if !before.iter().any(|stored| same_definition(stored, &new)) {
+                changed.push(def.name.clone());
+            }
+            self.db.upsert_schema_type(&new).await?;
             report.upserted.push(def.name.clone());
         }
         if mode == SchemaSync::Exact {
-            for stored in self.db.list_schema_types(None).await? {
+            for stored in before {
                 if registry.get(&stored.name).is_none() {
                     self.db.delete_schema_type(&stored.name).await?;
                     report.deleted.push(stored.name);
@@ -101,7 +108,38 @@ impl SchemaTypeService {
         };
         self.sync_indexes(&registry, owned, &mut report).await?;
         *self.registry.write().map_err(poisoned)? = registry;
+        self.record(&changed, &report).await?;
         Ok(report)
+    }
+
+    /// Appends `schema.synced` when the stored schema changed: after the sync, not atomically
+    /// with it — a sync is several statements and index builds, not one unit of work (see
+    /// `docs/events.md`). A sync that changed nothing (an application restarting) says nothing.
+    async fn record(&self, changed: &[String], report: &SyncReport) -> Result<()> {
+        if changed.is_empty()
+            && report.deleted.is_empty()
+            && report.indexes_created.is_empty()
+            && report.indexes_dropped.is_empty()
+        {
+            return Ok(());
+        }
+        let event = NewEvent::new(
+            SCHEMA_STREAM.to_owned(),
+            EventKind::SchemaSynced,
+            SCHEMA_STREAM,
+            None,
+            serde_json::json!({
+                "changed": changed,
+                "deleted": report.deleted,
+                "indexesCreated": report.indexes_created,
+                "indexesDropped": report.indexes_dropped,
+            }),
+            now(),
+        );
+        self.db
+            .append_event(&Scope::default_organization(), &event)
+            .await
+            .map(drop)
     }
 
     /// Makes the field indexes in the database those `registry` declares: creates the missing
@@ -140,9 +178,11 @@ impl SchemaTypeService {
         let next = read_registry(&self.registry)?.with(def.clone())?;
         let stored = self.db.upsert_schema_type(&row(&def)).await?;
         let this_type = |name: &str| FieldIndex::belongs_to(name, &def.name);
-        self.sync_indexes(&next, this_type, &mut SyncReport::default())
-            .await?;
+        let mut report = SyncReport::default();
+        self.sync_indexes(&next, this_type, &mut report).await?;
         *self.registry.write().map_err(poisoned)? = next;
+        self.record(std::slice::from_ref(&def.name), &report)
+            .await?;
         Ok(stored)
     }
 
@@ -159,10 +199,13 @@ impl SchemaTypeService {
             return Err(Error::not_found("schema type", name));
         }
         let this_type = |index: &str| FieldIndex::belongs_to(index, name);
-        self.sync_indexes(&next, this_type, &mut SyncReport::default())
-            .await?;
+        let mut report = SyncReport {
+            deleted: vec![name.to_owned()],
+            ..SyncReport::default()
+        };
+        self.sync_indexes(&next, this_type, &mut report).await?;
         *self.registry.write().map_err(poisoned)? = next;
-        Ok(())
+        self.record(&[], &report).await
     }
 
     /// The stored type with this name.
@@ -200,6 +243,15 @@ fn check_limits(def: &SchemaTypeDef) -> Result<()> {
     limits::check_required(&mut errors, "title", &def.title, limits::SCHEMA_TITLE);
     values::check_json(&mut errors, "schema", &def.to_json());
     errors.into_result()
+}
+
+/// Whether `stored` holds the definition `new` would write.
+fn same_definition(stored: &SchemaType, new: &SchemaType) -> bool {
+    stored.name == new.name
+        && stored.title == new.title
+        && stored.kind == new.kind
+        && stored.description == new.description
+        && stored.schema == new.schema
 }
 
 fn row(def: &SchemaTypeDef) -> SchemaType {

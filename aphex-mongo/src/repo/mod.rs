@@ -4,6 +4,7 @@
 mod asset;
 mod auth;
 mod document;
+mod event;
 mod organization;
 
 pub use document::FindCommand;
@@ -40,6 +41,9 @@ pub(crate) mod collections {
     pub(crate) const MEMBERS: &str = "member";
     pub(crate) const INVITATIONS: &str = "invitation";
     pub(crate) const ORGANIZATION_ROLES: &str = "organization_role";
+    pub(crate) const EVENTS: &str = "cms_events";
+    pub(crate) const EVENT_STREAMS: &str = "cms_event_streams";
+    pub(crate) const OUTBOX: &str = "cms_outbox";
 }
 
 /// The organization field of every content collection.

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use aphex_core::model::{Document, NewDocument, NewVersion};
 use aphex_core::ports::{
-    DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure, Snapshot,
+    DocumentEvent, DocumentStore, DraftUpdate, PublishChange, PublishUpdate, ReferenceClosure,
+    Snapshot,
 };
 use aphex_core::query::{Filter, ListQuery, Page, Perspective};
 use aphex_core::service::reference_ids;
@@ -101,7 +102,27 @@ macro_rules! pg_snapshot_and_prune {
             r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
             r#"SELECT "#, $version_id, r#", "id", "version_count", '"#, $event, r#"', "#, $data, r#", "updated_by", "updated_at", "organization_id" FROM "doc")"#,
             r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = "#, $doc,
-            r#" AND "version_number" <= (SELECT "version_count" FROM "doc") - "#, $keep, r#")"#,
+            r#" AND "version_number" <= (SELECT "version_count" FROM "doc") - "#, $keep, r#")"#
+        )
+    };
+}
+
+/// The event after the `"doc"` CTE of a PostgreSQL write, when `$id` (its id) is not NULL: the
+/// document's stream counter is incremented (`ON CONFLICT … DO UPDATE` works on the row's
+/// latest version and locks it, so racing writes of one document are numbered in commit
+/// order), the event built from the written row (`document_event_data`'s object, the row's
+/// organization, writer and time) and its outbox entry inserted — what `append_event` does,
+/// inside the write's own statement. Then the statement returns the row.
+macro_rules! pg_document_event_and_row {
+    ($id:literal, $kind:literal) => {
+        concat!(
+            r#", "event_stream" AS (INSERT INTO "cms_event_streams" ("stream", "last_seq") SELECT 'document:' || "id", 1 FROM "doc" WHERE CAST("#, $id,
+            r#" AS uuid) IS NOT NULL ON CONFLICT ("stream") DO UPDATE SET "last_seq" = "cms_event_streams"."last_seq" + 1 RETURNING "stream", "last_seq")"#,
+            r#", "event" AS (INSERT INTO "cms_events" ("id", "organization_id", "stream", "stream_seq", "kind", "subject_id", "actor", "data", "created_at") "#,
+            r#"SELECT CAST("#, $id, r#" AS uuid), "doc"."organization_id", "event_stream"."stream", "event_stream"."last_seq", "#, $kind,
+            r#", CAST("doc"."id" AS text), "doc"."updated_by", jsonb_build_object('id', "doc"."id", 'type', "doc"."type", 'revision', "doc"."revision", 'status', "doc"."status", 'publishedHash', "doc"."published_hash"), "doc"."updated_at" FROM "doc", "event_stream" "#,
+            r#"RETURNING "id", "stream", "stream_seq", "created_at")"#,
+            r#", "event_outbox" AS (INSERT INTO "cms_outbox" ("event_id", "stream", "stream_seq", "created_at", "available_at") SELECT "id", "stream", "stream_seq", "created_at", "created_at" FROM "event")"#,
             r#" SELECT * FROM "doc""#
         )
     };
@@ -117,8 +138,8 @@ const PG_CREATE_WITH_FIRST_VERSION: &str = concat!(
     pg_returning_document!(),
     r#"), "#,
     r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
-    r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at", "organization_id" FROM "doc") "#,
-    r#"SELECT * FROM "doc""#,
+    r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at", "organization_id" FROM "doc")"#,
+    pg_document_event_and_row!("$9", "$10"),
 );
 
 /// PostgreSQL: a draft save, its snapshot (event `draft`) and retention in ONE statement. The
@@ -131,6 +152,7 @@ const PG_SAVE_DRAFT_WITH_SNAPSHOT: &str = concat!(
     pg_returning_document!(),
     r#")"#,
     pg_snapshot_and_prune!("$6", "draft", r#""draft_data""#, "$4", "$7"),
+    pg_document_event_and_row!("$10", "$11"),
 );
 
 /// PostgreSQL: a publish (guarded by the revision the service read and validated), its snapshot
@@ -142,6 +164,7 @@ const PG_PUBLISH_WITH_SNAPSHOT: &str = concat!(
     pg_returning_document!(),
     r#")"#,
     pg_snapshot_and_prune!("$7", "publish", r#""published_data""#, "$5", "$8"),
+    pg_document_event_and_row!("$11", "$12"),
 );
 
 /// PostgreSQL: the ids a level's documents refer to, read from their `$data` column by a JSON
@@ -202,6 +225,14 @@ fn pg_reference_closure(perspective: Perspective, depth: u32) -> String {
 /// a count no document reaches.
 fn keep_param(snapshot: Snapshot) -> i64 {
     snapshot.keep.map_or(i64::MAX, |k| i64::from(k.get()))
+}
+
+/// The event id and kind parameters of [`pg_document_event_and_row`]: NULLs for no event.
+fn event_params(event: Option<DocumentEvent>) -> [sea_orm::Value; 2] {
+    [
+        event.map(|e| DbUuid(e.id)).into(),
+        event.map(|e| e.kind.as_str()).into(),
+    ]
 }
 
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
@@ -338,14 +369,16 @@ where
         scope: &Scope,
         doc: &NewDocument,
         version: &NewVersion,
+        event: Option<DocumentEvent>,
     ) -> Result<Document> {
         in_rls_scope!(
             self,
             scope,
-            insert_document_with_first_version(doc, version)
+            insert_document_with_first_version(doc, version, event)
         );
         self.postgres_only("a document and its first snapshot in one statement")?;
-        let values: [sea_orm::Value; 8] = [
+        let [event_id, event_kind] = event_params(event);
+        let values: [sea_orm::Value; 10] = [
             DbUuid(doc.id).into(),
             doc.doc_type.as_str().into(),
             crate::dialect::json_text(&doc.draft_data).into(),
@@ -354,6 +387,8 @@ where
             DbUuid(version.id).into(),
             scope.organization().into(),
             pg_uuid_array(&reference_ids(&doc.draft_data)).into(),
+            event_id,
+            event_kind,
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
@@ -525,7 +560,8 @@ where
     ) -> Result<Document> {
         in_rls_scope!(self, scope, update_draft_with_snapshot(update, snapshot));
         self.postgres_only("a draft save and its snapshot in one statement")?;
-        let values: [sea_orm::Value; 9] = [
+        let [event_id, event_kind] = event_params(snapshot.event);
+        let values: [sea_orm::Value; 11] = [
             crate::dialect::json_text(&update.data).into(),
             update.updated_by.clone().into(),
             update.updated_at.into(),
@@ -535,6 +571,8 @@ where
             keep_param(snapshot).into(),
             scope.organization().into(),
             pg_uuid_array(&reference_ids(&update.data)).into(),
+            event_id,
+            event_kind,
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),
@@ -555,7 +593,8 @@ where
         let PublishChange::Publish { data, hash } = &update.change else {
             return Err(Error::invalid("change", "an unpublish takes no snapshot"));
         };
-        let values: [sea_orm::Value; 10] = [
+        let [event_id, event_kind] = event_params(snapshot.event);
+        let values: [sea_orm::Value; 12] = [
             crate::dialect::json_text(data).into(),
             hash.clone().into(),
             update.at.into(),
@@ -566,6 +605,8 @@ where
             keep_param(snapshot).into(),
             scope.organization().into(),
             pg_uuid_array(&reference_ids(data)).into(),
+            event_id,
+            event_kind,
         ];
         let stmt = Statement::from_sql_and_values(
             self.conn.get_database_backend(),

@@ -5,6 +5,7 @@
 mod asset;
 mod auth;
 mod document;
+mod event;
 mod organization;
 mod profile;
 pub(crate) mod rls;
