@@ -99,6 +99,9 @@ impl TryFrom<DocRecord> for Loaded {
 pub struct RawMongo {
     documents: Collection<DocRecord>,
     versions: Collection<VersionRecord>,
+    event_streams: Collection<Document>,
+    events: Collection<Document>,
+    outbox: Collection<Document>,
     statements: AtomicU64,
 }
 
@@ -108,6 +111,9 @@ impl RawMongo {
         RawMongo {
             documents: db.collection("cms_documents"),
             versions: db.collection("cms_document_versions"),
+            event_streams: db.collection("cms_event_streams"),
+            events: db.collection("cms_events"),
+            outbox: db.collection("cms_outbox"),
             statements: AtomicU64::new(0),
         }
     }
@@ -168,6 +174,52 @@ impl RawMongo {
                 "$eq": QUERY_TAG, "$type": "string", "$not": { "$type": "array" },
             } } },
         ], "organizationId": ORGANIZATION }
+    }
+
+    /// The adapter's event after a write (`append_event`): the stream's counter, the event
+    /// (the document's summary as its data), its outbox entry.
+    async fn event(
+        &self,
+        doc: &Loaded,
+        kind: &str,
+        hash: Option<String>,
+        at: DateTime,
+    ) -> BenchResult<()> {
+        let stream = format!("document:{}", doc.id);
+        self.sent();
+        let counter = self
+            .event_streams
+            .find_one_and_update(
+                doc! { "_id": &stream },
+                doc! { "$inc": { "lastSeq": 1_i64 } },
+            )
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .await?
+            .ok_or("no stream counter")?;
+        let seq = counter.get_i64("lastSeq")?;
+        let id = Uuid::now_v7().to_string();
+        let status = if hash.is_some() { "published" } else { "draft" };
+        self.sent();
+        self.events
+            .insert_one(doc! {
+                "_id": &id, "organizationId": ORGANIZATION, "stream": &stream, "streamSeq": seq,
+                "kind": kind, "subjectId": doc.id.to_string(), "actor": Bson::Null,
+                "data": {
+                    "id": doc.id.to_string(), "type": &doc.doc_type, "revision": doc.revision,
+                    "status": status, "publishedHash": hash,
+                },
+                "createdAt": at,
+            })
+            .await?;
+        self.sent();
+        self.outbox
+            .insert_one(doc! {
+                "_id": &id, "stream": &stream, "streamSeq": seq, "createdAt": at,
+                "availableAt": at, "leaseToken": Bson::Null, "attempts": 0_i32,
+            })
+            .await?;
+        Ok(())
     }
 
     /// The adapter's snapshot: the next number from the parent's counter, the version, and
@@ -278,6 +330,13 @@ impl Target for RawMongo {
         self.documents.insert_one(&record).await?;
         let data = record.draft_data.as_ref().unwrap_or(&Value::Null);
         self.snapshot(&id, "draft", data, now, false).await?;
+        let created = Loaded {
+            id: doc.id,
+            doc_type: record.doc_type.clone(),
+            revision: record.revision,
+            data: Value::Null,
+        };
+        self.event(&created, "document.created", None, now).await?;
         Ok(record.revision)
     }
 
@@ -359,6 +418,8 @@ impl Target for RawMongo {
         let updated = Loaded::try_from(updated)?;
         self.snapshot(&key, "draft", &updated.data, now, true)
             .await?;
+        self.event(&updated, "document.draft_saved", None, now)
+            .await?;
         Ok(updated.revision)
     }
 
@@ -372,6 +433,7 @@ impl Target for RawMongo {
             .await?
             .ok_or("not found")?;
         let data = current.draft_data.unwrap_or(Value::Null);
+        let hash = publish_hash(&data);
         // The service checks the types of reference targets: one lookup.
         let (ids, fields) = publish_targets(&data);
         if !ids.is_empty() {
@@ -387,7 +449,7 @@ impl Target for RawMongo {
                     "status": "published",
                     "publishedData": to_bson(&data)?,
                     "publishedReferences": references(&data),
-                    "publishedHash": publish_hash(&data),
+                    "publishedHash": &hash,
                     "publishedAt": now,
                     "updatedBy": Bson::Null,
                     "updatedAt": now,
@@ -397,6 +459,9 @@ impl Target for RawMongo {
             .await?
             .ok_or("revision conflict")?;
         self.snapshot(&key, "publish", &data, now, true).await?;
+        let published = Loaded::try_from(published)?;
+        self.event(&published, "document.published", Some(hash), now)
+            .await?;
         Ok(published.revision)
     }
 

@@ -57,6 +57,27 @@ pub(crate) struct Statements {
     publish: &'static str,
     insert_version: &'static str,
     prune_versions: &'static str,
+    /// A write's event in its transaction — the stream's counter, the event, its outbox
+    /// entry — where the adapter appends it with separate statements (SQLite); `None` where
+    /// the one-statement writes carry it (PostgreSQL).
+    append_event: Option<[&'static str; 3]>,
+}
+
+/// PostgreSQL: the event CTEs the adapter's one-statement writes end with (after `"doc"`), its
+/// id and kind in the two parameters given, then the row.
+macro_rules! pg_event_and_row {
+    ($id:literal, $kind:literal) => {
+        concat!(
+            r#", "event_stream" AS (INSERT INTO "cms_event_streams" ("stream", "last_seq") SELECT 'document:' || "id", 1 FROM "doc" WHERE CAST("#, $id,
+            r#" AS uuid) IS NOT NULL ON CONFLICT ("stream") DO UPDATE SET "last_seq" = "cms_event_streams"."last_seq" + 1 RETURNING "stream", "last_seq")"#,
+            r#", "event" AS (INSERT INTO "cms_events" ("id", "organization_id", "stream", "stream_seq", "kind", "subject_id", "actor", "data", "created_at") "#,
+            r#"SELECT CAST("#, $id, r#" AS uuid), "doc"."organization_id", "event_stream"."stream", "event_stream"."last_seq", "#, $kind,
+            r#", CAST("doc"."id" AS text), "doc"."updated_by", jsonb_build_object('id', "doc"."id", 'type', "doc"."type", 'revision', "doc"."revision", 'status', "doc"."status", 'publishedHash', "doc"."published_hash"), "doc"."updated_at" FROM "doc", "event_stream" "#,
+            r#"RETURNING "id", "stream", "stream_seq", "created_at")"#,
+            r#", "event_outbox" AS (INSERT INTO "cms_outbox" ("event_id", "stream", "stream_seq", "created_at", "available_at") SELECT "id", "stream", "stream_seq", "created_at", "created_at" FROM "event")"#,
+            r#" SELECT * FROM "doc""#
+        )
+    };
 }
 
 /// `SELECT <document columns> FROM "cms_documents" ` + tail; `$status` is the status column
@@ -177,6 +198,11 @@ const SQLITE: Statements = Statements {
     ),
     insert_version: SQLITE_INSERT_VERSION,
     prune_versions: SQLITE_PRUNE,
+    append_event: Some([
+        r#"INSERT INTO "cms_event_streams" ("stream", "last_seq") VALUES (?, ?) ON CONFLICT ("stream") DO UPDATE SET "last_seq" = "cms_event_streams"."last_seq" + ? RETURNING "last_seq""#,
+        r#"INSERT INTO "cms_events" ("id", "organization_id", "stream", "stream_seq", "kind", "subject_id", "actor", "data", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id", "organization_id", "stream", "stream_seq", "kind", "subject_id", "actor", "data", "created_at""#,
+        r#"INSERT INTO "cms_outbox" ("event_id", "stream", "stream_seq", "created_at", "available_at", "lease_token", "attempts") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+    ]),
 };
 
 const POSTGRES: Statements = Statements {
@@ -187,8 +213,8 @@ const POSTGRES: Statements = Statements {
         pg_returning!(),
         r#"), "#,
         r#""first_version" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
-        r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at", "organization_id" FROM "doc") "#,
-        r#"SELECT * FROM "doc""#,
+        r#"SELECT $6, "id", 1, 'draft', "draft_data", "created_by", "created_at", "organization_id" FROM "doc")"#,
+        pg_event_and_row!("$9", "$10"),
     )),
     save_draft_with_snapshot: Some(concat!(
         r#"WITH "doc" AS (UPDATE "cms_documents" SET "draft_data" = CAST($1 AS jsonb), "draft_references" = CAST($9 AS uuid[]), "updated_by" = $2, "updated_at" = $3, "revision" = "revision" + 1, "#,
@@ -199,7 +225,7 @@ const POSTGRES: Statements = Statements {
         r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
         r#"SELECT $6, "id", "version_count", 'draft', "draft_data", "updated_by", "updated_at", "organization_id" FROM "doc")"#,
         r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = $4 AND "version_number" <= (SELECT "version_count" FROM "doc") - $7)"#,
-        r#" SELECT * FROM "doc""#,
+        pg_event_and_row!("$10", "$11"),
     )),
     publish_with_snapshot: Some(concat!(
         r#"WITH "doc" AS (UPDATE "cms_documents" SET "status" = CAST('published' AS "document_status"), "published_data" = CAST($1 AS jsonb), "published_references" = CAST($10 AS uuid[]), "published_hash" = $2, "published_at" = $3, "updated_by" = $4, "updated_at" = $3, "#,
@@ -210,7 +236,7 @@ const POSTGRES: Statements = Statements {
         r#", "snapshot" AS (INSERT INTO "cms_document_versions" ("id", "document_id", "version_number", "event_type", "data", "created_by", "created_at", "organization_id") "#,
         r#"SELECT $7, "id", "version_count", 'publish', "published_data", "updated_by", "updated_at", "organization_id" FROM "doc")"#,
         r#", "pruned" AS (DELETE FROM "cms_document_versions" WHERE "document_id" = $5 AND "version_number" <= (SELECT "version_count" FROM "doc") - $8)"#,
-        r#" SELECT * FROM "doc""#,
+        pg_event_and_row!("$11", "$12"),
     )),
     insert_document: concat!(
         r#"INSERT INTO "cms_documents" ("id", "type", "status", "draft_data", "revision", "created_by", "updated_by", "created_at", "updated_at", "version_count", "organization_id", "draft_references") VALUES ($1, $2, CAST($3 AS "document_status"), CAST($4 AS jsonb), $5, $6, $7, $8, $9, $10, $11, CAST($12 AS uuid[]))"#,
@@ -246,6 +272,7 @@ const POSTGRES: Statements = Statements {
     ),
     insert_version: PG_INSERT_VERSION,
     prune_versions: PG_PRUNE,
+    append_event: None,
 };
 
 /// Runs `$body` with `$pool` bound to the concrete sqlx pool and `$db` to its database type —
@@ -532,6 +559,53 @@ macro_rules! snapshot {
     }};
 }
 
+/// The event the service appends with a write, in its transaction (`append_event`): the
+/// stream's counter, the event (the document's summary as its data), its outbox entry.
+macro_rules! event {
+    ($self:ident, $tx:ident, $db:ident, $doc:expr, $kind:expr, $hash:expr, $at:expr) => {{
+        let [counter, insert_event, insert_entry] =
+            $db::SQL.append_event.ok_or("no separate event statements")?;
+        let doc: &Loaded = $doc;
+        let stream = format!("document:{}", doc.id);
+        let hash: Option<String> = $hash;
+        let status = if hash.is_some() { "published" } else { "draft" };
+        let data = serde_json::json!({
+            "id": doc.id, "type": doc.doc_type, "revision": doc.revision,
+            "status": status, "publishedHash": hash,
+        });
+        let seq: i64 = sqlx::query($self.sent(counter))
+            .bind(stream.clone())
+            .bind(1_i64)
+            .bind(1_i32)
+            .fetch_one(&mut *$tx)
+            .await?
+            .try_get(0)?;
+        let event_id = Uuid::now_v7();
+        sqlx::query($self.sent(insert_event))
+            .bind($db::id(event_id))
+            .bind(ORGANIZATION)
+            .bind(stream.clone())
+            .bind(seq)
+            .bind($kind)
+            .bind(doc.id.to_string())
+            .bind(None::<String>)
+            .bind(data.to_string())
+            .bind($db::ts($at))
+            .fetch_one(&mut *$tx)
+            .await?;
+        sqlx::query($self.sent(insert_entry))
+            .bind($db::id(event_id))
+            .bind(stream)
+            .bind(seq)
+            .bind($db::ts($at))
+            .bind($db::ts($at))
+            .bind(None::<String>)
+            .bind(0_i32)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 /// What the publish service does before its write: read the document, look up its reference
 /// targets' types (one statement), hash the draft. `$exec` is the pool or the transaction.
 macro_rules! read_for_publish {
@@ -591,6 +665,8 @@ impl Target for RawSql {
                     .bind(Db::id(Uuid::new_v4()))
                     .bind(ORGANIZATION)
                     .bind(Db::references(&doc.data))
+                    .bind(Db::id(Uuid::now_v7()))
+                    .bind("document.created")
                     .fetch_one(pool)
                     .await?;
                 return Ok(document::<Db>(&row)?.revision);
@@ -613,6 +689,15 @@ impl Target for RawSql {
                 .await?;
             let created = document::<Db>(&row)?;
             snapshot!(first: self, tx, Db, doc.id, "draft", &created.data, now);
+            event!(
+                self,
+                tx,
+                Db,
+                &created,
+                "document.created",
+                None::<String>,
+                now
+            );
             tx.commit().await?;
             Ok(created.revision)
         })
@@ -690,6 +775,8 @@ impl Target for RawSql {
                     .bind(RETENTION)
                     .bind(ORGANIZATION)
                     .bind(Db::references(&data))
+                    .bind(Db::id(Uuid::now_v7()))
+                    .bind("document.draft_saved")
                     .fetch_optional(pool)
                     .await?
                     .ok_or("revision conflict")?;
@@ -711,6 +798,15 @@ impl Target for RawSql {
                 .ok_or("revision conflict")?;
             let updated = document::<Db>(&row)?;
             snapshot!(self, tx, Db, id, "draft", &updated.data, now);
+            event!(
+                self,
+                tx,
+                Db,
+                &updated,
+                "document.draft_saved",
+                None::<String>,
+                now
+            );
             tx.commit().await?;
             Ok(updated.revision)
         })
@@ -733,6 +829,8 @@ impl Target for RawSql {
                     .bind(RETENTION)
                     .bind(ORGANIZATION)
                     .bind(Db::references(&current.data))
+                    .bind(Db::id(Uuid::now_v7()))
+                    .bind("document.published")
                     .fetch_optional(pool)
                     .await?
                     .ok_or("revision conflict")?;
@@ -742,7 +840,7 @@ impl Target for RawSql {
             let (current, hash) = read_for_publish!(self, &mut *tx, Db, id);
             let row = sqlx::query(self.sent(Db::SQL.publish))
                 .bind("published")
-                .bind(hash)
+                .bind(hash.clone())
                 .bind(None::<String>)
                 .bind(Db::ts(now))
                 .bind(Db::ts(now))
@@ -757,6 +855,15 @@ impl Target for RawSql {
                 .ok_or("revision conflict")?;
             let published = document::<Db>(&row)?;
             snapshot!(self, tx, Db, id, "publish", &current.data, now);
+            event!(
+                self,
+                tx,
+                Db,
+                &published,
+                "document.published",
+                Some(hash),
+                now
+            );
             tx.commit().await?;
             Ok(published.revision)
         })

@@ -434,8 +434,68 @@ async fn srv_urls_need_the_dns_srv_feature() {
     );
 }
 
+/// What a server without transactions promises (`docs/events.md`): a write's event is
+/// appended after it, so a write whose append fails stays written and the call says so — the
+/// event is missing; the next write's event follows.
+async fn without_transactions_a_failed_append_leaves_the_write_and_says_so() {
+    let Some(test) = MongoTestDb::create() else {
+        return;
+    };
+    let adapter = test.adapter().await;
+    assert!(
+        !adapter.capabilities().transactions,
+        "the test server is a standalone"
+    );
+    let raw = adapter.database().clone();
+    let cms = note_cms(&raw).await;
+    let docs = cms.documents();
+    let id = docs
+        .create(CreateDocument::new("note", json!({"text": "one"})))
+        .await
+        .expect("create")
+        .id;
+    // An event numbered 2 in the document's stream: the next append collides with it.
+    let stream = format!("document:{id}");
+    raw.collection::<Document>("cms_events")
+        .insert_one(doc! {
+            "_id": uuid::Uuid::new_v4().to_string(), "organizationId": "default", "stream": &stream,
+            "streamSeq": 2i64, "kind": "document.draft_saved", "subjectId": id.to_string(),
+            "actor": Bson::Null, "data": {}, "createdAt": mongodb::bson::DateTime::now(),
+        })
+        .await
+        .expect("plant");
+    let saved = docs
+        .update_draft(id, json!({"text": "two"}), Default::default())
+        .await;
+    assert!(matches!(saved, Err(Error::Conflict { .. })), "{saved:?}");
+    let found = docs
+        .find_by_id(id, aphex_core::query::Perspective::Draft, 0)
+        .await
+        .expect("find")
+        .expect("there");
+    assert_eq!(
+        (found.revision, found.draft_data),
+        (2, Some(json!({"text": "two"}))),
+        "the write stayed"
+    );
+    docs.update_draft(id, json!({"text": "three"}), Default::default())
+        .await
+        .expect("the next write");
+    let events = cms.events().for_document(id, 0, 10).await.expect("events");
+    let listed: Vec<(i64, Option<i64>)> = events
+        .iter()
+        .map(|e| (e.sequence, e.data["revision"].as_i64()))
+        .collect();
+    assert_eq!(
+        listed,
+        [(1, Some(1)), (2, None), (3, Some(3))],
+        "revision 2 has no event (number 2 is the planted one); the next write's follows"
+    );
+}
+
 fn main() -> std::process::ExitCode {
     aphex_conformance::tests![
+        without_transactions_a_failed_append_leaves_the_write_and_says_so,
         a_version_2_database_gets_its_reference_index,
         ensure_schema_is_idempotent_and_creates_the_unique_indexes,
         documents_are_stored_with_string_ids_camel_case_fields_and_dates,
