@@ -199,9 +199,9 @@ const SQLITE: Statements = Statements {
     insert_version: SQLITE_INSERT_VERSION,
     prune_versions: SQLITE_PRUNE,
     append_event: Some([
-        r#"INSERT INTO "cms_event_streams" ("stream", "last_seq") VALUES (?, ?) ON CONFLICT ("stream") DO UPDATE SET "last_seq" = "cms_event_streams"."last_seq" + ? RETURNING "last_seq""#,
-        r#"INSERT INTO "cms_events" ("id", "organization_id", "stream", "stream_seq", "kind", "subject_id", "actor", "data", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id", "organization_id", "stream", "stream_seq", "kind", "subject_id", "actor", "data", "created_at""#,
-        r#"INSERT INTO "cms_outbox" ("event_id", "stream", "stream_seq", "created_at", "available_at", "lease_token", "attempts") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+        r#"INSERT INTO "cms_event_streams" ("stream", "last_seq") VALUES (?, ?) ON CONFLICT ("stream") DO UPDATE SET "last_seq" = "cms_event_streams"."last_seq" + ? RETURNING "stream", "last_seq""#,
+        r#"INSERT INTO "cms_events" ("id", "organization_id", "stream", "stream_seq", "kind", "subject_id", "actor", "data", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+        r#"INSERT INTO "cms_outbox" ("event_id", "stream", "stream_seq", "created_at", "available_at") VALUES (?, ?, ?, ?, ?)"#,
     ]),
 };
 
@@ -579,7 +579,7 @@ macro_rules! event {
             .bind(1_i32)
             .fetch_one(&mut *$tx)
             .await?
-            .try_get(0)?;
+            .try_get(1)?;
         let event_id = Uuid::now_v7();
         sqlx::query($self.sent(insert_event))
             .bind($db::id(event_id))
@@ -591,7 +591,7 @@ macro_rules! event {
             .bind(None::<String>)
             .bind(data.to_string())
             .bind($db::ts($at))
-            .fetch_one(&mut *$tx)
+            .execute(&mut *$tx)
             .await?;
         sqlx::query($self.sent(insert_entry))
             .bind($db::id(event_id))
@@ -599,8 +599,6 @@ macro_rules! event {
             .bind(seq)
             .bind($db::ts($at))
             .bind($db::ts($at))
-            .bind(None::<String>)
-            .bind(0_i32)
             .execute(&mut *$tx)
             .await?;
     }};

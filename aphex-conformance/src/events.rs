@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aphex_core::model::{Event, EventKind, SCHEMA_STREAM, now};
+use aphex_core::model::{Event, EventKind, NewEvent, SCHEMA_STREAM, now};
 use aphex_core::ports::{EventRange, EventStore};
 use aphex_core::schema::{FieldDef, SchemaTypeDef};
 use aphex_core::service::{CreateDocument, CreateOrganization, WriteOptions};
@@ -23,6 +23,7 @@ pub(crate) fn cases() -> Vec<crate::Case> {
     case_list!(events:
         every_write_appends_its_event,
         a_refused_write_appends_nothing,
+        bulk_writes_append_an_event_per_document,
         concurrent_writes_are_numbered_in_commit_order,
         events_are_listed_per_stream_and_time_range_in_scope,
         the_outbox_hands_out_each_stream_in_order,
@@ -281,6 +282,53 @@ pub async fn a_refused_write_appends_nothing(db: &TestDb) {
         "only the writes that happened"
     );
     assert_eq!(sequences(&events), [1, 2]);
+}
+
+pub async fn bulk_writes_append_an_event_per_document(db: &TestDb) {
+    let cms = db.cms().await;
+    drain(&cms).await;
+    let inputs = (0..30)
+        .map(|i| CreateDocument::new("author", json!({ "name": format!("A{i}") })))
+        .collect();
+    let ids = cms
+        .documents()
+        .create_many(inputs)
+        .await
+        .expect("create_many");
+    for id in &ids {
+        let events = cms.events().for_document(*id, 0, 10).await.expect("events");
+        assert_eq!(kinds(&events), [EventKind::DocumentCreated]);
+        assert_eq!(events[0].sequence, 1);
+        assert_eq!(events[0].data["revision"], json!(1));
+    }
+    let claimed = cms.outbox().claim(100, LONG).await.expect("claim");
+    assert_eq!(claimed.entries.len(), ids.len(), "one outbox entry each");
+
+    // Through the port: one stream twice in a batch is numbered in order.
+    let stream = format!("document:{}", ids[0]);
+    let twice: Vec<NewEvent> = (0..2)
+        .map(|_| {
+            NewEvent::new(
+                stream.clone(),
+                EventKind::DocumentDraftSaved,
+                ids[0].to_string(),
+                None,
+                json!({}),
+                now(),
+            )
+        })
+        .collect();
+    db.adapter
+        .append_events(cms.scope(), &twice)
+        .await
+        .expect("append_events");
+    let events = cms
+        .events()
+        .for_document(ids[0], 0, 10)
+        .await
+        .expect("events");
+    assert_eq!(sequences(&events), [1, 2, 3]);
+    assert_eq!((events[1].id, events[2].id), (twice[0].id, twice[1].id));
 }
 
 /// Concurrent saves of one document: its events are numbered 1..n without gaps, one per save.
@@ -708,7 +756,7 @@ pub async fn bad_arguments_are_typed_errors(db: &TestDb) {
         .adapter
         .append_event(
             cms.scope(),
-            &aphex_core::model::NewEvent::new(
+            &NewEvent::new(
                 "custom:1".into(),
                 EventKind::SchemaSynced,
                 "custom",

@@ -81,6 +81,15 @@ pub trait EventStore: Send + Sync {
     /// Concurrent appends to one stream are numbered in the order they commit.
     async fn append_event(&self, scope: &Scope, event: &NewEvent) -> Result<Event>;
 
+    /// Appends every event of `events` as [`append_event`](Self::append_event) does, in order
+    /// — for the bulk writes (SQL: a few multi-row statements instead of three per event).
+    async fn append_events(&self, scope: &Scope, events: &[NewEvent]) -> Result<()> {
+        for event in events {
+            self.append_event(scope, event).await?;
+        }
+        Ok(())
+    }
+
     /// The events of `stream` visible in the scope numbered after `after`, in stream order, at
     /// most `limit`.
     async fn find_stream_events(
@@ -117,6 +126,10 @@ macro_rules! forward {
         impl<T: EventStore + ?Sized> EventStore for $wrapper<T> {
             async fn append_event(&self, scope: &Scope, event: &NewEvent) -> Result<Event> {
                 (**self).append_event(scope, event).await
+            }
+
+            async fn append_events(&self, scope: &Scope, events: &[NewEvent]) -> Result<()> {
+                (**self).append_events(scope, events).await
             }
 
             async fn find_stream_events(

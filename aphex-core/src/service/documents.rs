@@ -249,12 +249,8 @@ impl DocumentService {
             stores.insert_documents(&self.scope, &docs).await?;
             let firsts = docs.iter().map(first_version).collect();
             stores.insert_first_versions(&self.scope, firsts).await?;
-            for doc in &docs {
-                stores
-                    .append_event(&self.scope, &events::created_event(doc))
-                    .await?;
-            }
-            Ok(())
+            let created: Vec<_> = docs.iter().map(events::created_event).collect();
+            stores.append_events(&self.scope, &created).await
         })
         .map_err(|e| self.field_conflict(e))?;
         Ok(docs.into_iter().map(|d| d.id).collect())

@@ -3,7 +3,7 @@
 //! their own statement (`pg_document_event_and_row!` in `document.rs`); everything else appends
 //! here, in the caller's transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{
@@ -11,7 +11,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -19,13 +19,36 @@ use aphex_core::model::{Event, EventKind, NewEvent, OutboxEntry, Timestamp};
 use aphex_core::ports::{EventRange, EventStore, OutboxClaim};
 use aphex_core::{Error, Result, Scope};
 
-use super::{SeaStore, visible};
+use super::{BULK_ROWS, SeaStore, visible};
 use crate::conn::{Begin, SeaConnection};
 use crate::dialect::Dialect;
 use crate::entity::{event, event_stream, outbox};
 use crate::value::DbUuid;
 
 const ENTITY: &str = "event";
+
+/// The columns an event is inserted with.
+const EVENT_COLUMNS: [event::Column; 9] = [
+    event::Column::Id,
+    event::Column::OrganizationId,
+    event::Column::Stream,
+    event::Column::StreamSeq,
+    event::Column::Kind,
+    event::Column::SubjectId,
+    event::Column::Actor,
+    event::Column::Data,
+    event::Column::CreatedAt,
+];
+
+/// The columns an outbox entry is inserted with (the others take their defaults: no lease,
+/// no attempt).
+const OUTBOX_COLUMNS: [outbox::Column; 5] = [
+    outbox::Column::EventId,
+    outbox::Column::Stream,
+    outbox::Column::StreamSeq,
+    outbox::Column::CreatedAt,
+    outbox::Column::AvailableAt,
+];
 
 fn to_core(m: event::Model) -> Result<Event> {
     let kind = EventKind::parse(&m.kind).ok_or_else(|| {
@@ -56,18 +79,51 @@ struct Claimed {
 }
 
 impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
-    /// The three statements of an append — the stream's counter, the event, its outbox entry —
-    /// on `conn` (a transaction).
+    /// The statements of an append on `conn` (a transaction): the streams' counters (one
+    /// multi-row upsert when the streams are distinct; PostgreSQL refuses one that would
+    /// update a row twice), then the events and their outbox entries in multi-row inserts.
     async fn append_on<T: ConnectionTrait>(
         &self,
         conn: &T,
         scope: &Scope,
-        e: &NewEvent,
-    ) -> Result<Event> {
-        let counter = Query::insert()
+        events: &[NewEvent],
+    ) -> Result<Vec<Event>> {
+        let streams: HashSet<&str> = events.iter().map(|e| e.stream.as_str()).collect();
+        let mut appended = Vec::with_capacity(events.len());
+        if streams.len() < events.len() {
+            for event in events {
+                let seq = self.count_on(conn, std::slice::from_ref(event)).await?;
+                appended.extend(
+                    self.insert_on(conn, scope, std::slice::from_ref(event), &seq)
+                        .await?,
+                );
+            }
+            return Ok(appended);
+        }
+        for chunk in events.chunks(BULK_ROWS) {
+            let seq = self.count_on(conn, chunk).await?;
+            appended.extend(self.insert_on(conn, scope, chunk, &seq).await?);
+        }
+        Ok(appended)
+    }
+
+    /// Increments the counters of `events`' streams (distinct) in one statement; the new
+    /// numbers by stream.
+    async fn count_on<T: ConnectionTrait>(
+        &self,
+        conn: &T,
+        events: &[NewEvent],
+    ) -> Result<HashMap<String, i64>> {
+        let mut counter = Query::insert();
+        counter
             .into_table(event_stream::Entity)
-            .columns([event_stream::Column::Stream, event_stream::Column::LastSeq])
-            .values_panic([Expr::val(e.stream.as_str()), Expr::val(1_i64)])
+            .columns([event_stream::Column::Stream, event_stream::Column::LastSeq]);
+        for e in events {
+            counter
+                .values([Expr::val(e.stream.as_str()), Expr::val(1_i64)])
+                .map_err(|e| Error::backend("sql", e))?;
+        }
+        counter
             .on_conflict(
                 OnConflict::column(event_stream::Column::Stream)
                     .value(
@@ -76,43 +132,116 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
                     )
                     .to_owned(),
             )
-            .returning_col(event_stream::Column::LastSeq)
-            .to_owned();
-        let row = conn
-            .query_one_raw(conn.get_database_backend().build(&counter))
+            .returning(
+                Query::returning()
+                    .columns([event_stream::Column::Stream, event_stream::Column::LastSeq]),
+            );
+        conn.query_all_raw(conn.get_database_backend().build(&counter))
             .await
             .map_err(self.err(ENTITY))?
-            .ok_or_else(|| Error::backend("sql", "the stream counter returned no row"))?;
-        let sequence: i64 = row.try_get("", "last_seq").map_err(self.err(ENTITY))?;
-        let model = event::ActiveModel {
-            id: Set(DbUuid(e.id)),
-            organization_id: Set(scope.organization().to_owned()),
-            stream: Set(e.stream.clone()),
-            stream_seq: Set(sequence),
-            kind: Set(e.kind.as_str().to_owned()),
-            subject_id: Set(e.subject_id.clone()),
-            actor: Set(e.actor.clone()),
-            data: Set(e.data.clone()),
-            created_at: Set(e.created_at),
-        };
-        let inserted = event::Entity::insert(model)
-            .exec_with_returning(conn)
+            .iter()
+            .map(|row| {
+                let stream: String = row.try_get("", "stream")?;
+                let seq: i64 = row.try_get("", "last_seq")?;
+                Ok((stream, seq))
+            })
+            .collect::<std::result::Result<_, sea_orm::DbErr>>()
+            .map_err(self.err(ENTITY))
+    }
+
+    /// Inserts `events`, numbered by `seq`, and their outbox entries.
+    async fn insert_on<T: ConnectionTrait>(
+        &self,
+        conn: &T,
+        scope: &Scope,
+        events: &[NewEvent],
+        seq: &HashMap<String, i64>,
+    ) -> Result<Vec<Event>> {
+        let appended: Vec<Event> = events
+            .iter()
+            .map(|e| {
+                let sequence = *seq.get(&e.stream).ok_or_else(|| {
+                    Error::backend("sql", format!("no number for stream {:?}", e.stream))
+                })?;
+                Ok(Event {
+                    id: e.id,
+                    organization_id: scope.organization().to_owned(),
+                    stream: e.stream.clone(),
+                    sequence,
+                    kind: e.kind,
+                    subject_id: e.subject_id.clone(),
+                    actor: e.actor.clone(),
+                    data: e.data.clone(),
+                    created_at: e.created_at,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let event_rows = appended.iter().map(|e| {
+            [
+                Expr::val(DbUuid(e.id)),
+                Expr::val(e.organization_id.as_str()),
+                Expr::val(e.stream.as_str()),
+                Expr::val(e.sequence),
+                Expr::val(e.kind.as_str()),
+                Expr::val(e.subject_id.as_str()),
+                Expr::val(e.actor.clone()),
+                self.dialect().json_param(&e.data),
+                Expr::val(e.created_at),
+            ]
+        });
+        self.insert_rows_on(
+            conn,
+            event::Entity,
+            EVENT_COLUMNS,
+            event_rows.collect(),
+            ENTITY,
+        )
+        .await?;
+        let entry_rows = appended.iter().map(|e| {
+            [
+                Expr::val(DbUuid(e.id)),
+                Expr::val(e.stream.as_str()),
+                Expr::val(e.sequence),
+                Expr::val(e.created_at),
+                Expr::val(e.created_at),
+            ]
+        });
+        self.insert_rows_on(
+            conn,
+            outbox::Entity,
+            OUTBOX_COLUMNS,
+            entry_rows.collect(),
+            "outbox entry",
+        )
+        .await?;
+        Ok(appended)
+    }
+
+    /// Appends `events` atomically: in the caller's transaction, or in one of its own.
+    async fn append(&self, scope: &Scope, events: &[NewEvent]) -> Result<Vec<Event>>
+    where
+        SeaConnection<C>: Begin,
+    {
+        if self.conn.in_transaction {
+            return self.append_on(&self.conn, scope, events).await;
+        }
+        let tx: SeaConnection<DatabaseTransaction> = self
+            .conn
+            .begin_transaction()
             .await
-            .map_err(self.err(ENTITY))?;
-        let entry = outbox::ActiveModel {
-            event_id: Set(DbUuid(e.id)),
-            stream: Set(e.stream.clone()),
-            stream_seq: Set(sequence),
-            created_at: Set(e.created_at),
-            available_at: Set(e.created_at),
-            lease_token: Set(None),
-            attempts: Set(0),
-        };
-        outbox::Entity::insert(entry)
-            .exec_without_returning(conn)
-            .await
-            .map_err(self.err("outbox entry"))?;
-        to_core(inserted)
+            .map_err(self.err("transaction"))?;
+        match self.append_on(&tx, scope, events).await {
+            Ok(appended) => {
+                tx.commit().await.map_err(self.err("transaction"))?;
+                Ok(appended)
+            }
+            Err(e) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback failed after {e}");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The events with these ids, by id.
@@ -182,27 +311,17 @@ where
     SeaConnection<C>: Begin,
 {
     async fn append_event(&self, scope: &Scope, event: &NewEvent) -> Result<Event> {
-        if self.conn.in_transaction {
-            return self.append_on(&self.conn, scope, event).await;
+        self.append(scope, std::slice::from_ref(event))
+            .await?
+            .pop()
+            .ok_or_else(|| Error::backend("sql", "an append appended nothing"))
+    }
+
+    async fn append_events(&self, scope: &Scope, events: &[NewEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
         }
-        // Three statements: atomic in a transaction of their own.
-        let tx: SeaConnection<DatabaseTransaction> = self
-            .conn
-            .begin_transaction()
-            .await
-            .map_err(self.err("transaction"))?;
-        match self.append_on(&tx, scope, event).await {
-            Ok(appended) => {
-                tx.commit().await.map_err(self.err("transaction"))?;
-                Ok(appended)
-            }
-            Err(e) => {
-                if let Err(rollback) = tx.rollback().await {
-                    tracing::warn!(error = %rollback, "rollback failed after {e}");
-                }
-                Err(e)
-            }
-        }
+        self.append(scope, events).await.map(drop)
     }
 
     async fn find_stream_events(

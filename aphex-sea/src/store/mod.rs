@@ -503,6 +503,24 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
         T: sea_orm::sea_query::IntoTableRef + Clone,
         Col: sea_orm::sea_query::IntoIden + Clone,
     {
+        self.insert_rows_on(&self.conn, table, columns, rows, entity)
+            .await
+    }
+
+    /// [`insert_rows`](Self::insert_rows) on `conn` (a transaction begun from these stores).
+    pub(crate) async fn insert_rows_on<Conn, T, Col, const N: usize>(
+        &self,
+        conn: &Conn,
+        table: T,
+        columns: [Col; N],
+        rows: Vec<[Expr; N]>,
+        entity: &'static str,
+    ) -> Result<()>
+    where
+        Conn: ConnectionTrait,
+        T: sea_orm::sea_query::IntoTableRef + Clone,
+        Col: sea_orm::sea_query::IntoIden + Clone,
+    {
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut insert = sea_orm::sea_query::Query::insert();
@@ -510,11 +528,8 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
             for row in rows.by_ref().take(BULK_ROWS) {
                 insert.values(row).map_err(|e| Error::backend("sql", e))?;
             }
-            let stmt = self.conn.get_database_backend().build(&insert);
-            self.conn
-                .execute_raw(stmt)
-                .await
-                .map_err(self.err(entity))?;
+            let stmt = conn.get_database_backend().build(&insert);
+            conn.execute_raw(stmt).await.map_err(self.err(entity))?;
         }
         Ok(())
     }
