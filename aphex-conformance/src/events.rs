@@ -30,6 +30,7 @@ pub(crate) fn cases() -> Vec<crate::Case> {
         an_expired_lease_is_claimed_again,
         released_entries_come_back_after_the_delay,
         concurrent_consumers_handle_every_event_once_in_stream_order,
+        pruning_keeps_what_consumers_have_not_handled,
         bad_arguments_are_typed_errors,
     )
 }
@@ -696,6 +697,76 @@ pub async fn concurrent_consumers_handle_every_event_once_in_stream_order(db: &T
             "each event once, in stream order"
         );
     }
+}
+
+pub async fn pruning_keeps_what_consumers_have_not_handled(db: &TestDb) {
+    let cms = db.cms().await;
+    let docs = cms.documents();
+    let handled = docs
+        .create(CreateDocument::new("author", json!({"name": "A"})))
+        .await
+        .expect("create");
+    drain(&cms).await;
+    let pending = docs
+        .create(CreateDocument::new("author", json!({"name": "B"})))
+        .await
+        .expect("create");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let cut = now();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let fresh = docs
+        .create(CreateDocument::new("author", json!({"name": "C"})))
+        .await
+        .expect("create");
+
+    // Handled and older than the cut: gone (the schema sync's event too); the pending one stays.
+    let pruned = cms.outbox().prune_events(cut, false).await;
+    assert_eq!(pruned.expect("prune"), 2);
+    let count = |id| {
+        let cms = cms.clone();
+        async move {
+            cms.events()
+                .for_document(id, 0, 10)
+                .await
+                .expect("events")
+                .len()
+        }
+    };
+    assert_eq!(
+        (
+            count(handled.id).await,
+            count(pending.id).await,
+            count(fresh.id).await
+        ),
+        (0, 1, 1)
+    );
+    // Discarding pending ones drops their outbox entries with them.
+    assert_eq!(
+        cms.outbox().prune_events(cut, true).await.expect("prune"),
+        1
+    );
+    assert_eq!(count(pending.id).await, 0);
+    let left = cms.outbox().claim(100, LONG).await.expect("claim");
+    let left: Vec<String> = left
+        .entries
+        .iter()
+        .map(|e| e.event.subject_id.clone())
+        .collect();
+    assert_eq!(
+        left,
+        [fresh.id.to_string()],
+        "only what came after the cut is left"
+    );
+    // The numbering goes on.
+    docs.update_draft(pending.id, json!({"name": "B2"}), WriteOptions::default())
+        .await
+        .expect("save");
+    let events = cms
+        .events()
+        .for_document(pending.id, 0, 10)
+        .await
+        .expect("events");
+    assert_eq!(sequences(&events), [2]);
 }
 
 pub async fn bad_arguments_are_typed_errors(db: &TestDb) {

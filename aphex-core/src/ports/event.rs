@@ -116,6 +116,11 @@ pub trait EventStore: Send + Sync {
     /// Gives the entries `ids` held under `token` back, claimable again from `retry_at`; how
     /// many were.
     async fn release_outbox(&self, token: Uuid, ids: &[Uuid], retry_at: Timestamp) -> Result<u64>;
+
+    /// Deletes the events of every organization created before `before` — except those still
+    /// in the outbox unless `discard_pending` (then their entries go too); how many. The
+    /// streams' counters stay, so later events keep their numbering.
+    async fn prune_events(&self, before: Timestamp, discard_pending: bool) -> Result<u64>;
 }
 
 /// Forwards to the store inside, so an `Arc` or a `Box` of a store is a store.
@@ -161,6 +166,10 @@ macro_rules! forward {
                 retry_at: Timestamp,
             ) -> Result<u64> {
                 (**self).release_outbox(token, ids, retry_at).await
+            }
+
+            async fn prune_events(&self, before: Timestamp, discard_pending: bool) -> Result<u64> {
+                (**self).prune_events(before, discard_pending).await
             }
         }
     )*};

@@ -229,6 +229,17 @@ impl Outbox {
         let retry_at = after(now(), delay, "delay")?;
         self.db.release_outbox(token, ids, retry_at).await
     }
+
+    /// Deletes the events (of every organization) created before `before`: the log grows with
+    /// every write until pruned. Events still in the outbox are kept — a consumer has not
+    /// handled them — unless `discard_pending`, which also drops their outbox entries (for a
+    /// database nobody consumes). Returns how many were deleted.
+    ///
+    /// # Errors
+    /// Backend errors.
+    pub async fn prune_events(&self, before: Timestamp, discard_pending: bool) -> Result<u64> {
+        self.db.prune_events(before, discard_pending).await
+    }
 }
 
 fn check_limit(limit: u32) -> Result<()> {

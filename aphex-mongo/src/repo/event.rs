@@ -20,6 +20,9 @@ use crate::value::{Fields, date, opt, to_bson};
 /// Outbox entries read per round while looking for claimable heads.
 const CANDIDATE_BATCH: u64 = 200;
 
+/// Events looked at per round of a prune.
+const PRUNE_BATCH: u64 = 1000;
+
 fn to_core(d: &Document) -> Result<Event> {
     let f = Fields::new(d, EVENTS);
     let kind = f.str("kind")?;
@@ -266,6 +269,50 @@ impl<S: SessionMode> EventStore for MongoStore<S> {
         )
         .map_err(map_err("outbox entry"))?;
         Ok(res.deleted_count)
+    }
+
+    async fn prune_events(&self, before: Timestamp, discard_pending: bool) -> Result<u64> {
+        // In batches: the old events' ids, less (or, discarding, with) those in the outbox.
+        let mut pruned = 0;
+        let mut after = String::new();
+        loop {
+            let batch = self
+                .find_all(
+                    EVENTS,
+                    doc! { "createdAt": { "$lt": date(before) }, "_id": { "$gt": &after } },
+                    Some(doc! { "_id": 1 }),
+                    None,
+                    Some(PRUNE_BATCH),
+                )
+                .await?;
+            let ids: Vec<String> = batch
+                .iter()
+                .map(|d| Fields::new(d, EVENTS).str("_id"))
+                .collect::<Result<_>>()?;
+            let Some(last) = ids.last().cloned() else {
+                return Ok(pruned);
+            };
+            let outbox = self.coll(OUTBOX);
+            let doomed = if discard_pending {
+                exec!(self, outbox.delete_many(doc! { "_id": { "$in": &ids } }))
+                    .map_err(map_err("outbox entry"))?;
+                ids
+            } else {
+                let pending = self
+                    .find_all(OUTBOX, doc! { "_id": { "$in": &ids } }, None, None, None)
+                    .await?;
+                let pending: Vec<String> = pending
+                    .iter()
+                    .map(|d| Fields::new(d, OUTBOX).str("_id"))
+                    .collect::<Result<_>>()?;
+                ids.into_iter().filter(|id| !pending.contains(id)).collect()
+            };
+            let events = self.coll(EVENTS);
+            let res = exec!(self, events.delete_many(doc! { "_id": { "$in": &doomed } }))
+                .map_err(map_err("event"))?;
+            pruned += res.deleted_count;
+            after = last;
+        }
     }
 
     async fn release_outbox(&self, token: Uuid, ids: &[Uuid], retry_at: Timestamp) -> Result<u64> {

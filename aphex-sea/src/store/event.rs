@@ -409,6 +409,24 @@ where
         Ok(res.rows_affected)
     }
 
+    async fn prune_events(&self, before: Timestamp, discard_pending: bool) -> Result<u64> {
+        let mut prune = event::Entity::delete_many().filter(event::Column::CreatedAt.lt(before));
+        if !discard_pending {
+            let pending = Query::select()
+                .expr(Expr::val(1))
+                .from(outbox::Entity)
+                .and_where(
+                    Expr::col((outbox::Entity, outbox::Column::EventId))
+                        .equals((event::Entity, event::Column::Id)),
+                )
+                .to_owned();
+            prune = prune.filter(Expr::exists(pending).not());
+        }
+        // The outbox entries of discarded events go with them (`ON DELETE CASCADE`).
+        let res = prune.exec(&self.conn).await.map_err(self.err(ENTITY))?;
+        Ok(res.rows_affected)
+    }
+
     async fn release_outbox(&self, token: Uuid, ids: &[Uuid], retry_at: Timestamp) -> Result<u64> {
         let res = outbox::Entity::update_many()
             .col_expr(outbox::Column::LeaseToken, Expr::val(Option::<Uuid>::None))
