@@ -3,6 +3,7 @@
 mod assets;
 mod auth;
 mod documents;
+mod events;
 mod health;
 mod invitations;
 mod media;
@@ -28,6 +29,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(documents::router())
+        .merge(events::router())
         .merge(organizations::router())
         .merge(invitations::router())
         .merge(assets::router(state.max_upload_bytes))

@@ -11,6 +11,7 @@
 //! unset with `CI=true`. Each gets a database of its own, dropped afterwards.
 
 mod crash;
+mod events;
 mod hostile;
 mod http;
 mod organizations;
@@ -90,6 +91,11 @@ mod sqlite {
     pub(crate) async fn references() {
         let studio = started(Studio::start(None), "sqlite");
         references::used_by_and_deletes(&studio.base).await;
+    }
+
+    pub(crate) async fn events() {
+        let studio = started(Studio::start(None), "sqlite");
+        events::feed(&studio.base).await;
     }
 
     /// By default only the first user may sign up (and becomes admin).
@@ -215,6 +221,14 @@ mod postgres {
         let studio = started(Studio::start(Some(&db.url)), "postgres");
         references::used_by_and_deletes(&studio.base).await;
     }
+
+    pub(crate) async fn events() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let studio = started(Studio::start(Some(&db.url)), "postgres");
+        events::feed(&studio.base).await;
+    }
 }
 
 #[cfg(feature = "mongodb")]
@@ -283,6 +297,14 @@ mod mongodb {
         let studio = started(Studio::start(Some(&db.url)), "mongodb");
         references::used_by_and_deletes(&studio.base).await;
     }
+
+    pub(crate) async fn events() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        let studio = started(Studio::start(Some(&db.url)), "mongodb");
+        events::feed(&studio.base).await;
+    }
 }
 
 /// The editorial flow with assets on S3-compatible storage (moto in CI): upload, serve, delete
@@ -340,6 +362,7 @@ fn main() -> std::process::ExitCode {
         sqlite::key_scopes_and_public_reads,
         sqlite::organizations,
         sqlite::references,
+        sqlite::events,
         sqlite::signup_is_closed_after_the_first_user_by_default,
         sqlite::restart_keeps_data_and_sessions,
     ]
@@ -358,7 +381,8 @@ fn main() -> std::process::ExitCode {
             postgres::key_scopes_and_public_reads,
         )
         .test("postgres::organizations", postgres::organizations)
-        .test("postgres::references", postgres::references);
+        .test("postgres::references", postgres::references)
+        .test("postgres::events", postgres::events);
     #[cfg(feature = "mongodb")]
     let suite = suite
         .test("mongodb::editorial_flow", mongodb::editorial_flow)
@@ -370,7 +394,8 @@ fn main() -> std::process::ExitCode {
             mongodb::key_scopes_and_public_reads,
         )
         .test("mongodb::organizations", mongodb::organizations)
-        .test("mongodb::references", mongodb::references);
+        .test("mongodb::references", mongodb::references)
+        .test("mongodb::events", mongodb::events);
     #[cfg(feature = "s3")]
     let suite = suite.test(
         "s3::editorial_flow_with_s3_storage",
