@@ -46,6 +46,7 @@ pub mod errors;
 pub mod events;
 pub mod fixtures;
 pub mod indexes;
+pub mod jobs;
 pub mod keyset;
 pub mod members;
 pub mod organizations;
@@ -98,6 +99,7 @@ pub fn cases() -> Vec<Case> {
         references::cases(),
         reference_index::cases(),
         events::cases(),
+        jobs::cases(),
         versions::cases(),
         assets::cases(),
         schema_types::cases(),

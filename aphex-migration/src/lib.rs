@@ -38,6 +38,7 @@ mod m20261206_000013_compress_json_with_lz4;
 mod m20261207_000014_create_organizations;
 mod m20261208_000015_create_document_references;
 mod m20261209_000016_create_events;
+mod m20261209_000017_create_jobs;
 
 pub use m20261207_000014_create_organizations::DEFAULT_ORGANIZATION_ID;
 
@@ -49,7 +50,7 @@ pub const HISTORY_TABLE: &str = "aphex_migrations";
 const DEFAULT_HISTORY_TABLE: &str = "seaql_migrations";
 
 /// The CMS's own tables, in creation order.
-pub const CMS_TABLES: [&str; 18] = [
+pub const CMS_TABLES: [&str; 19] = [
     "user",
     "session",
     "account",
@@ -69,6 +70,7 @@ pub const CMS_TABLES: [&str; 18] = [
     "cms_event_streams",
     "cms_events",
     "cms_outbox",
+    "cms_jobs",
 ];
 
 /// The CMS migrations, in order, to put at the start of an application's own migrator.
@@ -90,6 +92,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261207_000014_create_organizations::Migration),
         Box::new(m20261208_000015_create_document_references::Migration),
         Box::new(m20261209_000016_create_events::Migration),
+        Box::new(m20261209_000017_create_jobs::Migration),
     ]
 }
 

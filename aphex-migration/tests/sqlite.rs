@@ -54,7 +54,7 @@ async fn tables(db: &DatabaseConnection) -> BTreeSet<String> {
     .collect()
 }
 
-const ALL_TABLES: [&str; 19] = [
+const ALL_TABLES: [&str; 20] = [
     "account",
     "apikey",
     "cms_assets",
@@ -63,6 +63,7 @@ const ALL_TABLES: [&str; 19] = [
     "cms_documents",
     "cms_event_streams",
     "cms_events",
+    "cms_jobs",
     "cms_outbox",
     "cms_schema_types",
     "aphex_migrations",

@@ -24,7 +24,7 @@ struct Index {
 
 /// The unique keys, by collection and index name, with their portable names
 /// (`<table>.<column>[,<column>]`, as the SQL backends report them in `Error::Conflict`).
-const UNIQUE_KEYS: [(&str, &str, &str); 8] = [
+const UNIQUE_KEYS: [(&str, &str, &str); 9] = [
     (
         VERSIONS,
         "documentId_versionNumber",
@@ -37,6 +37,7 @@ const UNIQUE_KEYS: [(&str, &str, &str); 8] = [
     (ORGANIZATIONS, "slug_unique", "organization.slug"),
     (EVENTS, "stream_streamSeq", "cms_events.stream,stream_seq"),
     (OUTBOX, "stream_streamSeq", "cms_outbox.stream,stream_seq"),
+    (JOBS, "dedupeKey_unique", "cms_jobs.dedupe_key"),
 ];
 
 /// The portable name of a unique key: `_id_` is the table's primary key.
@@ -168,11 +169,20 @@ fn indexes() -> Vec<Index> {
             true,
         ),
         ix(OUTBOX, "createdAt", doc! {"createdAt": 1, "_id": 1}, false),
+        // Jobs (version 5): one per idempotency key, the claim's scan, an organization's list.
+        ix(JOBS, "dedupeKey_unique", doc! {"dedupeKey": 1}, true),
+        ix(JOBS, "status_runAt", doc! {"status": 1, "runAt": 1}, false),
+        ix(
+            JOBS,
+            "organizationId_runAt",
+            doc! {"organizationId": 1, "runAt": -1},
+            false,
+        ),
     ]
 }
 
 /// Every collection of the CMS schema.
-pub const COLLECTIONS: [&str; 17] = [
+pub const COLLECTIONS: [&str; 18] = [
     USERS,
     SESSIONS,
     ACCOUNTS,
@@ -190,6 +200,7 @@ pub const COLLECTIONS: [&str; 17] = [
     EVENT_STREAMS,
     EVENTS,
     OUTBOX,
+    JOBS,
 ];
 
 /// The schema version `ensure_schema` brings a database to: 1 is the collections and indexes of
@@ -197,9 +208,10 @@ pub const COLLECTIONS: [&str; 17] = [
 /// document, the default organization's for what was written before); 3 adds the reference
 /// index (`draftReferences` and `publishedReferences` on every document, computed from the
 /// stored data for what was written before); 4 adds the change feed (`cms_events`,
-/// `cms_event_streams`, `cms_outbox` and their indexes; nothing to convert). Every later change of the MongoDB layout raises
-/// it, with its upgrade step in `ensure_schema` and an upgrade test.
-pub const SCHEMA_VERSION: i64 = 4;
+/// `cms_event_streams`, `cms_outbox` and their indexes; nothing to convert); 5 adds `cms_jobs`.
+/// Every later change of the MongoDB layout raises it, with its upgrade step in
+/// `ensure_schema` and an upgrade test.
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Where the schema version is recorded: one document `{_id: "schema", version}`.
 pub const SCHEMA_COLLECTION: &str = "aphex_schema";

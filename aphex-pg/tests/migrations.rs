@@ -69,6 +69,7 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
         "cms_documents",
         "cms_event_streams",
         "cms_events",
+        "cms_jobs",
         "cms_outbox",
         "cms_schema_types",
         "cms_user_profiles",

@@ -4,6 +4,7 @@ mod asset;
 mod auth;
 mod document;
 mod event;
+mod job;
 mod organization;
 mod profile;
 mod schema_type;
@@ -19,6 +20,7 @@ pub use event::{
     Event, EventKind, NewEvent, OutboxEntry, SCHEMA_STREAM, asset_stream, document_stream,
     organization_stream,
 };
+pub use job::{Job, JobOutcome, JobStatus, NewJob};
 pub use organization::{
     ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Member, OWNER_ROLE, Organization,
     OrganizationRole, role_names,

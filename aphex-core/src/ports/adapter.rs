@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 
 use super::{
-    AssetStore, AuthStore, DocumentStore, EventStore, OrganizationStore, SchemaTypeStore,
+    AssetStore, AuthStore, DocumentStore, EventStore, JobStore, OrganizationStore, SchemaTypeStore,
     UserProfileStore, VersionStore,
 };
 use crate::error::Result;
@@ -16,6 +16,7 @@ pub trait Stores:
     + UserProfileStore
     + OrganizationStore
     + EventStore
+    + JobStore
 {
 }
 
@@ -28,6 +29,7 @@ impl<T> Stores for T where
         + UserProfileStore
         + OrganizationStore
         + EventStore
+        + JobStore
 {
 }
 

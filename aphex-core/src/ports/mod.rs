@@ -9,6 +9,7 @@ mod asset;
 mod auth;
 mod document;
 mod event;
+mod job;
 mod organization;
 mod profile;
 mod schema_type;
@@ -22,6 +23,7 @@ pub use document::{
     Snapshot,
 };
 pub use event::{EventRange, EventStore, OutboxClaim};
+pub use job::{JobClaim, JobFilter, JobStore};
 pub use organization::OrganizationStore;
 pub use profile::UserProfileStore;
 pub use schema_type::SchemaTypeStore;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::leases::{lease_end, time_after};
 use crate::error::{Error, Result};
 use crate::model::{
     Asset, Document, DocumentStatus, Event, EventKind, NewDocument, NewEvent, OutboxEntry,
@@ -195,7 +196,7 @@ impl Outbox {
     pub async fn claim(&self, limit: u32, lease: Duration) -> Result<Claimed> {
         check_limit(limit)?;
         let at = now();
-        let lease_until = after(at, lease, "lease")?;
+        let lease_until = lease_end(at, lease)?;
         let token = Uuid::new_v4();
         let entries = self
             .db
@@ -226,7 +227,7 @@ impl Outbox {
         if ids.is_empty() {
             return Ok(0);
         }
-        let retry_at = after(now(), delay, "delay")?;
+        let retry_at = time_after(now(), delay, "delay")?;
         self.db.release_outbox(token, ids, retry_at).await
     }
 
@@ -250,16 +251,4 @@ fn check_limit(limit: u32) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// `at + duration`, refusing a lease of zero and a duration past what a timestamp holds.
-fn after(at: Timestamp, duration: Duration, name: &str) -> Result<Timestamp> {
-    if name == "lease" && duration.is_zero() {
-        return Err(Error::invalid_query(name, "must be longer than zero"));
-    }
-    chrono::TimeDelta::from_std(duration)
-        .ok()
-        .and_then(|d| at.checked_add_signed(d))
-        .map(crate::model::truncate_to_millis)
-        .ok_or_else(|| Error::invalid_query(name, "is too long"))
 }

@@ -8,6 +8,8 @@ mod assets;
 mod auth;
 mod documents;
 mod events;
+mod jobs;
+mod leases;
 mod limits;
 mod members;
 mod organizations;
@@ -33,6 +35,10 @@ pub use documents::{
     CreateDocument, DocumentService, MAX_BULK_DOCUMENTS, VersionRetention, WriteOptions,
 };
 pub use events::{Claimed, EventService, MAX_EVENT_PAGE, Outbox, document_event_data};
+pub use jobs::{
+    DEFAULT_MAX_ATTEMPTS, JobError, JobHandler, JobService, MAX_JOB_ATTEMPTS, MAX_JOB_PAGE,
+    PUBLISH_JOB, ScheduleJob, UNPUBLISH_JOB, Worker,
+};
 pub use limits::{
     ASSET_TITLE, ASSET_TYPE, FILENAME, MIME_TYPE, SCHEMA_TITLE, STORAGE_ADAPTER, TYPE_NAME,
 };
@@ -146,6 +152,11 @@ impl Cms {
     /// and per time range.
     pub fn events(&self) -> EventService {
         EventService::new(self.db.clone(), self.scope().clone())
+    }
+
+    /// Jobs of this CMS's organization scope: schedule, list, cancel (a [`Worker`] runs them).
+    pub fn jobs(&self) -> JobService {
+        JobService::new(self.db.clone(), self.scope().clone())
     }
 
     /// The outbox, for consumers of the change feed (one queue for every organization).

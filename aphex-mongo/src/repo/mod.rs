@@ -5,6 +5,7 @@ mod asset;
 mod auth;
 mod document;
 mod event;
+mod job;
 mod organization;
 
 pub use document::FindCommand;
@@ -44,6 +45,7 @@ pub(crate) mod collections {
     pub(crate) const EVENTS: &str = "cms_events";
     pub(crate) const EVENT_STREAMS: &str = "cms_event_streams";
     pub(crate) const OUTBOX: &str = "cms_outbox";
+    pub(crate) const JOBS: &str = "cms_jobs";
 }
 
 /// The organization field of every content collection.

@@ -11,6 +11,7 @@ pub mod enums;
 pub mod event;
 pub mod event_stream;
 pub mod invitation;
+pub mod job;
 pub mod member;
 pub mod organization;
 pub mod organization_role;

@@ -8,6 +8,7 @@ pub use super::document_version::Entity as CmsDocumentVersion;
 pub use super::event::Entity as CmsEvent;
 pub use super::event_stream::Entity as CmsEventStream;
 pub use super::invitation::Entity as Invitation;
+pub use super::job::Entity as CmsJob;
 pub use super::member::Entity as Member;
 pub use super::organization::Entity as Organization;
 pub use super::organization_role::Entity as OrganizationRole;

@@ -6,6 +6,7 @@ mod asset;
 mod auth;
 mod document;
 mod event;
+mod job;
 mod organization;
 mod profile;
 pub(crate) mod rls;
