@@ -245,6 +245,16 @@ pub async fn due_jobs_are_claimed_once_in_order(db: &TestDb) {
     assert_eq!(status(&cms, future.id).await.status, JobStatus::Scheduled);
 }
 
+/// Never returns: a job its worker is killed in the middle of.
+struct Hangs;
+
+#[async_trait]
+impl JobHandler for Hangs {
+    async fn run(&self, _cms: &Cms, _job: &Job) -> Result<(), JobError> {
+        std::future::pending().await
+    }
+}
+
 pub async fn a_killed_workers_job_runs_again_after_its_lease(db: &TestDb) {
     let cms = db.cms().await;
     let job = cms
@@ -252,38 +262,51 @@ pub async fn a_killed_workers_job_runs_again_after_its_lease(db: &TestDb) {
         .schedule(ScheduleJob::new(KIND, ago(10)))
         .await
         .expect("schedule");
-    // Worker A claims it for 300 ms and dies.
-    let a = claim(1, 300);
-    assert_eq!(db.adapter.claim_jobs(&a).await.expect("claim").len(), 1);
-    assert!(
-        db.adapter
-            .claim_jobs(&claim(1, 60_000))
-            .await
-            .expect("claim")
-            .is_empty()
-    );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    // A worker claims it again, and runs it.
+    // A worker starts it and is killed mid-job (its task aborted: no report, no renewal).
+    let doomed = Worker::new(cms.clone())
+        .handler(KIND, Hangs)
+        .lease(Duration::from_millis(300));
+    let running = tokio::spawn(async move { doomed.run_due().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(status(&cms, job.id).await.status, JobStatus::Running);
+    running.abort();
     let counting = Counting::default();
     let worker = Worker::new(cms.clone()).handler(KIND, counting.clone());
+    assert_eq!(
+        worker.run_due().await.expect("run"),
+        0,
+        "held until the lease ends"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Another worker runs it again.
     assert_eq!(worker.run_due().await.expect("run"), 1);
     let done = status(&cms, job.id).await;
     assert_eq!((done.status, done.attempts), (JobStatus::Succeeded, 2));
     assert_eq!(counting.runs.lock().await[&job.id].len(), 1);
-    // A's late report changes nothing.
-    let late = db
-        .adapter
-        .finish_job(
-            a.token,
-            job.id,
-            &JobOutcome::Failed {
-                error: "late".into(),
-            },
-            now(),
-        )
+
+    // A worker whose lease ran out cannot report on a job another worker took since.
+    let job = cms
+        .jobs()
+        .schedule(ScheduleJob::new(KIND, ago(10)))
         .await
-        .expect("finish");
-    assert!(!late);
+        .expect("schedule");
+    let first = claim(1, 100);
+    assert_eq!(db.adapter.claim_jobs(&first).await.expect("claim").len(), 1);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = claim(1, 60_000);
+    assert_eq!(
+        db.adapter.claim_jobs(&second).await.expect("claim").len(),
+        1
+    );
+    let failed = JobOutcome::Failed {
+        error: "late".into(),
+    };
+    let late = db.adapter.finish_job(first.token, job.id, &failed, now());
+    assert!(!late.await.expect("finish"));
+    let on_time = db
+        .adapter
+        .finish_job(second.token, job.id, &JobOutcome::Succeeded, now());
+    assert!(on_time.await.expect("finish"));
     assert_eq!(status(&cms, job.id).await.status, JobStatus::Succeeded);
 }
 

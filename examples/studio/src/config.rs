@@ -34,6 +34,9 @@ pub struct Config {
     /// `APHEX_SIGNUP`: `first` (default: only the first user may sign up, and becomes admin) or
     /// `open` (anyone may sign up, as a viewer an admin can promote).
     pub open_signup: bool,
+    /// `APHEX_JOB_POLL_MS`: how often the job worker looks for due jobs when none were due
+    /// (default 1000); `APHEX_JOB_WORKER=off` runs no worker (another process runs them).
+    pub job_poll: Option<std::time::Duration>,
 }
 
 /// Where the generated secret is kept when none is configured.
@@ -59,6 +62,17 @@ impl Config {
         };
         let max_upload_bytes = bytes("APHEX_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?;
         let max_body_bytes = bytes("APHEX_MAX_BODY_BYTES", 8 * 1024 * 1024)?;
+        let job_poll = match var("APHEX_JOB_WORKER").as_deref() {
+            None | Some("on") => Some(std::time::Duration::from_millis(
+                u64::try_from(bytes("APHEX_JOB_POLL_MS", 1000)?).unwrap_or(1000),
+            )),
+            Some("off") => None,
+            Some(other) => {
+                return Err(format!(
+                    "APHEX_JOB_WORKER={other:?}: expected `on` or `off`"
+                ));
+            }
+        };
         let secret = match var("APHEX_SECRET").or_else(|| var("BETTER_AUTH_SECRET")) {
             Some(s) => s,
             None => stored_secret()?,
@@ -101,6 +115,7 @@ impl Config {
                     ));
                 }
             },
+            job_poll,
         })
     }
 }

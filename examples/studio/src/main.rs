@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aphex::service::SignUp;
+use aphex::service::{SignUp, Worker};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -105,10 +105,28 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         state.cms.adapter().backend(),
         state.storage.name()
     );
+    // The job worker (scheduled publishes, ...) runs beside the server until it stops.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = config.job_poll.map(|poll| {
+        let worker = Worker::new(state.cms.clone()).poll(poll);
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            worker
+                .run_until(async move {
+                    let _ = stopped.changed().await;
+                })
+                .await;
+        })
+    });
     let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
-        .await?;
+        .await;
+    let _ = stop.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served?;
     Ok(())
 }
 

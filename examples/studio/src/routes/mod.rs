@@ -6,6 +6,7 @@ mod documents;
 mod events;
 mod health;
 mod invitations;
+mod jobs;
 mod media;
 mod organizations;
 mod schemas;
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(documents::router())
         .merge(events::router())
+        .merge(jobs::router())
         .merge(organizations::router())
         .merge(invitations::router())
         .merge(assets::router(state.max_upload_bytes))

@@ -14,6 +14,7 @@ mod crash;
 mod events;
 mod hostile;
 mod http;
+mod jobs;
 mod organizations;
 mod png;
 mod references;
@@ -96,6 +97,11 @@ mod sqlite {
     pub(crate) async fn events() {
         let studio = started(Studio::start(None), "sqlite");
         events::feed(&studio.base).await;
+    }
+
+    pub(crate) async fn scheduled_publishing() {
+        let studio = started(Studio::start_with(None, &jobs::FAST_WORKER_ENV), "sqlite");
+        jobs::scheduled_publishing(&studio.base).await;
     }
 
     /// By default only the first user may sign up (and becomes admin).
@@ -229,6 +235,17 @@ mod postgres {
         let studio = started(Studio::start(Some(&db.url)), "postgres");
         events::feed(&studio.base).await;
     }
+
+    pub(crate) async fn scheduled_publishing() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let studio = started(
+            Studio::start_with(Some(&db.url), &jobs::FAST_WORKER_ENV),
+            "postgres",
+        );
+        jobs::scheduled_publishing(&studio.base).await;
+    }
 }
 
 #[cfg(feature = "mongodb")]
@@ -305,6 +322,17 @@ mod mongodb {
         let studio = started(Studio::start(Some(&db.url)), "mongodb");
         events::feed(&studio.base).await;
     }
+
+    pub(crate) async fn scheduled_publishing() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        let studio = started(
+            Studio::start_with(Some(&db.url), &jobs::FAST_WORKER_ENV),
+            "mongodb",
+        );
+        jobs::scheduled_publishing(&studio.base).await;
+    }
 }
 
 /// The editorial flow with assets on S3-compatible storage (moto in CI): upload, serve, delete
@@ -363,6 +391,7 @@ fn main() -> std::process::ExitCode {
         sqlite::organizations,
         sqlite::references,
         sqlite::events,
+        sqlite::scheduled_publishing,
         sqlite::signup_is_closed_after_the_first_user_by_default,
         sqlite::restart_keeps_data_and_sessions,
     ]
@@ -382,7 +411,11 @@ fn main() -> std::process::ExitCode {
         )
         .test("postgres::organizations", postgres::organizations)
         .test("postgres::references", postgres::references)
-        .test("postgres::events", postgres::events);
+        .test("postgres::events", postgres::events)
+        .test(
+            "postgres::scheduled_publishing",
+            postgres::scheduled_publishing,
+        );
     #[cfg(feature = "mongodb")]
     let suite = suite
         .test("mongodb::editorial_flow", mongodb::editorial_flow)
@@ -395,7 +428,11 @@ fn main() -> std::process::ExitCode {
         )
         .test("mongodb::organizations", mongodb::organizations)
         .test("mongodb::references", mongodb::references)
-        .test("mongodb::events", mongodb::events);
+        .test("mongodb::events", mongodb::events)
+        .test(
+            "mongodb::scheduled_publishing",
+            mongodb::scheduled_publishing,
+        );
     #[cfg(feature = "s3")]
     let suite = suite.test(
         "s3::editorial_flow_with_s3_storage",
