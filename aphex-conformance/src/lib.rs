@@ -60,6 +60,7 @@ pub mod schema_types;
 pub mod transactions;
 pub mod values;
 pub mod versions;
+pub mod webhooks;
 
 mod harness;
 mod runner;
@@ -100,6 +101,7 @@ pub fn cases() -> Vec<Case> {
         reference_index::cases(),
         events::cases(),
         jobs::cases(),
+        webhooks::cases(),
         versions::cases(),
         assets::cases(),
         schema_types::cases(),

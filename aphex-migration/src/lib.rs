@@ -39,6 +39,7 @@ mod m20261207_000014_create_organizations;
 mod m20261208_000015_create_document_references;
 mod m20261209_000016_create_events;
 mod m20261209_000017_create_jobs;
+mod m20261209_000018_create_webhooks;
 
 pub use m20261207_000014_create_organizations::DEFAULT_ORGANIZATION_ID;
 
@@ -50,7 +51,7 @@ pub const HISTORY_TABLE: &str = "aphex_migrations";
 const DEFAULT_HISTORY_TABLE: &str = "seaql_migrations";
 
 /// The CMS's own tables, in creation order.
-pub const CMS_TABLES: [&str; 19] = [
+pub const CMS_TABLES: [&str; 20] = [
     "user",
     "session",
     "account",
@@ -71,6 +72,7 @@ pub const CMS_TABLES: [&str; 19] = [
     "cms_events",
     "cms_outbox",
     "cms_jobs",
+    "cms_webhooks",
 ];
 
 /// The CMS migrations, in order, to put at the start of an application's own migrator.
@@ -93,6 +95,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261208_000015_create_document_references::Migration),
         Box::new(m20261209_000016_create_events::Migration),
         Box::new(m20261209_000017_create_jobs::Migration),
+        Box::new(m20261209_000018_create_webhooks::Migration),
     ]
 }
 

@@ -54,7 +54,7 @@ async fn tables(db: &DatabaseConnection) -> BTreeSet<String> {
     .collect()
 }
 
-const ALL_TABLES: [&str; 20] = [
+const ALL_TABLES: [&str; 21] = [
     "account",
     "apikey",
     "cms_assets",
@@ -68,6 +68,7 @@ const ALL_TABLES: [&str; 20] = [
     "cms_schema_types",
     "aphex_migrations",
     "cms_user_profiles",
+    "cms_webhooks",
     "invitation",
     "member",
     "organization",

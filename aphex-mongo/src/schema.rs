@@ -178,11 +178,17 @@ fn indexes() -> Vec<Index> {
             doc! {"organizationId": 1, "runAt": -1},
             false,
         ),
+        ix(
+            WEBHOOKS,
+            "organizationId",
+            doc! {"organizationId": 1},
+            false,
+        ),
     ]
 }
 
 /// Every collection of the CMS schema.
-pub const COLLECTIONS: [&str; 18] = [
+pub const COLLECTIONS: [&str; 19] = [
     USERS,
     SESSIONS,
     ACCOUNTS,
@@ -201,6 +207,7 @@ pub const COLLECTIONS: [&str; 18] = [
     EVENTS,
     OUTBOX,
     JOBS,
+    WEBHOOKS,
 ];
 
 /// The schema version `ensure_schema` brings a database to: 1 is the collections and indexes of
@@ -208,7 +215,7 @@ pub const COLLECTIONS: [&str; 18] = [
 /// document, the default organization's for what was written before); 3 adds the reference
 /// index (`draftReferences` and `publishedReferences` on every document, computed from the
 /// stored data for what was written before); 4 adds the change feed (`cms_events`,
-/// `cms_event_streams`, `cms_outbox` and their indexes; nothing to convert); 5 adds `cms_jobs`.
+/// `cms_event_streams`, `cms_outbox` and their indexes; nothing to convert); 5 adds `cms_jobs` and `cms_webhooks`.
 /// Every later change of the MongoDB layout raises it, with its upgrade step in
 /// `ensure_schema` and an upgrade test.
 pub const SCHEMA_VERSION: i64 = 5;

@@ -73,6 +73,7 @@ async fn up_twice_is_a_noop_and_down_leaves_nothing() {
         "cms_outbox",
         "cms_schema_types",
         "cms_user_profiles",
+        "cms_webhooks",
         "aphex_migrations",
         "invitation",
         "member",

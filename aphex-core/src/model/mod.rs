@@ -9,6 +9,7 @@ mod organization;
 mod profile;
 mod schema_type;
 mod version;
+mod webhook;
 
 pub use asset::{Asset, AssetPatch, NewAsset};
 pub use auth::{
@@ -28,6 +29,7 @@ pub use organization::{
 pub use profile::{Capability, NewUserProfile, Role, UserProfile, UserProfilePatch};
 pub use schema_type::{SchemaKind, SchemaType};
 pub use version::{DocumentVersion, NewVersion, VersionEvent};
+pub use webhook::Webhook;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 

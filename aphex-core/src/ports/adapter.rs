@@ -2,7 +2,7 @@ use async_trait::async_trait;
 
 use super::{
     AssetStore, AuthStore, DocumentStore, EventStore, JobStore, OrganizationStore, SchemaTypeStore,
-    UserProfileStore, VersionStore,
+    UserProfileStore, VersionStore, WebhookStore,
 };
 use crate::error::Result;
 
@@ -17,6 +17,7 @@ pub trait Stores:
     + OrganizationStore
     + EventStore
     + JobStore
+    + WebhookStore
 {
 }
 
@@ -30,6 +31,7 @@ impl<T> Stores for T where
         + OrganizationStore
         + EventStore
         + JobStore
+        + WebhookStore
 {
 }
 

@@ -17,6 +17,8 @@ pub struct JobFilter {
     pub kind: Option<String>,
     /// Only with this idempotency key.
     pub idempotency_key: Option<String>,
+    /// Only with an idempotency key that starts with this.
+    pub idempotency_key_prefix: Option<String>,
     /// At most this many (the service caps it).
     pub limit: u32,
     /// Skip this many.

@@ -14,6 +14,7 @@ mod organization;
 mod profile;
 mod schema_type;
 mod version;
+mod webhook;
 
 pub use adapter::{Capabilities, DatabaseAdapter, Stores, Transaction};
 pub use asset::AssetStore;
@@ -28,3 +29,4 @@ pub use organization::OrganizationStore;
 pub use profile::UserProfileStore;
 pub use schema_type::SchemaTypeStore;
 pub use version::VersionStore;
+pub use webhook::WebhookStore;

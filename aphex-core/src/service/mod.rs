@@ -20,6 +20,7 @@ mod references;
 mod schema_types;
 mod transaction;
 mod values;
+mod webhooks;
 mod work;
 
 use std::any::Any;
@@ -54,6 +55,10 @@ pub use references::{DEFAULT_MAX_RESOLVED, REFERENCE_CHUNK, reference_ids, refer
 pub use schema_types::{SchemaSync, SchemaTypeService, SyncReport};
 pub use transaction::CmsTransaction;
 pub use values::{MAX_DATA_BYTES, MAX_DATA_DEPTH};
+pub use webhooks::{
+    DELIVER_WEBHOOK_JOB, RegisterWebhook, WEBHOOK_ATTEMPTS, WebhookService, delivery_of,
+    sign_webhook, webhook_body,
+};
 
 use crate::error::{Error, Result};
 use crate::ports::DatabaseAdapter;
@@ -157,6 +162,12 @@ impl Cms {
     /// Jobs of this CMS's organization scope: schedule, list, cancel (a [`Worker`] runs them).
     pub fn jobs(&self) -> JobService {
         JobService::new(self.db.clone(), self.scope().clone())
+    }
+
+    /// Webhook endpoints of this CMS's organization scope, and the dispatcher that turns outbox
+    /// events into their deliveries.
+    pub fn webhooks(&self) -> WebhookService {
+        WebhookService::new(self.db.clone(), self.scope().clone())
     }
 
     /// The outbox, for consumers of the change feed (one queue for every organization).

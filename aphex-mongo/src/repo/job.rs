@@ -130,6 +130,12 @@ impl<S: SessionMode> JobStore for MongoStore<S> {
         if let Some(key) = &filter.idempotency_key {
             query.insert("idempotencyKey", key.as_str());
         }
+        if let Some(prefix) = &filter.idempotency_key_prefix {
+            query.insert(
+                "idempotencyKey",
+                doc! { "$regex": format!("^{}", regex::escape(prefix)) },
+            );
+        }
         self.find_all(
             JOBS,
             visible(query, scope),

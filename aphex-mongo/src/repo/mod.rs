@@ -13,6 +13,7 @@ pub(crate) use document::find_command;
 mod profile;
 mod schema_type;
 mod version;
+mod webhook;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,6 +47,7 @@ pub(crate) mod collections {
     pub(crate) const EVENT_STREAMS: &str = "cms_event_streams";
     pub(crate) const OUTBOX: &str = "cms_outbox";
     pub(crate) const JOBS: &str = "cms_jobs";
+    pub(crate) const WEBHOOKS: &str = "cms_webhooks";
 }
 
 /// The organization field of every content collection.

@@ -22,3 +22,4 @@ pub mod session;
 pub mod user;
 pub mod user_profile;
 pub mod verification;
+pub mod webhook;

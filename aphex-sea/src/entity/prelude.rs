@@ -18,3 +18,4 @@ pub use super::session::Entity as Session;
 pub use super::user::Entity as User;
 pub use super::user_profile::Entity as CmsUserProfile;
 pub use super::verification::Entity as Verification;
+pub use super::webhook::Entity as CmsWebhook;

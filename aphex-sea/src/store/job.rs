@@ -3,7 +3,7 @@
 //! reads) on SQLite — so concurrent workers never get the same job.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, OnConflict, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -125,6 +125,15 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> JobStore for SeaStore<C, 
         }
         if let Some(key) = &filter.idempotency_key {
             query = query.filter(Column::IdempotencyKey.eq(key.as_str()));
+        }
+        if let Some(prefix) = &filter.idempotency_key_prefix {
+            // Not `LIKE`: SQLite's ignores case, and the prefix is the caller's text.
+            let length = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+            let head = Func::cust("substr")
+                .arg(Expr::col(Column::IdempotencyKey))
+                .arg(1_i32)
+                .arg(length);
+            query = query.filter(Expr::expr(head).eq(prefix.as_str()));
         }
         query
             .order_by_desc(Column::RunAt)

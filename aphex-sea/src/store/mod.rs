@@ -12,6 +12,7 @@ mod profile;
 pub(crate) mod rls;
 mod schema_type;
 mod version;
+mod webhook;
 
 use std::fmt;
 use std::future::Future;

@@ -37,6 +37,9 @@ pub struct Config {
     /// `APHEX_JOB_POLL_MS`: how often the job worker looks for due jobs when none were due
     /// (default 1000); `APHEX_JOB_WORKER=off` runs no worker (another process runs them).
     pub job_poll: Option<std::time::Duration>,
+    /// `APHEX_JOB_BACKOFF_MS`: the wait after a job's first failed attempt, doubling after each
+    /// (default 1000, at most an hour) — webhook deliveries are retried so.
+    pub job_backoff: std::time::Duration,
 }
 
 /// Where the generated secret is kept when none is configured.
@@ -116,6 +119,9 @@ impl Config {
                 }
             },
             job_poll,
+            job_backoff: std::time::Duration::from_millis(
+                u64::try_from(bytes("APHEX_JOB_BACKOFF_MS", 1000)?).unwrap_or(1000),
+            ),
         })
     }
 }

@@ -18,12 +18,13 @@ mod content;
 mod error;
 mod routes;
 mod state;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aphex::service::{SignUp, Worker};
+use aphex::service::{DELIVER_WEBHOOK_JOB, SignUp, Worker};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -107,24 +108,36 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     );
     // The job worker (scheduled publishes, ...) runs beside the server until it stops.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = config.job_poll.map(|poll| {
-        let worker = Worker::new(state.cms.clone()).poll(poll);
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
+    let mut background = Vec::new();
+    if let Some(poll) = config.job_poll {
+        let worker = Worker::new(state.cms.clone())
+            .handler(DELIVER_WEBHOOK_JOB, webhooks::Deliver::new()?)
+            .backoff(config.job_backoff, Duration::from_secs(3600))
+            .poll(poll);
+        let mut stop_worker = stopped.clone();
+        background.push(tokio::spawn(async move {
             worker
                 .run_until(async move {
-                    let _ = stopped.changed().await;
+                    let _ = stop_worker.changed().await;
                 })
                 .await;
-        })
-    });
+        }));
+        let mut stop_dispatcher = stopped.clone();
+        background.push(tokio::spawn(webhooks::dispatch_until(
+            state.cms.clone(),
+            poll,
+            async move {
+                let _ = stop_dispatcher.changed().await;
+            },
+        )));
+    }
     let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await;
     let _ = stop.send(true);
-    if let Some(worker) = worker {
-        let _ = worker.await;
+    for task in background {
+        let _ = task.await;
     }
     served?;
     Ok(())

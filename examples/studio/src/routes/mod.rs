@@ -10,6 +10,7 @@ mod jobs;
 mod media;
 mod organizations;
 mod schemas;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -32,6 +33,7 @@ pub fn app(state: AppState) -> Router {
         .merge(documents::router())
         .merge(events::router())
         .merge(jobs::router())
+        .merge(webhooks::router())
         .merge(organizations::router())
         .merge(invitations::router())
         .merge(assets::router(state.max_upload_bytes))

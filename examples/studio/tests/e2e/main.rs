@@ -20,6 +20,7 @@ mod png;
 mod references;
 mod scenarios;
 mod studio;
+mod webhooks;
 
 use studio::Studio;
 
@@ -102,6 +103,15 @@ mod sqlite {
     pub(crate) async fn scheduled_publishing() {
         let studio = started(Studio::start_with(None, &jobs::FAST_WORKER_ENV), "sqlite");
         jobs::scheduled_publishing(&studio.base).await;
+    }
+
+    pub(crate) async fn webhooks() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        webhooks::signed_retried_and_kept_across_restarts(|env| {
+            started(Studio::start_with(Some(&url), env), "sqlite")
+        })
+        .await;
     }
 
     /// By default only the first user may sign up (and becomes admin).
@@ -246,6 +256,16 @@ mod postgres {
         );
         jobs::scheduled_publishing(&studio.base).await;
     }
+
+    pub(crate) async fn webhooks() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        webhooks::signed_retried_and_kept_across_restarts(|env| {
+            started(Studio::start_with(Some(&db.url), env), "postgres")
+        })
+        .await;
+    }
 }
 
 #[cfg(feature = "mongodb")]
@@ -333,6 +353,16 @@ mod mongodb {
         );
         jobs::scheduled_publishing(&studio.base).await;
     }
+
+    pub(crate) async fn webhooks() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        webhooks::signed_retried_and_kept_across_restarts(|env| {
+            started(Studio::start_with(Some(&db.url), env), "mongodb")
+        })
+        .await;
+    }
 }
 
 /// The editorial flow with assets on S3-compatible storage (moto in CI): upload, serve, delete
@@ -392,6 +422,7 @@ fn main() -> std::process::ExitCode {
         sqlite::references,
         sqlite::events,
         sqlite::scheduled_publishing,
+        sqlite::webhooks,
         sqlite::signup_is_closed_after_the_first_user_by_default,
         sqlite::restart_keeps_data_and_sessions,
     ]
@@ -415,7 +446,8 @@ fn main() -> std::process::ExitCode {
         .test(
             "postgres::scheduled_publishing",
             postgres::scheduled_publishing,
-        );
+        )
+        .test("postgres::webhooks", postgres::webhooks);
     #[cfg(feature = "mongodb")]
     let suite = suite
         .test("mongodb::editorial_flow", mongodb::editorial_flow)
@@ -432,7 +464,8 @@ fn main() -> std::process::ExitCode {
         .test(
             "mongodb::scheduled_publishing",
             mongodb::scheduled_publishing,
-        );
+        )
+        .test("mongodb::webhooks", mongodb::webhooks);
     #[cfg(feature = "s3")]
     let suite = suite.test(
         "s3::editorial_flow_with_s3_storage",
