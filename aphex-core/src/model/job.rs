@@ -132,6 +132,18 @@ impl NewJob {
     }
 }
 
+impl NewJob {
+    /// What makes the job unique in storage (`cms_jobs.dedupe_key`): its organization and
+    /// idempotency key — length-prefixed, so no two pairs collide — or, without a key, its id.
+    /// One unique index on it serves every backend (no partial indexes).
+    pub fn dedupe_key(&self, organization: &str) -> String {
+        match &self.idempotency_key {
+            Some(key) => format!("{}:{organization}{key}", organization.len()),
+            None => self.id.to_string(),
+        }
+    }
+}
+
 /// How an attempt ended, as a worker reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

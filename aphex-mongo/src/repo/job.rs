@@ -39,15 +39,6 @@ fn to_core(d: &Document) -> Result<Job> {
     })
 }
 
-/// What makes a job unique (`dedupeKey`, as `cms_jobs.dedupe_key` on SQL): its organization
-/// and idempotency key, length-prefixed, or its id.
-fn dedupe_key(organization: &str, job: &NewJob) -> String {
-    match &job.idempotency_key {
-        Some(key) => format!("{}:{organization}{key}", organization.len()),
-        None => job.id.to_string(),
-    }
-}
-
 /// The claim's condition: a due scheduled job, or a running one whose worker's lease ended
 /// with attempts left.
 fn claimable(now: Timestamp) -> Document {
@@ -73,7 +64,7 @@ fn held(token: Uuid, id: Uuid) -> Document {
 #[async_trait]
 impl<S: SessionMode> JobStore for MongoStore<S> {
     async fn insert_job(&self, scope: &Scope, job: &NewJob) -> Result<(Job, bool)> {
-        let key = dedupe_key(scope.organization(), job);
+        let key = job.dedupe_key(scope.organization());
         let record = doc! {
             "_id": job.id.to_string(),
             ORGANIZATION: scope.organization(),

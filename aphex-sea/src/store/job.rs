@@ -47,15 +47,6 @@ fn to_core(m: Model) -> Result<Job> {
     })
 }
 
-/// What makes a job unique (`cms_jobs.dedupe_key`): its organization and idempotency key —
-/// length-prefixed, so no two pairs collide — or its id.
-pub(crate) fn dedupe_key(organization: &str, job: &NewJob) -> String {
-    match &job.idempotency_key {
-        Some(key) => format!("{}:{organization}{key}", organization.len()),
-        None => job.id.to_string(),
-    }
-}
-
 /// `status = 'running'` and the claim's token: a job a worker still holds.
 fn held(token: Uuid, id: Uuid) -> sea_orm::Condition {
     sea_orm::Condition::all()
@@ -67,7 +58,7 @@ fn held(token: Uuid, id: Uuid) -> sea_orm::Condition {
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> JobStore for SeaStore<C, B> {
     async fn insert_job(&self, scope: &Scope, job: &NewJob) -> Result<(Job, bool)> {
-        let key = dedupe_key(scope.organization(), job);
+        let key = job.dedupe_key(scope.organization());
         let model = ActiveModel {
             id: Set(DbUuid(job.id)),
             organization_id: Set(scope.organization().to_owned()),

@@ -2,7 +2,7 @@
 //! order, and the caller's organization's events in a time range. Events tell of draft saves, so
 //! only callers that may read drafts see them.
 
-use aphex::model::{Event, Timestamp};
+use aphex::model::{Event, Timestamp, asset_stream, document_stream};
 use aphex::ports::EventRange;
 
 use axum::routing::get;
@@ -64,13 +64,7 @@ async fn of_document(
     AppPath(id): AppPath<Uuid>,
     AppQuery(p): AppQuery<StreamParams>,
 ) -> Result<Json<Events>, AppError> {
-    caller.require_drafts()?;
-    let events = caller
-        .cms()
-        .events()
-        .for_document(id, p.after.unwrap_or(0), limit(p.limit)?)
-        .await?;
-    Ok(Json(Events { events }))
+    of_stream(&caller, &document_stream(id), p).await
 }
 
 /// `GET /api/assets/{id}/events?after=&limit=`.
@@ -79,11 +73,20 @@ async fn of_asset(
     AppPath(id): AppPath<Uuid>,
     AppQuery(p): AppQuery<StreamParams>,
 ) -> Result<Json<Events>, AppError> {
+    of_stream(&caller, &asset_stream(id), p).await
+}
+
+/// A stream's events, in order, for a caller that may read drafts.
+async fn of_stream(
+    caller: &Caller,
+    stream: &str,
+    p: StreamParams,
+) -> Result<Json<Events>, AppError> {
     caller.require_drafts()?;
     let events = caller
         .cms()
         .events()
-        .for_asset(id, p.after.unwrap_or(0), limit(p.limit)?)
+        .for_stream(stream, p.after.unwrap_or(0), limit(p.limit)?)
         .await?;
     Ok(Json(Events { events }))
 }
