@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aphex_core::model::{Job, JobOutcome, JobStatus, now};
-use aphex_core::ports::{JobClaim, JobFilter, JobStore};
+use aphex_core::model::{EventKind, Job, JobOutcome, JobStatus, NewEvent, now};
+use aphex_core::ports::{EventRange, EventStore, JobClaim, JobFilter, JobStore};
 use aphex_core::query::Perspective;
 use aphex_core::service::{
     CreateDocument, CreateOrganization, JobError, JobHandler, ScheduleJob, Worker, WriteOptions,
@@ -455,9 +455,31 @@ pub async fn a_job_whose_last_worker_died_fails(db: &TestDb) {
     assert!(failed.last_error.unwrap_or_default().contains("lease"));
 }
 
-/// Eight workers drain a thousand due jobs: every job runs exactly once, and all succeed.
+/// Appends one event per run to the stream `effect:<job>`: an effect in the database.
+#[derive(Clone, Default)]
+struct Recording;
+
+#[async_trait]
+impl JobHandler for Recording {
+    async fn run(&self, cms: &Cms, job: &Job) -> Result<(), JobError> {
+        let effect = NewEvent::new(
+            format!("effect:{}", job.id),
+            EventKind::SchemaSynced,
+            job.id.to_string(),
+            None,
+            json!({}),
+            now(),
+        );
+        cms.adapter().append_event(cms.scope(), &effect).await?;
+        Ok(())
+    }
+}
+
+/// Eight workers drain a thousand due jobs: every job's effect (an event it appends) happens
+/// exactly once, and all succeed.
 pub async fn eight_workers_run_a_thousand_jobs_each_once(db: &TestDb) {
     let cms = db.cms().await;
+    let start = ago(1);
     let mut ids = Vec::new();
     for _ in 0..1000 {
         ids.push(
@@ -468,11 +490,10 @@ pub async fn eight_workers_run_a_thousand_jobs_each_once(db: &TestDb) {
                 .id,
         );
     }
-    let counting = Counting::default();
     let workers: Vec<_> = (0..8)
         .map(|_| {
             let worker = Worker::new(cms.clone())
-                .handler(KIND, counting.clone())
+                .handler(KIND, Recording)
                 .batch(5)
                 .lease(Duration::from_secs(120));
             tokio::spawn(async move {
@@ -491,9 +512,20 @@ pub async fn eight_workers_run_a_thousand_jobs_each_once(db: &TestDb) {
     for w in workers {
         w.await.expect("worker");
     }
-    let runs = counting.runs.lock().await;
-    assert_eq!(runs.len(), 1000, "every job ran");
-    assert!(runs.values().all(|r| r.len() == 1), "each exactly once");
+    // Every effect in the database, by job: each exactly once.
+    let mut effects: HashMap<String, usize> = HashMap::new();
+    let mut range = EventRange::new(Some(start), None, 1000);
+    loop {
+        let page = cms.events().between(&range).await.expect("events");
+        let Some(last) = page.last() else { break };
+        range = range.after(last.created_at, last.id);
+        for e in page.iter().filter(|e| e.stream.starts_with("effect:")) {
+            *effects.entry(e.subject_id.clone()).or_default() += 1;
+        }
+    }
+    assert_eq!(effects.len(), 1000, "every job had its effect");
+    assert!(effects.values().all(|n| *n == 1), "each exactly once");
+    assert!(ids.iter().all(|id| effects.contains_key(&id.to_string())));
     let mut succeeded = JobFilter::new(1000);
     succeeded.status = Some(JobStatus::Succeeded);
     assert_eq!(cms.jobs().list(&succeeded).await.expect("list").len(), 1000);

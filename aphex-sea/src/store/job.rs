@@ -66,7 +66,7 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> JobStore for SeaStore<C, 
             run_at: Set(job.run_at),
             payload: Set(job.payload.clone()),
             idempotency_key: Set(job.idempotency_key.clone()),
-            dedupe_key: Set(key.clone()),
+            dedupe_key: Set(key),
             status: Set(JobStatus::Scheduled.as_str().to_owned()),
             attempts: Set(0),
             max_attempts: Set(job.max_attempts),
@@ -78,22 +78,19 @@ impl<C: ConnectionTrait + Send + Sync, B: Send + Sync> JobStore for SeaStore<C, 
             updated_at: Set(job.created_at),
             finished_at: Set(None),
         };
-        let inserted = Entity::insert(model)
+        // A no-op update on a taken key returns the existing job, in the same statement (on
+        // the primary, even with read replicas).
+        let stored = Entity::insert(model)
             .on_conflict(
                 OnConflict::column(Column::DedupeKey)
-                    .do_nothing()
+                    .update_column(Column::DedupeKey)
                     .to_owned(),
             )
-            .exec_without_returning(&self.conn)
+            .exec_with_returning(&self.conn)
             .await
             .map_err(self.err(ENTITY))?;
-        let stored = Entity::find()
-            .filter(Column::DedupeKey.eq(key))
-            .one(&self.conn)
-            .await
-            .map_err(self.err(ENTITY))?
-            .ok_or_else(|| Error::backend("sql", "a scheduled job is not there"))?;
-        Ok((to_core(stored)?, inserted > 0))
+        let inserted = stored.id.0 == job.id;
+        Ok((to_core(stored)?, inserted))
     }
 
     async fn find_job(&self, scope: &Scope, id: Uuid) -> Result<Option<Job>> {
