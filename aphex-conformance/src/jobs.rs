@@ -30,6 +30,7 @@ pub(crate) fn cases() -> Vec<crate::Case> {
         due_jobs_are_claimed_once_in_order,
         a_killed_workers_job_runs_again_after_its_lease,
         a_renewed_lease_keeps_the_job,
+        a_batch_skips_a_job_another_worker_took_meanwhile,
         failures_are_retried_with_backoff_then_given_up,
         a_job_whose_last_worker_died_fails,
         eight_workers_run_a_thousand_jobs_each_once,
@@ -375,6 +376,57 @@ pub async fn a_renewed_lease_keeps_the_job(db: &TestDb) {
         "the lease was renewed while the handler ran"
     );
     assert_eq!(running.await.expect("task").expect("run"), 1);
+    assert_eq!(status(&cms, slow.id).await.status, JobStatus::Succeeded);
+}
+
+/// Sleeps for jobs whose payload says `slow`, counting every run.
+#[derive(Clone, Default)]
+struct SlowFirst {
+    runs: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+#[async_trait]
+impl JobHandler for SlowFirst {
+    async fn run(&self, _cms: &Cms, job: &Job) -> Result<(), JobError> {
+        *self.runs.lock().await.entry(job.id).or_default() += 1;
+        if job.payload["slow"] == json!(true) {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+        Ok(())
+    }
+}
+
+/// A worker claims two jobs; while the first runs long, the second's lease ends and another
+/// worker runs it: the first worker then skips it instead of running it again.
+pub async fn a_batch_skips_a_job_another_worker_took_meanwhile(db: &TestDb) {
+    let cms = db.cms().await;
+    let slow = cms
+        .jobs()
+        .schedule(ScheduleJob::new(KIND, ago(20)).payload(json!({"slow": true})))
+        .await
+        .expect("schedule");
+    let quick = cms
+        .jobs()
+        .schedule(ScheduleJob::new(KIND, ago(10)))
+        .await
+        .expect("schedule");
+    let handler = SlowFirst::default();
+    let first = Worker::new(cms.clone())
+        .handler(KIND, handler.clone())
+        .batch(2)
+        .lease(Duration::from_millis(300));
+    let running = tokio::spawn(async move { first.run_due().await });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let second = Worker::new(cms.clone()).handler(KIND, handler.clone());
+    assert_eq!(
+        second.run_due().await.expect("run"),
+        1,
+        "the waiting job's lease ended"
+    );
+    assert_eq!(running.await.expect("task").expect("run"), 2);
+    let runs = handler.runs.lock().await.clone();
+    assert_eq!((runs[&slow.id], runs[&quick.id]), (1, 1), "each ran once");
+    assert_eq!(status(&cms, quick.id).await.status, JobStatus::Succeeded);
     assert_eq!(status(&cms, slow.id).await.status, JobStatus::Succeeded);
 }
 

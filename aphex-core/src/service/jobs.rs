@@ -414,6 +414,15 @@ impl Worker {
         let Some(handler) = self.handlers.get(&job.kind) else {
             return Ok(());
         };
+        // The batch's later jobs waited while the earlier ones ran: take a fresh lease first,
+        // and leave a job whose lease ran out and that another worker took meanwhile.
+        if !db
+            .renew_job(token, job.id, lease_end(now(), self.lease)?)
+            .await?
+        {
+            tracing::warn!(job = %job.id, "job worker: lease lost before the job started");
+            return Ok(());
+        }
         let cms = self.cms.in_scope(Scope::new(job.organization_id.as_str()));
         let run = handler.run(&cms, job);
         tokio::pin!(run);
