@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::leases::{lease_end, time_after};
+use super::limits;
 use crate::error::{Error, Result};
 use crate::model::{
     Asset, Document, DocumentStatus, Event, EventKind, NewDocument, NewEvent, OutboxEntry,
@@ -25,12 +26,29 @@ pub const MAX_EVENT_PAGE: u32 = 1000;
 /// revision, status and publish hash), never the content itself. PostgreSQL's one-statement
 /// writes build the same object in SQL.
 pub fn document_event_data(doc: &Document) -> Value {
+    summary(
+        doc.id,
+        &doc.doc_type,
+        doc.revision,
+        doc.status,
+        doc.published_hash.as_deref(),
+    )
+}
+
+/// The document summary of [`document_event_data`], from its parts.
+fn summary(
+    id: Uuid,
+    doc_type: &str,
+    revision: i64,
+    status: DocumentStatus,
+    published_hash: Option<&str>,
+) -> Value {
     json!({
-        "id": doc.id,
-        "type": doc.doc_type,
-        "revision": doc.revision,
-        "status": doc.status.as_str(),
-        "publishedHash": doc.published_hash,
+        "id": id,
+        "type": doc_type,
+        "revision": revision,
+        "status": status.as_str(),
+        "publishedHash": published_hash,
     })
 }
 
@@ -53,13 +71,7 @@ pub(crate) fn created_event(doc: &NewDocument) -> NewEvent {
         EventKind::DocumentCreated,
         doc.id.to_string(),
         doc.created_by.clone(),
-        json!({
-            "id": doc.id,
-            "type": doc.doc_type,
-            "revision": 1,
-            "status": DocumentStatus::Draft.as_str(),
-            "publishedHash": null,
-        }),
+        summary(doc.id, &doc.doc_type, 1, DocumentStatus::Draft, None),
         doc.created_at,
     )
 }
@@ -131,7 +143,7 @@ impl EventService {
     /// # Errors
     /// As [`for_document`](Self::for_document).
     pub async fn for_stream(&self, stream: &str, after: i64, limit: u32) -> Result<Vec<Event>> {
-        check_limit(limit)?;
+        limits::check_page_limit(limit, MAX_EVENT_PAGE)?;
         if !super::values::storable(stream) {
             return Ok(Vec::new());
         }
@@ -146,7 +158,7 @@ impl EventService {
     /// # Errors
     /// [`Error::InvalidQuery`] for a bad `limit` or `from` after `to`.
     pub async fn between(&self, range: &EventRange) -> Result<Vec<Event>> {
-        check_limit(range.limit)?;
+        limits::check_page_limit(range.limit, MAX_EVENT_PAGE)?;
         if let (Some(from), Some(to)) = (range.from, range.to)
             && from > to
         {
@@ -194,7 +206,7 @@ impl Outbox {
     /// [`Error::InvalidQuery`] for a `limit` of 0 or over [`MAX_EVENT_PAGE`], or a zero or
     /// unrepresentable `lease`.
     pub async fn claim(&self, limit: u32, lease: Duration) -> Result<Claimed> {
-        check_limit(limit)?;
+        limits::check_page_limit(limit, MAX_EVENT_PAGE)?;
         let at = now();
         let lease_until = lease_end(at, lease)?;
         let token = Uuid::new_v4();
@@ -241,14 +253,4 @@ impl Outbox {
     pub async fn prune_events(&self, before: Timestamp, discard_pending: bool) -> Result<u64> {
         self.db.prune_events(before, discard_pending).await
     }
-}
-
-fn check_limit(limit: u32) -> Result<()> {
-    if limit == 0 || limit > MAX_EVENT_PAGE {
-        return Err(Error::invalid_query(
-            "limit",
-            format!("must be between 1 and {MAX_EVENT_PAGE}, got {limit}"),
-        ));
-    }
-    Ok(())
 }

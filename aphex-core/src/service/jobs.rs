@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::leases::{lease_end, time_after};
-use super::values;
+use super::leases::{lease_end, poll_until, time_after};
 use super::{Cms, WriteOptions};
+use super::{limits, values};
 use crate::error::{Error, ErrorKind, Result, ValidationErrors};
 use crate::model::{Job, JobOutcome, NewJob, Timestamp, now, truncate_to_millis};
 use crate::ports::{DatabaseAdapter, JobClaim, JobFilter};
@@ -205,7 +205,7 @@ impl JobService {
     /// # Errors
     /// [`Error::InvalidQuery`] for a `limit` of 0 or over [`MAX_JOB_PAGE`].
     pub async fn list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
-        check_limit(filter.limit)?;
+        limits::check_page_limit(filter.limit, MAX_JOB_PAGE)?;
         self.db.find_jobs(&self.scope, filter).await
     }
 
@@ -390,22 +390,7 @@ impl Worker {
     /// Runs `run_due` until `shutdown` completes, sleeping `poll` whenever nothing was due.
     /// Claim errors (the database away) are logged and retried after `poll`.
     pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            let idle = match self.run_due().await {
-                Ok(ran) => ran == 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "job worker: claiming failed");
-                    true
-                }
-            };
-            let wait = if idle { self.poll } else { Duration::ZERO };
-            tokio::select! {
-                biased;
-                () = &mut shutdown => return,
-                () = tokio::time::sleep(wait) => {}
-            }
-        }
+        poll_until("job worker", self.poll, shutdown, || self.run_due()).await;
     }
 
     /// Runs one claimed job, renewing its lease meanwhile, and records the outcome.
@@ -462,14 +447,4 @@ impl Worker {
             .min(30);
         base.saturating_mul(1 << doublings).min(max)
     }
-}
-
-fn check_limit(limit: u32) -> Result<()> {
-    if limit == 0 || limit > MAX_JOB_PAGE {
-        return Err(Error::invalid_query(
-            "limit",
-            format!("must be between 1 and {MAX_JOB_PAGE}, got {limit}"),
-        ));
-    }
-    Ok(())
 }

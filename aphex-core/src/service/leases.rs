@@ -1,5 +1,7 @@
-//! Times a lease or a retry ends at: the outbox's and the job worker's.
+//! Times a lease or a retry ends at, and the polling loop of the outbox's and the job queue's
+//! background consumers.
 
+use std::future::Future;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -26,4 +28,33 @@ pub(crate) fn lease_end(at: Timestamp, lease: Duration) -> Result<Timestamp> {
         return Err(Error::invalid_query("lease", "must be longer than zero"));
     }
     time_after(at, lease, "lease")
+}
+
+/// Runs `step` until `shutdown` completes, resting `poll` whenever a step did nothing (0) or
+/// failed (logged as `what`; the database may be away), never in the middle of a step.
+pub(crate) async fn poll_until<F, Fut>(
+    what: &str,
+    poll: Duration,
+    shutdown: impl Future<Output = ()>,
+    mut step: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize>>,
+{
+    tokio::pin!(shutdown);
+    loop {
+        let idle = match step().await {
+            Ok(done) => done == 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "{what}: claiming failed");
+                true
+            }
+        };
+        let wait = if idle { poll } else { Duration::ZERO };
+        tokio::select! {
+            biased;
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
 }

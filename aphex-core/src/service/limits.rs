@@ -45,3 +45,17 @@ pub(crate) fn check_max(
         }
     }
 }
+
+/// A page size of 1 to `max` (the event and job lists, the outbox claim).
+///
+/// # Errors
+/// [`Error::InvalidQuery`](crate::Error::InvalidQuery) naming `limit`.
+pub(crate) fn check_page_limit(limit: u32, max: u32) -> crate::error::Result<()> {
+    if limit == 0 || limit > max {
+        return Err(crate::error::Error::invalid_query(
+            "limit",
+            format!("must be between 1 and {max}, got {limit}"),
+        ));
+    }
+    Ok(())
+}

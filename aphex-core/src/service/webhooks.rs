@@ -4,6 +4,7 @@
 //! specification says. The HTTP request itself is the application's (`aphex-studio` sends it),
 //! so the core needs no HTTP client.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use uuid::Uuid;
 
 use super::events::Outbox;
 use super::jobs::{JobService, ScheduleJob};
+use super::leases::poll_until;
 use super::values;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::{Event, EventKind, Job, Webhook, now};
@@ -236,6 +238,20 @@ impl WebhookService {
             .await
     }
 
+    /// Runs [`dispatch`](Self::dispatch) (batches of `limit`) until `shutdown` completes,
+    /// resting `poll` when the outbox was empty or the database away.
+    pub async fn dispatch_until(
+        &self,
+        limit: u32,
+        poll: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        poll_until("webhook dispatcher", poll, shutdown, || {
+            self.dispatch(limit)
+        })
+        .await;
+    }
+
     /// Moves events from the outbox into deliveries: claims up to `limit` outbox entries (every
     /// organization's, whatever this service's scope), schedules a delivery job for each
     /// endpoint of the event's organization that wants it — one per event and endpoint, by
@@ -248,11 +264,21 @@ impl WebhookService {
     pub async fn dispatch(&self, limit: u32) -> Result<usize> {
         let outbox = Outbox::new(self.db.clone());
         let claimed = outbox.claim(limit, Duration::from_secs(60)).await?;
+        // The endpoints of each organization of the batch, looked up once.
+        let mut endpoints: HashMap<&str, Vec<Webhook>> = HashMap::new();
         for entry in &claimed.entries {
             let event = &entry.event;
             let scope = Scope::new(event.organization_id.as_str());
-            let jobs = JobService::new(self.db.clone(), scope.clone());
-            for webhook in self.db.list_webhooks(&scope).await? {
+            if !endpoints.contains_key(event.organization_id.as_str()) {
+                let found = self.db.list_webhooks(&scope).await?;
+                endpoints.insert(&event.organization_id, found);
+            }
+            let jobs = JobService::new(self.db.clone(), scope);
+            for webhook in endpoints
+                .get(event.organization_id.as_str())
+                .into_iter()
+                .flatten()
+            {
                 if !webhook.wants(event.kind.as_str()) {
                     continue;
                 }

@@ -225,23 +225,14 @@ impl<C: ConnectionTrait + Send + Sync, B> SeaStore<C, B> {
         if self.conn.in_transaction {
             return self.append_on(&self.conn, scope, events).await;
         }
-        let tx: SeaConnection<DatabaseTransaction> = self
+        let tx = self
             .conn
             .begin_transaction()
             .await
             .map_err(self.err("transaction"))?;
-        match self.append_on(&tx, scope, events).await {
-            Ok(appended) => {
-                tx.commit().await.map_err(self.err("transaction"))?;
-                Ok(appended)
-            }
-            Err(e) => {
-                if let Err(rollback) = tx.rollback().await {
-                    tracing::warn!(error = %rollback, "rollback failed after {e}");
-                }
-                Err(e)
-            }
-        }
+        let tx = SeaStore::<DatabaseTransaction, B>::over(tx, self.rls);
+        let appended = self.append_on(&tx.conn, scope, events).await;
+        tx.finish(appended).await
     }
 
     /// The events with these ids, by id.

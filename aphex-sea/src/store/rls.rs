@@ -50,7 +50,7 @@ macro_rules! in_rls_scope {
     ($store:ident, $scope:ident, $call:ident($($arg:expr),* $(,)?)) => {
         if let Some(tx) = $store.rls_enter($scope).await? {
             let result = tx.$call($scope, $($arg),*).await;
-            return tx.rls_finish(result).await;
+            return tx.finish(result).await;
         }
     };
 }
@@ -62,7 +62,7 @@ where
 {
     /// Before a content call: nothing when row-level security is off or already set; the
     /// scope set on this transaction when in one; else a transaction of its own, scope set,
-    /// for the call to run in (finish it with [`rls_finish`](SeaStore::rls_finish)).
+    /// for the call to run in (finish it with [`finish`](SeaStore::finish)).
     pub(crate) async fn rls_enter(
         &self,
         scope: &Scope,
@@ -92,7 +92,7 @@ where
 
 impl<B> SeaStore<DatabaseTransaction, B> {
     /// Commits the call's own transaction on `Ok`, rolls it back on `Err`.
-    pub(crate) async fn rls_finish<T>(self, result: Result<T>) -> Result<T> {
+    pub(crate) async fn finish<T>(self, result: Result<T>) -> Result<T> {
         let dialect = self.conn.dialect;
         match result {
             Ok(value) => {

@@ -123,13 +123,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 .await;
         }));
         let mut stop_dispatcher = stopped.clone();
-        background.push(tokio::spawn(webhooks::dispatch_until(
-            state.cms.clone(),
-            poll,
-            async move {
-                let _ = stop_dispatcher.changed().await;
-            },
-        )));
+        let cms = state.cms.clone();
+        background.push(tokio::spawn(async move {
+            cms.webhooks()
+                .dispatch_until(100, poll, async move {
+                    let _ = stop_dispatcher.changed().await;
+                })
+                .await;
+        }));
     }
     let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)

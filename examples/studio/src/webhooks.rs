@@ -1,9 +1,8 @@
 //! Webhook delivery (`docs/events.md#webhooks`): the dispatcher moves outbox events into
-//! delivery jobs (`WebhookService::dispatch`), and [`Deliver`] — the handler of those jobs the
+//! delivery jobs (`WebhookService::dispatch_until`), and [`Deliver`] — the handler of those jobs the
 //! studio's worker runs — POSTs each, signed as the Standard Webhooks specification says.
 //! A non-2xx answer or a failed request is retried with the worker's backoff.
 
-use std::future::Future;
 use std::time::Duration;
 
 use aphex::Cms;
@@ -58,27 +57,6 @@ impl JobHandler for Deliver {
                 "POST {}: HTTP {status}",
                 webhook.url
             )))
-        }
-    }
-}
-
-/// Dispatches outbox events into deliveries until `shutdown`, resting `poll` when the outbox
-/// was empty (or the database away).
-pub async fn dispatch_until(cms: Cms, poll: Duration, shutdown: impl Future<Output = ()>) {
-    tokio::pin!(shutdown);
-    loop {
-        let idle = match cms.webhooks().dispatch(100).await {
-            Ok(handled) => handled == 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook dispatcher: claiming failed");
-                true
-            }
-        };
-        let wait = if idle { poll } else { Duration::ZERO };
-        tokio::select! {
-            biased;
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(wait) => {}
         }
     }
 }

@@ -14,9 +14,6 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppPath, AppQuery};
 use crate::state::AppState;
 
-/// Largest page the HTTP API serves.
-const MAX_LIMIT: u32 = 200;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/events", get(between))
@@ -48,16 +45,6 @@ struct Events {
     events: Vec<Event>,
 }
 
-fn limit(asked: Option<u32>) -> Result<u32, AppError> {
-    match asked {
-        Some(n) if n > MAX_LIMIT => {
-            Err(aphex::Error::invalid_query("limit", format!("must be at most {MAX_LIMIT}")).into())
-        }
-        Some(n) => Ok(n),
-        None => Ok(50),
-    }
-}
-
 /// `GET /api/documents/{id}/events?after=&limit=`.
 async fn of_document(
     caller: Caller,
@@ -86,7 +73,7 @@ async fn of_stream(
     let events = caller
         .cms()
         .events()
-        .for_stream(stream, p.after.unwrap_or(0), limit(p.limit)?)
+        .for_stream(stream, p.after.unwrap_or(0), super::page_limit(p.limit)?)
         .await?;
     Ok(Json(Events { events }))
 }
@@ -98,7 +85,7 @@ async fn between(
     AppQuery(p): AppQuery<RangeParams>,
 ) -> Result<Json<Events>, AppError> {
     caller.require_drafts()?;
-    let mut range = EventRange::new(p.from, p.to, limit(p.limit)?);
+    let mut range = EventRange::new(p.from, p.to, super::page_limit(p.limit)?);
     match (p.after_time, p.after_id) {
         (Some(at), Some(id)) => range = range.after(at, id),
         (None, None) => {}

@@ -15,9 +15,6 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 
-/// Largest page the HTTP API serves.
-const MAX_LIMIT: u32 = 200;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/documents/{id}/schedule", post(schedule))
@@ -94,13 +91,7 @@ struct Jobs {
 /// `GET /api/jobs?status=&kind=&limit=&offset=`: the organization's jobs, latest first.
 async fn list(caller: Caller, AppQuery(p): AppQuery<ListParams>) -> Result<Json<Jobs>, AppError> {
     caller.require_drafts()?;
-    let limit = p.limit.unwrap_or(50);
-    if limit > MAX_LIMIT {
-        return Err(
-            aphex::Error::invalid_query("limit", format!("must be at most {MAX_LIMIT}")).into(),
-        );
-    }
-    let mut filter = JobFilter::new(limit);
+    let mut filter = JobFilter::new(super::page_limit(p.limit)?);
     filter.status = p.status;
     filter.kind = p.kind;
     filter.offset = p.offset.unwrap_or(0);

@@ -25,6 +25,21 @@ use crate::state::AppState;
 /// Every answer is JSON: unknown routes and methods get JSON `404`/`405`, bodies above
 /// `max_body_bytes` (uploads: `max_upload_bytes`) a JSON `413`, and a handler that panics a JSON
 /// `500` (logged) rather than a dropped connection.
+/// The page size of the event, job and delivery lists: `limit` (default 50), at most 200.
+///
+/// # Errors
+/// `400` naming `limit`.
+pub(crate) fn page_limit(asked: Option<u32>) -> Result<u32, crate::error::AppError> {
+    const MAX: u32 = 200;
+    match asked {
+        Some(n) if n > MAX => {
+            Err(aphex::Error::invalid_query("limit", format!("must be at most {MAX}")).into())
+        }
+        Some(n) => Ok(n),
+        None => Ok(50),
+    }
+}
+
 pub fn app(state: AppState) -> Router {
     set_body_limit(state.max_body_bytes);
     let router = Router::new()

@@ -16,9 +16,6 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 
-/// Largest page the HTTP API serves.
-const MAX_LIMIT: u32 = 200;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/webhooks", get(list).post(register))
@@ -105,13 +102,7 @@ async fn deliveries(
     AppQuery(p): AppQuery<DeliveryParams>,
 ) -> Result<Json<Deliveries>, AppError> {
     manager(&caller)?;
-    let limit = p.limit.unwrap_or(50);
-    if limit > MAX_LIMIT {
-        return Err(
-            aphex::Error::invalid_query("limit", format!("must be at most {MAX_LIMIT}")).into(),
-        );
-    }
-    let mut filter = JobFilter::new(limit);
+    let mut filter = JobFilter::new(super::page_limit(p.limit)?);
     filter.status = p.status;
     filter.offset = p.offset.unwrap_or(0);
     Ok(Json(Deliveries {
