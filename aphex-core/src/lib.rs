@@ -18,6 +18,7 @@
 //! ```
 
 pub mod auth;
+pub mod copy;
 pub mod error;
 pub mod model;
 pub mod ports;

@@ -247,6 +247,10 @@ impl DatabaseAdapter for MongoAdapter {
     fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
+
+    fn rows(&self) -> Result<&dyn aphex_core::ports::RowStore> {
+        Ok(self)
+    }
 }
 
 /// Most attempts at committing a transaction whose commit outcome is unknown.

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr,
-    ExecResult, IntoDatabaseExecutor, QueryResult, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseExecutor, DatabaseTransaction,
+    DbBackend, DbErr, ExecResult, IntoDatabaseExecutor, IsolationLevel, QueryResult,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::dialect::Dialect;
@@ -74,6 +74,27 @@ impl SeaConnection<DatabaseConnection> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
+        };
+        Ok(self.wrap(self.inner.begin_with_options(options).await?))
+    }
+
+    /// A read-only transaction over one snapshot, for reading whole tables while the database
+    /// stays online: `REPEATABLE READ READ ONLY` on PostgreSQL, a deferred transaction on
+    /// SQLite (in WAL mode its snapshot starts at its first read and blocks no writer).
+    ///
+    /// # Errors
+    /// The database error.
+    pub(crate) async fn begin_snapshot(&self) -> Result<SeaConnection<DatabaseTransaction>, DbErr> {
+        let options = match self.dialect {
+            Dialect::Postgres => TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                access_mode: Some(AccessMode::ReadOnly),
+                ..Default::default()
+            },
+            Dialect::Sqlite => TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Deferred),
+                ..Default::default()
+            },
         };
         Ok(self.wrap(self.inner.begin_with_options(options).await?))
     }

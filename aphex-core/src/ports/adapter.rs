@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 
 use super::{
-    AssetStore, AuthStore, DocumentStore, EventStore, JobStore, OrganizationStore, SchemaTypeStore,
-    UserProfileStore, VersionStore, WebhookStore,
+    AssetStore, AuthStore, DocumentStore, EventStore, JobStore, OrganizationStore, RowStore,
+    SchemaTypeStore, UserProfileStore, VersionStore, WebhookStore,
 };
 use crate::error::Result;
 
@@ -143,6 +143,18 @@ pub trait DatabaseAdapter: Stores + std::fmt::Debug + 'static {
     fn in_transaction(&self) -> bool {
         false
     }
+
+    /// Whole tables in their canonical form, for moving a CMS between backends
+    /// ([`crate::copy`]).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`](crate::Error::Unsupported) when the backend does not offer it.
+    fn rows(&self) -> Result<&dyn RowStore> {
+        Err(crate::Error::Unsupported {
+            backend: self.backend(),
+            operation: "whole-table reads and writes (copying a CMS between backends)",
+        })
+    }
 }
 
 /// Delegates to the shared adapter: `Cms::builder().database(arc)` takes an `Arc` as it takes
@@ -172,6 +184,10 @@ impl<T: DatabaseAdapter + ?Sized> DatabaseAdapter for std::sync::Arc<T> {
 
     fn in_transaction(&self) -> bool {
         (**self).in_transaction()
+    }
+
+    fn rows(&self) -> Result<&dyn RowStore> {
+        (**self).rows()
     }
 }
 

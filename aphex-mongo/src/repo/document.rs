@@ -27,7 +27,7 @@ pub(crate) fn references_field(perspective: Perspective) -> &'static str {
 }
 
 /// The ids `data` refers to, as [`references_field`] stores them.
-fn references(data: &serde_json::Value) -> Vec<String> {
+pub(crate) fn references(data: &serde_json::Value) -> Vec<String> {
     reference_ids(data).iter().map(Uuid::to_string).collect()
 }
 

@@ -11,6 +11,7 @@ mod organization;
 pub use document::FindCommand;
 pub(crate) use document::find_command;
 mod profile;
+mod rows;
 mod schema_type;
 mod version;
 mod webhook;

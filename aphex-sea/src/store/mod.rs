@@ -10,6 +10,7 @@ mod job;
 mod organization;
 mod profile;
 pub(crate) mod rls;
+mod rows;
 mod schema_type;
 mod version;
 mod webhook;
@@ -379,6 +380,10 @@ impl<B: SeaBackend> DatabaseAdapter for SeaAdapter<B> {
 
     fn statement_count(&self) -> u64 {
         self.conn.statements.load(Ordering::Relaxed)
+    }
+
+    fn rows(&self) -> Result<&dyn aphex_core::ports::RowStore> {
+        Ok(self)
     }
 }
 
