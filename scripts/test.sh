@@ -23,6 +23,9 @@
 # - Benchmark smoke run: aphex-bench --docs 200 on each backend above, and on PostgreSQL once
 #   more with --rls (row-level security on vs off; it creates the role aphex_bench_app)
 #   (docs/BENCHMARKS.md).
+# - `aphex copy` (aphex-cli/tests/copy.rs): the binary moves a corpus SQLite -> PostgreSQL ->
+#   MongoDB -> SQLite, the real Better Auth signs in on the PostgreSQL copy, a copy killed
+#   halfway resumes; plus a copy-bench smoke run (docs/copy.md, docs/BENCHMARKS.md).
 # - Better Auth interop: the pinned npm packages in interop/better-auth (`npm ci` through its
 #   setup.sh; compiles better-sqlite3 from source the first time), on all three backends.
 # - examples/custom-app (its own migrator, then the app) on each backend, and
@@ -324,6 +327,11 @@ if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ]; then
     cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200 --query-ops 20 --show-sql
     log "benchmark smoke run on PostgreSQL, row-level security on vs off"
     cargo run -q -p aphex-bench -- --backend postgres --url "$APHEX_TEST_POSTGRES_URL" --docs 200 --query-ops 20 --rls
+fi
+if [ -n "${APHEX_TEST_POSTGRES_URL:-}" ] && [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
+    log "copy benchmark smoke run (SQLite -> PostgreSQL -> MongoDB -> SQLite)"
+    cargo run -q -p aphex-bench --bin copy-bench -- --docs 200 \
+        --postgres "$APHEX_TEST_POSTGRES_URL" --mongodb "$APHEX_TEST_MONGODB_URL"
 fi
 if [ -n "${APHEX_TEST_MONGODB_URL:-}" ]; then
     log "benchmark smoke run on MongoDB"

@@ -5,6 +5,7 @@
 //! See `docs/copy.md`. Exit codes: 0 the target is exact, 1 an error, 2 a verification that
 //! found differences (each one is reported).
 
+mod files;
 mod progress;
 
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ enum VerifyCommand {
     Verify {
         #[command(flatten)]
         ends: Ends,
+        #[command(flatten)]
+        files: Files,
         /// Rows per read.
         #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
         batch_size: u32,
@@ -57,6 +60,19 @@ struct Ends {
     to: String,
 }
 
+/// Where the asset files are: a directory, or `s3://bucket` (the server and credentials from
+/// `APHEX_S3_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `APHEX_S3_ALLOW_HTTP`, as for the studio).
+#[derive(Debug, Clone, Args)]
+struct Files {
+    /// The storage holding the source's asset files: also copy (or verify) the files.
+    #[arg(long, requires = "files_to")]
+    files_from: Option<String>,
+    /// The storage to copy the asset files into.
+    #[arg(long, requires = "files_from")]
+    files_to: Option<String>,
+}
+
 #[derive(Debug, Args)]
 struct CopyArgs {
     /// The source: `sqlite://path.db`, `postgres://…`, `mongodb://…/db`. Only read.
@@ -65,6 +81,12 @@ struct CopyArgs {
     /// The target: brought to the current schema, then written.
     #[arg(long, env = "APHEX_COPY_TO")]
     to: String,
+    /// The storage holding the source's asset files: also copy the files (see `Files`).
+    #[arg(long, requires = "files_to")]
+    files_from: Option<String>,
+    /// The storage to copy the asset files into.
+    #[arg(long, requires = "files_from")]
+    files_to: Option<String>,
     /// Continue an interrupted copy into a target that is not empty.
     #[arg(long)]
     resume: bool,
@@ -76,7 +98,7 @@ struct CopyArgs {
     batch_size: u32,
 }
 
-fn fail(what: &str, err: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(what: &str, err: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {what}: {err}");
     ExitCode::from(1)
 }
@@ -106,7 +128,12 @@ async fn run(cli: Cli) -> ExitCode {
     let progress: &dyn Progress = progress.as_ref();
     match cli.command {
         Command::Copy {
-            verify: Some(VerifyCommand::Verify { ends, batch_size }),
+            verify:
+                Some(VerifyCommand::Verify {
+                    ends,
+                    files,
+                    batch_size,
+                }),
             ..
         } => {
             let (from, to) = match (open(&ends.from, false).await, open(&ends.to, false).await) {
@@ -114,9 +141,16 @@ async fn run(cli: Cli) -> ExitCode {
                 (Err(e), _) => return fail("opening the source", e),
                 (_, Err(e)) => return fail("opening the target", e),
             };
-            match copy::verify(from.as_ref(), to.as_ref(), batch_size, progress).await {
-                Ok(verified) => report(&verified),
-                Err(e) => fail("verifying", e),
+            let verified =
+                match copy::verify(from.as_ref(), to.as_ref(), batch_size, progress).await {
+                    Ok(verified) => verified,
+                    Err(e) => return fail("verifying", e),
+                };
+            let code = report(&verified);
+            match files::verify(&files, from.as_ref(), batch_size, progress).await {
+                Ok(true) => code,
+                Ok(false) => ExitCode::from(2),
+                Err(code) => code,
             }
         }
         Command::Copy {
@@ -147,9 +181,26 @@ async fn run(cli: Cli) -> ExitCode {
                             " (read batch by batch: not one snapshot)"
                         }
                     );
-                    match &done.verified {
+                    let code = match &done.verified {
                         Some(verified) => report(verified),
                         None => ExitCode::SUCCESS,
+                    };
+                    let files = Files {
+                        files_from: args.files_from.clone(),
+                        files_to: args.files_to.clone(),
+                    };
+                    match files::copy(
+                        &files,
+                        from.as_ref(),
+                        args.batch_size,
+                        !args.no_verify,
+                        progress,
+                    )
+                    .await
+                    {
+                        Ok(true) => code,
+                        Ok(false) => ExitCode::from(2),
+                        Err(code) => code,
                     }
                 }
                 Err(e) => fail("copying", e),

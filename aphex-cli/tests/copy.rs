@@ -123,6 +123,8 @@ struct Corpus {
     /// The session cookie of the first user, signed on the source.
     cookie: String,
     user: String,
+    /// Where the uploaded asset's file is, in its storage.
+    asset_path: String,
     author: Uuid,
     post: Uuid,
     email: String,
@@ -234,7 +236,8 @@ async fn fill(cms: &Cms, files: &Path, posts: usize) -> Corpus {
     docs.delete(doomed.id).await.expect("deleted");
 
     let storage = aphex_storage_local(files);
-    cms.assets()
+    let asset = cms
+        .assets()
         .upload(
             storage.as_ref(),
             aphex::service::Upload::new("notes.txt", "text/plain", b"hello".to_vec())
@@ -257,6 +260,7 @@ async fn fill(cms: &Cms, files: &Path, posts: usize) -> Corpus {
     Corpus {
         api_key: key.key,
         cookie: cookie.expect("a session"),
+        asset_path: asset.path,
         user: users[0].clone(),
         author: author.id,
         post,
@@ -345,14 +349,45 @@ async fn a_round_trip_through_every_backend_ends_identical() {
     let pg = pg_database(&pg).await;
     let mongo = mongo_database(&mongo);
 
+    let files = dir.path().join("files");
+    let moved = dir.path().join("moved-files");
+    let (files, moved) = (files.to_string_lossy(), moved.to_string_lossy());
     for (from, to) in [(&start, &pg), (&pg, &mongo), (&mongo, &end)] {
-        let out = copy(from, to, &["--batch-size", "7"]);
+        let mut extra = vec!["--batch-size", "7"];
+        if from == &start {
+            extra.extend(["--files-from", &files, "--files-to", &moved]);
+        }
+        let out = copy(from, to, &extra);
         assert!(out.status.success(), "copy {from} -> {to} failed");
         assert!(
             stdout(&out).contains("identical"),
             "the copy verified itself"
         );
     }
+    // The asset's file moved to the other storage, byte for byte.
+    let original = std::fs::read(Path::new(&*files).join(&corpus.asset_path)).expect("source file");
+    let copied = std::fs::read(Path::new(&*moved).join(&corpus.asset_path)).expect("copied file");
+    assert_eq!(original, copied);
+    let files_check = [
+        "copy",
+        "verify",
+        "--from",
+        &start,
+        "--to",
+        &pg,
+        "--files-from",
+        &files,
+        "--files-to",
+        &moved,
+    ];
+    assert_eq!(aphex(&files_check).status.code(), Some(0));
+    std::fs::write(Path::new(&*moved).join(&corpus.asset_path), b"tampered").expect("tamper");
+    let out = aphex(&files_check);
+    assert_eq!(out.status.code(), Some(2), "a changed file is reported");
+    assert!(stdout(&out).contains(&format!(
+        "1 missing or different on the target: {}",
+        corpus.asset_path
+    )));
     let out = aphex(&["copy", "verify", "--from", &start, "--to", &end]);
     assert_eq!(out.status.code(), Some(0), "the round trip is exact");
     assert!(stdout(&out).contains("cms_documents: 41 source rows, 41 target rows, identical"));

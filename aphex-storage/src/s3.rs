@@ -105,6 +105,19 @@ impl S3Config {
         S3Config::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// As [`from_env`](S3Config::from_env), for `bucket` whatever `APHEX_S3_BUCKET` says: two
+    /// buckets behind the same server and credentials (`aphex copy --files-from s3://a
+    /// --files-to s3://b`).
+    ///
+    /// # Errors
+    /// As [`from_env`](S3Config::from_env).
+    pub fn from_env_for_bucket(bucket: &str) -> Result<Self> {
+        S3Config::from_lookup(|name| match name {
+            "APHEX_S3_BUCKET" => Some(bucket.to_owned()),
+            other => std::env::var(other).ok(),
+        })
+    }
+
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let first = |names: &[&str]| names.iter().find_map(|n| get(n));

@@ -7,12 +7,14 @@
 //! compares each row's digest. The `aphex` command line (`aphex copy`) is built on these.
 
 mod catalog;
+mod files;
 mod row;
 mod verify;
 
 use std::fmt;
 
 pub use catalog::{Column, ColumnKind, TABLES, Table};
+pub use files::{FilesReport, LISTED_FILES, copy_files, verify_files};
 pub use row::{Cell, Row, RowDigest, cell, key_of, row_digest};
 pub use verify::{TableCheck, VerifyReport, verify};
 
@@ -102,6 +104,10 @@ pub enum Step {
     Copy,
     /// Comparing rows.
     Verify,
+    /// Copying asset files.
+    Files,
+    /// Comparing asset files.
+    VerifyFiles,
 }
 
 impl fmt::Display for Step {
@@ -109,6 +115,8 @@ impl fmt::Display for Step {
         f.write_str(match self {
             Step::Copy => "copy",
             Step::Verify => "verify",
+            Step::Files => "copy files",
+            Step::VerifyFiles => "verify files",
         })
     }
 }
