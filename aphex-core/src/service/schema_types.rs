@@ -58,7 +58,7 @@ impl SchemaTypeService {
         SchemaTypeService { db, registry }
     }
 
-    /// Makes the stored types exactly `defs`: upserts each one, deletes stored types not in it
+    /// Makes the stored types exactly `defs`: upserts each new or changed one, deletes stored types not in it
     /// ([`SchemaSync::Exact`]).
     ///
     /// # Errors
@@ -67,7 +67,7 @@ impl SchemaTypeService {
         self.sync_with(defs, SchemaSync::Exact).await
     }
 
-    /// Upserts every type of `defs` and, with [`SchemaSync::Exact`], deletes the stored types
+    /// Upserts every new or changed type of `defs` and, with [`SchemaSync::Exact`], deletes the stored types
     /// not in it. The in-memory registry (what validation uses) becomes `defs`.
     ///
     /// # Errors
@@ -86,9 +86,12 @@ impl SchemaTypeService {
         let mut changed = Vec::new();
         for def in registry.types() {
             let new = row(def);
-            if !before.iter().any(|stored| same_definition(stored, &new)) {
-                changed.push(def.name.clone());
+            // An unchanged type is not written: its `updatedAt` stays when it last changed, and
+            // an application restarting writes nothing.
+            if before.iter().any(|stored| same_definition(stored, &new)) {
+                continue;
             }
+            changed.push(def.name.clone());
             self.db.upsert_schema_type(&new).await?;
             report.upserted.push(def.name.clone());
         }

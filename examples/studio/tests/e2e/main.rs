@@ -15,6 +15,7 @@ mod events;
 mod hostile;
 mod http;
 mod jobs;
+mod moved;
 mod organizations;
 mod png;
 mod references;
@@ -257,6 +258,19 @@ mod postgres {
         jobs::scheduled_publishing(&studio.base).await;
     }
 
+    /// A SQLite site moved here with `aphex::copy`: the studio answers as before.
+    pub(crate) async fn moved_from_sqlite() {
+        let Some(db) = PgDb::create().await else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let from = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("before.db").display()
+        );
+        moved::serves_the_same_after_a_move(&from, &db.url).await;
+    }
+
     pub(crate) async fn webhooks() {
         let Some(db) = PgDb::create().await else {
             return;
@@ -354,6 +368,19 @@ mod mongodb {
         jobs::scheduled_publishing(&studio.base).await;
     }
 
+    /// A SQLite site moved here with `aphex::copy`: the studio answers as before.
+    pub(crate) async fn moved_from_sqlite() {
+        let Some(db) = MongoDb::create() else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let from = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("before.db").display()
+        );
+        moved::serves_the_same_after_a_move(&from, &db.url).await;
+    }
+
     pub(crate) async fn webhooks() {
         let Some(db) = MongoDb::create() else {
             return;
@@ -447,7 +474,8 @@ fn main() -> std::process::ExitCode {
             "postgres::scheduled_publishing",
             postgres::scheduled_publishing,
         )
-        .test("postgres::webhooks", postgres::webhooks);
+        .test("postgres::webhooks", postgres::webhooks)
+        .test("postgres::moved_from_sqlite", postgres::moved_from_sqlite);
     #[cfg(feature = "mongodb")]
     let suite = suite
         .test("mongodb::editorial_flow", mongodb::editorial_flow)
@@ -465,7 +493,8 @@ fn main() -> std::process::ExitCode {
             "mongodb::scheduled_publishing",
             mongodb::scheduled_publishing,
         )
-        .test("mongodb::webhooks", mongodb::webhooks);
+        .test("mongodb::webhooks", mongodb::webhooks)
+        .test("mongodb::moved_from_sqlite", mongodb::moved_from_sqlite);
     #[cfg(feature = "s3")]
     let suite = suite.test(
         "s3::editorial_flow_with_s3_storage",
