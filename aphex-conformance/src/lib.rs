@@ -56,6 +56,7 @@ pub mod query;
 pub mod reference_index;
 pub mod references;
 pub mod robustness;
+pub mod rows;
 pub mod schema_types;
 pub mod transactions;
 pub mod values;
@@ -115,6 +116,7 @@ pub fn cases() -> Vec<Case> {
         organizations::cases(),
         members::cases(),
         robustness::cases(),
+        rows::cases(),
     ]
     .into_iter()
     .flatten()

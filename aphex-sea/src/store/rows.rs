@@ -261,9 +261,44 @@ impl RowReader for SeaRowReader {
     }
 }
 
+/// The tables whose row-level security applies to the connected role (PostgreSQL): enabled on
+/// the table, and the role neither bypasses it nor owns the table without `FORCE`.
+const RESTRICTED_TABLES: &str = "SELECT c.relname::text AS name FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity \
+     AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user) \
+     AND (c.relforcerowsecurity OR pg_get_userbyid(c.relowner) <> current_user) \
+     ORDER BY 1";
+
+impl<B: SeaBackend> SeaAdapter<B> {
+    /// Whole-table reads under row-level security would see one organization, or nothing, and
+    /// a copy would silently leave the rest behind: refused instead.
+    async fn refuse_row_level_security(&self) -> Result<()> {
+        if self.conn.dialect != Dialect::Postgres {
+            return Ok(());
+        }
+        let restricted = self
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                self.conn.get_database_backend(),
+                RESTRICTED_TABLES,
+            ))
+            .await
+            .map_err(self.err(ENTITY))?;
+        if restricted.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Unsupported {
+            backend: "postgres",
+            operation: "reading whole tables while row-level security restricts the role (copy as a superuser or a role with BYPASSRLS)",
+        })
+    }
+}
+
 #[async_trait]
 impl<B: SeaBackend> RowStore for SeaAdapter<B> {
     async fn read(&self) -> Result<Box<dyn RowReader>> {
+        self.refuse_row_level_security().await?;
         let tx = self
             .conn
             .begin_snapshot()
