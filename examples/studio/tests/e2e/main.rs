@@ -15,6 +15,7 @@ mod events;
 mod hostile;
 mod http;
 mod jobs;
+#[cfg(any(feature = "postgres", feature = "mongodb"))]
 mod moved;
 mod organizations;
 mod png;
@@ -263,12 +264,7 @@ mod postgres {
         let Some(db) = PgDb::create().await else {
             return;
         };
-        let dir = tempfile::tempdir().expect("temp dir");
-        let from = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("before.db").display()
-        );
-        moved::serves_the_same_after_a_move(&from, &db.url).await;
+        moved::from_a_sqlite_site(&db.url).await;
     }
 
     pub(crate) async fn webhooks() {
@@ -373,12 +369,7 @@ mod mongodb {
         let Some(db) = MongoDb::create() else {
             return;
         };
-        let dir = tempfile::tempdir().expect("temp dir");
-        let from = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("before.db").display()
-        );
-        moved::serves_the_same_after_a_move(&from, &db.url).await;
+        moved::from_a_sqlite_site(&db.url).await;
     }
 
     pub(crate) async fn webhooks() {

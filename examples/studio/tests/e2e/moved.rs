@@ -29,6 +29,16 @@ async fn answers(api: &Api, auth: Auth<'_>, paths: &[String]) -> Vec<Value> {
     out
 }
 
+/// A SQLite site moved to `to`.
+pub async fn from_a_sqlite_site(to: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let from = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("before.db").display()
+    );
+    serves_the_same_after_a_move(&from, to).await;
+}
+
 /// Content written through the studio on `from`; the studio stopped; the database copied to
 /// `to` with the library; the studio started on `to`.
 pub async fn serves_the_same_after_a_move(from: &str, to: &str) {
