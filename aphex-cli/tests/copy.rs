@@ -61,6 +61,29 @@ async fn pg_database(base: &str) -> String {
     format!("{prefix}/{name}")
 }
 
+/// Drops the scratch databases a test made (PostgreSQL URLs and MongoDB URLs).
+async fn drop_databases(urls: &[&str]) {
+    use aphex::sea_orm::ConnectionTrait;
+    for url in urls {
+        if url.starts_with("mongodb") {
+            let client = aphex::mongodb::mongodb::Client::with_uri_str(*url)
+                .await
+                .expect("client");
+            if let Some(db) = client.default_database() {
+                db.drop().await.expect("dropped");
+            }
+        } else if let Some((server, name)) = url.rsplit_once('/') {
+            let admin = aphex::sea_orm::Database::connect(format!("{server}/postgres"))
+                .await
+                .expect("PostgreSQL answers");
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .expect("dropped");
+        }
+    }
+}
+
 fn mongo_database(base: &str) -> String {
     format!(
         "{}/aphex_copy_{}",
@@ -445,6 +468,7 @@ async fn a_round_trip_through_every_backend_ends_identical() {
         "{report}"
     );
     assert!(report.contains("cms_document_versions") && report.contains("only on the target"));
+    drop_databases(&[&pg, &mongo]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -499,6 +523,7 @@ async fn a_copy_killed_halfway_resumes_and_verifies() {
     let out = copy(&source, &target, &["--resume", "--batch-size", "50"]);
     assert!(out.status.success(), "the resumed copy finishes");
     assert!(stdout(&out).contains("verified: the target is identical"));
+    drop_databases(&[&target]).await;
 }
 
 /// What a backend stores beyond the catalog: bookkeeping derived from the catalog's columns,
@@ -548,6 +573,10 @@ async fn the_catalog_lists_every_stored_column() {
             listed.sort();
             assert_eq!(stored, listed, "{backend} {}", table.name);
         }
+        conn.close().await.expect("closed");
+        if backend == "postgres" {
+            drop_databases(&[&url]).await;
+        }
     }
 
     let Some(mongo) = env_url("APHEX_TEST_MONGODB_URL") else {
@@ -590,6 +619,7 @@ async fn the_catalog_lists_every_stored_column() {
         }
         assert!(seen > 0, "the corpus writes {}", table.name);
     }
+    drop_databases(&[&url]).await;
 }
 
 fn camel(snake: &str) -> String {
