@@ -74,10 +74,7 @@ pub async fn copy(
     if !verify {
         return Ok(exact);
     }
-    let verified = copy::verify_files(rows, from.as_ref(), to.as_ref(), batch_size, progress)
-        .await
-        .map_err(|e| fail("verifying files", e))?;
-    Ok(print(&verified) && exact)
+    Ok(compare(rows, &from, &to, batch_size, progress).await? && exact)
 }
 
 /// Verifies the files of `rows`' assets when asked.
@@ -90,6 +87,17 @@ pub async fn verify(
     let Some((from, to)) = storages(files)? else {
         return Ok(true);
     };
+    compare(rows, &from, &to, batch_size, progress).await
+}
+
+/// Compares the files of `rows`' assets in `from` and `to`, and prints what it found.
+async fn compare(
+    rows: &dyn DatabaseAdapter,
+    from: &Storage,
+    to: &Storage,
+    batch_size: u32,
+    progress: &dyn Progress,
+) -> Result<bool, ExitCode> {
     let verified = copy::verify_files(rows, from.as_ref(), to.as_ref(), batch_size, progress)
         .await
         .map_err(|e| fail("verifying files", e))?;

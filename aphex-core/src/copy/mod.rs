@@ -181,13 +181,13 @@ async fn holds_only_the_made_default(to: &dyn RowStore) -> Result<bool> {
     Ok(true)
 }
 
-/// Refuses a target that holds anything but what its schema set-up made.
-async fn check_empty(to: &dyn RowStore) -> Result<()> {
-    let default_only = holds_only_the_made_default(to).await?;
+/// Refuses a target that holds anything but what its schema set-up made (`made_default`: the
+/// default organization, see [`holds_only_the_made_default`]).
+async fn check_empty(to: &dyn RowStore, made_default: bool) -> Result<()> {
     let mut held = Vec::new();
     for table in TABLES {
         let rows = to.count_rows(table).await?;
-        let made = u64::from(default_only && table.name == "organization");
+        let made = u64::from(made_default && table.name == "organization");
         if rows > made {
             held.push(format!("{} ({rows} rows)", table.name));
         }
@@ -222,11 +222,12 @@ pub async fn copy(
 ) -> Result<CopyReport> {
     options.check()?;
     let (source, target) = (from.rows()?, to.rows()?);
+    let made_default = holds_only_the_made_default(target).await?;
     if !options.resume {
-        check_empty(target).await?;
+        check_empty(target, made_default).await?;
     }
     if let Some(orgs) = Table::named("organization")
-        && holds_only_the_made_default(target).await?
+        && made_default
     {
         target.delete_row(orgs, DEFAULT_ORGANIZATION_ID).await?;
     }

@@ -112,7 +112,18 @@ struct Side<'a> {
     limit: u32,
 }
 
-impl Side<'_> {
+impl<'a> Side<'a> {
+    fn new(reader: &'a mut dyn RowReader, table: &'a Table, limit: u32) -> Self {
+        Side {
+            reader,
+            table,
+            batch: VecDeque::new(),
+            after: None,
+            done: false,
+            limit,
+        }
+    }
+
     /// The next row and its key.
     async fn next(&mut self) -> Result<Option<(String, Row)>> {
         if self.batch.is_empty() && !self.done {
@@ -153,22 +164,8 @@ pub async fn verify(
         let mut check = TableCheck::new(table.name);
         let total = from.count_rows(table).await?;
         progress.table_started(Step::Verify, table.name, total, 0);
-        let mut a = Side {
-            reader: from.as_mut(),
-            table,
-            batch: VecDeque::new(),
-            after: None,
-            done: false,
-            limit,
-        };
-        let mut b = Side {
-            reader: to.as_mut(),
-            table,
-            batch: VecDeque::new(),
-            after: None,
-            done: false,
-            limit,
-        };
+        let mut a = Side::new(from.as_mut(), table, limit);
+        let mut b = Side::new(to.as_mut(), table, limit);
         let (mut left, mut right) = (a.next().await?, b.next().await?);
         loop {
             let order = match (&left, &right) {
